@@ -1,0 +1,69 @@
+package bastion
+
+import "context"
+
+// Host bundles the side effects of one okdctl run.
+type Host struct {
+	Paths    Paths
+	Files    Files
+	Runner   Runner
+	Services Services
+	// Sandbox is set when services run as supervised processes.
+	Sandbox bool
+	// DryRun is set when every mutation is recorded instead of made.
+	DryRun bool
+	// Rec collects the planned actions of a dry run (nil otherwise).
+	Rec *Recorder
+}
+
+// HostOptions selects the kind of host.
+type HostOptions struct {
+	Root    string
+	Sandbox bool
+	DryRun  bool
+}
+
+// NewHost builds the host for a run.
+func NewHost(o HostOptions) *Host {
+	paths := Paths{Root: o.Root}
+	disk := &DiskFiles{BackupDir: paths.Path("/var/lib/okdctl/backups")}
+	h := &Host{Paths: paths, Files: disk, Runner: ExecRunner{}, Sandbox: o.Sandbox, DryRun: o.DryRun}
+	if o.Sandbox {
+		h.Services = &Sandbox{Paths: paths}
+	} else {
+		h.Services = &Systemd{Files: disk, Runner: h.Runner, Paths: paths}
+	}
+	if o.DryRun {
+		h.Rec = &Recorder{}
+		h.Files = &RecordingFiles{Base: disk, Rec: h.Rec}
+		h.Runner = &RecordingRunner{Base: ExecRunner{}, Rec: h.Rec}
+		h.Services = &RecordingServices{Rec: h.Rec}
+	}
+	return h
+}
+
+// Note records a planned action in a dry run (no-op otherwise).
+func (h *Host) Note(summary string) {
+	if h.Rec != nil {
+		h.Rec.Add(Planned{Kind: KindNote, Summary: summary})
+	}
+}
+
+// Wet runs fn unless this is a dry run, in which case it records desc.
+// It is the one gate for mutations that have no Files/Runner/Services form
+// (an etcd transaction, an API call).
+func (h *Host) Wet(ctx context.Context, desc string, fn func(context.Context) error) error {
+	if h.DryRun {
+		h.Note(desc)
+		return nil
+	}
+	return fn(ctx)
+}
+
+// Changes counts the file writes made so far (0 for a dry run).
+func (h *Host) Changes() int {
+	if d, ok := h.Files.(*DiskFiles); ok {
+		return d.Changes()
+	}
+	return 0
+}

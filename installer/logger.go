@@ -1,0 +1,169 @@
+package installer
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/okdctl/okdctl/bastion"
+)
+
+// Logger prints phase messages to people (text) or programs (JSON lines),
+// and copies them to the run's log file. Registered secrets are masked in
+// everything it writes.
+type Logger struct {
+	shared *logShared
+	phase  string
+}
+
+type logShared struct {
+	mu      sync.Mutex
+	out     io.Writer
+	file    io.Writer
+	json    bool
+	secrets []string
+	now     func() time.Time
+}
+
+// LoggerOptions configures a Logger.
+type LoggerOptions struct {
+	Out  io.Writer
+	File io.Writer // the run's log file (optional)
+	JSON bool
+}
+
+// NewLogger builds a Logger.
+func NewLogger(o LoggerOptions) *Logger {
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	return &Logger{shared: &logShared{out: o.Out, file: o.File, json: o.JSON, now: time.Now}}
+}
+
+// WithPhase returns a Logger whose lines carry [phase].
+func (l *Logger) WithPhase(phase string) *Logger {
+	return &Logger{shared: l.shared, phase: phase}
+}
+
+// AddSecret masks s in every later line.
+func (l *Logger) AddSecret(s ...string) {
+	l.shared.mu.Lock()
+	defer l.shared.mu.Unlock()
+	for _, v := range s {
+		if len(v) >= 4 {
+			l.shared.secrets = append(l.shared.secrets, v)
+		}
+	}
+}
+
+// Mask masks the registered secrets in s.
+func (l *Logger) Mask(s string) string {
+	l.shared.mu.Lock()
+	defer l.shared.mu.Unlock()
+	return bastion.Mask(s, l.shared.secrets...)
+}
+
+// Infof logs an informational line.
+func (l *Logger) Infof(format string, args ...any) { l.emit("info", fmt.Sprintf(format, args...)) }
+
+// Warnf logs a warning.
+func (l *Logger) Warnf(format string, args ...any) { l.emit("warning", fmt.Sprintf(format, args...)) }
+
+// Progressf logs a line of a long wait; it fits bastion.WaitOptions.Log.
+func (l *Logger) Progressf(format string, args ...any) {
+	l.emit("progress", fmt.Sprintf(format, args...))
+}
+
+// Event is one JSON log line.
+type Event struct {
+	Time     string `json:"time"`
+	Level    string `json:"level"`
+	Phase    string `json:"phase,omitempty"`
+	Msg      string `json:"msg"`
+	Status   string `json:"status,omitempty"`
+	Duration string `json:"duration,omitempty"`
+}
+
+func (l *Logger) emit(level, msg string) {
+	l.write(Event{Level: level, Phase: l.phase, Msg: msg})
+}
+
+// write prints one event in the configured form.
+func (l *Logger) write(ev Event) {
+	s := l.shared
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ev.Msg = bastion.Mask(ev.Msg, s.secrets...)
+	ev.Time = s.now().UTC().Format(time.RFC3339)
+	jsonLine, _ := json.Marshal(ev)
+	text := textLine(ev)
+	if s.json {
+		fmt.Fprintf(s.out, "%s\n", jsonLine)
+	} else {
+		fmt.Fprint(s.out, text)
+	}
+	if s.file != nil {
+		fmt.Fprintf(s.file, "%s\n", jsonLine)
+	}
+}
+
+func textLine(ev Event) string {
+	if ev.Level == "status" {
+		line := fmt.Sprintf("%s %-13s %-9s %8s", statusMark(ev.Status), ev.Phase, ev.Status, ev.Duration)
+		if ev.Msg != "" {
+			line += "  " + ev.Msg
+		}
+		return line + "\n"
+	}
+	var b strings.Builder
+	prefix := ""
+	if ev.Phase != "" {
+		prefix = "[" + ev.Phase + "] "
+	}
+	if ev.Level == "warning" {
+		prefix += "WARNING: "
+	}
+	for _, line := range strings.Split(strings.TrimRight(ev.Msg, "\n"), "\n") {
+		b.WriteString(prefix + line + "\n")
+	}
+	return b.String()
+}
+
+// Raw prints s as is (text mode only): plans, tables and diffs.
+func (l *Logger) Raw(s string) {
+	sh := l.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	s = bastion.Mask(s, sh.secrets...)
+	if !sh.json {
+		fmt.Fprint(sh.out, s)
+	}
+}
+
+// Status prints a phase's status line (ending in ✓ or ✗).
+func (l *Logger) Status(phase, status string, d time.Duration, detail string) {
+	l.write(Event{Level: "status", Phase: phase, Status: status, Duration: roundDuration(d).String(), Msg: detail})
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Minute:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
+func statusMark(status string) string {
+	switch status {
+	case StatusDone, StatusUnchanged:
+		return "✓"
+	case StatusFailed:
+		return "✗"
+	}
+	return "-"
+}

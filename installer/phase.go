@@ -1,0 +1,136 @@
+package installer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/installer/release"
+)
+
+// Phase is one step of the install. Its name is the CLI name and the state key.
+type Phase interface {
+	Name() string
+	Run(ctx context.Context, rc *RunContext) error
+}
+
+// Conditional phases say themselves when they do not apply to a spec.
+type Conditional interface {
+	// ShouldRun reports whether the phase applies, and why not when it does not.
+	ShouldRun(rc *RunContext) (bool, string)
+}
+
+// Checker phases observe whether their result still holds, so that a
+// finished phase with unchanged inputs is confirmed against reality.
+type Checker interface {
+	Done(ctx context.Context, rc *RunContext) (bool, error)
+}
+
+// Describer phases summarise their work in one line (used by plan and status).
+type Describer interface {
+	Describe() string
+}
+
+// InputProvider phases declare what they consume; its digest decides
+// whether a finished phase must run again.
+type InputProvider interface {
+	Inputs(rc *RunContext) (any, error)
+}
+
+// Dependent phases name the earlier phases whose output they consume; when
+// one of those re-runs, this one runs again too.
+type Dependent interface {
+	Needs() []string
+}
+
+// Unimplemented marks phases not built yet; running one fails clearly.
+type Unimplemented interface {
+	NotImplemented() bool
+}
+
+// Timing is the clock and deadlines phases use (tests shorten them).
+type Timing struct {
+	Now func() time.Time
+}
+
+// RunContext is what a phase gets: narrow accessors, no globals.
+type RunContext struct {
+	cluster *Cluster
+	host    *bastion.Host
+	state   *State
+	log     *Logger
+	phase   string
+	release release.Version
+	out     io.Writer
+	// Kubeconfig overrides <installDir>/auth/kubeconfig when set.
+	kubeconfig string
+	now        func() time.Time
+}
+
+// Cluster is the defaulted, validated spec.
+func (rc *RunContext) Cluster() *Cluster { return rc.cluster }
+
+// Spec is a shortcut for &Cluster().Spec.
+func (rc *RunContext) Spec() *ClusterSpec { return &rc.cluster.Spec }
+
+// Host is the bastion: files, commands, services (recording in a dry run).
+func (rc *RunContext) Host() *bastion.Host { return rc.host }
+
+// DryRun reports whether mutations are recorded instead of made.
+func (rc *RunContext) DryRun() bool { return rc.host.DryRun }
+
+// Sandbox reports whether services run as supervised processes on loopback.
+func (rc *RunContext) Sandbox() bool { return rc.host.Sandbox }
+
+// Release is the release's x.y, for version-specific behaviour.
+func (rc *RunContext) Release() release.Version { return rc.release }
+
+// Log prints messages prefixed with the phase name.
+func (rc *RunContext) Log() *Logger { return rc.log.WithPhase(rc.phase) }
+
+// State is the run's state (read-only for phases; the runner writes it).
+func (rc *RunContext) State() *State { return rc.state }
+
+// Now is the clock.
+func (rc *RunContext) Now() time.Time {
+	if rc.now != nil {
+		return rc.now()
+	}
+	return time.Now()
+}
+
+// Wet runs fn unless this is a dry run, in which case it records desc.
+func (rc *RunContext) Wet(ctx context.Context, desc string, fn func(context.Context) error) error {
+	return rc.host.Wet(ctx, desc, fn)
+}
+
+// Path relocates a system path under --root.
+func (rc *RunContext) Path(p ...string) string { return rc.host.Paths.Path(p...) }
+
+// StateDir is okdctl's own directory for this cluster; phases keep their
+// outputs (CA, passwords, records) in it.
+func (rc *RunContext) StateDir() string { return rc.host.Paths.StateDir(rc.cluster.Metadata.Name) }
+
+// StatePath is a file in the state directory.
+func (rc *RunContext) StatePath(elem ...string) string {
+	return filepath.Join(append([]string{rc.StateDir()}, elem...)...)
+}
+
+// InstallDir is openshift-install's directory (absolute).
+func (rc *RunContext) InstallDir() string { return rc.cluster.Spec.InstallDir }
+
+// Kubeconfig is the admin kubeconfig the cluster phases use.
+func (rc *RunContext) Kubeconfig() string {
+	if rc.kubeconfig != "" {
+		return rc.kubeconfig
+	}
+	return filepath.Join(rc.InstallDir(), "auth", "kubeconfig")
+}
+
+// errNotImplemented is what a phase not built yet returns.
+func errNotImplemented(name string) error {
+	return fmt.Errorf("not implemented yet: this okdctl cannot run the %s phase; run the earlier phases with --only, or do this step by hand", name)
+}

@@ -167,3 +167,10 @@ func statusMark(status string) string {
 	}
 	return "-"
 }
+
+// attachFile copies every later line to w as JSON (nil detaches).
+func (l *Logger) attachFile(w io.Writer) {
+	l.shared.mu.Lock()
+	defer l.shared.mu.Unlock()
+	l.shared.file = w
+}

@@ -68,6 +68,7 @@ type RunContext struct {
 	// Kubeconfig overrides <installDir>/auth/kubeconfig when set.
 	kubeconfig string
 	now        func() time.Time
+	changed    bool
 }
 
 // Cluster is the defaulted, validated spec.
@@ -134,3 +135,14 @@ func (rc *RunContext) Kubeconfig() string {
 func errNotImplemented(name string) error {
 	return fmt.Errorf("not implemented yet: this okdctl cannot run the %s phase; run the earlier phases with --only, or do this step by hand", name)
 }
+
+// DryRunner phases describe themselves in a dry run instead of running
+// against the recording host (phases that wait on a cluster, say).
+type DryRunner interface {
+	DryRun(ctx context.Context, rc *RunContext) error
+}
+
+// Changed tells the runner that the phase changed something that the
+// host's file and gate counters cannot see (a service restart, say), so
+// that the phases consuming its output run again.
+func (rc *RunContext) Changed() { rc.changed = true }

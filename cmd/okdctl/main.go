@@ -1,0 +1,19 @@
+// Command okdctl stands up a bare-metal OKD / OpenShift 4 cluster from one
+// cluster spec, run on the bastion host.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/okdctl/okdctl/cmd/okdctl/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := app.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,14 @@
+// Package examples holds ready cluster specs (lab, compact, ha,
+// single-master, disconnected, sandbox) and the files they refer to;
+// `okdctl init --example NAME` prints them.
+package examples
+
+import "embed"
+
+// FS holds every example spec (NAME.yaml) and files/.
+//
+//go:embed *.yaml files
+var FS embed.FS
+
+// Names lists the examples in the order init shows them.
+var Names = []string{"lab", "compact", "ha", "single-master", "disconnected", "sandbox"}

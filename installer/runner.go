@@ -1,0 +1,334 @@
+package installer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/okdctl/okdctl/bastion"
+)
+
+// ApplyOptions select the phases of one run.
+type ApplyOptions struct {
+	From  string
+	Only  []string
+	Skip  []string
+	Force []string
+}
+
+// Runner runs the phases of one cluster in order.
+type Runner struct {
+	Cluster *Cluster
+	Host    *bastion.Host
+	Log     *Logger
+	// Phases defaults to Phases().
+	Phases []Phase
+	// Kubeconfig overrides <installDir>/auth/kubeconfig.
+	Kubeconfig string
+	Now        func() time.Time
+}
+
+// Result is one phase's outcome in a run.
+type Result struct {
+	Phase    string        `json:"phase"`
+	Status   string        `json:"status"`
+	Duration time.Duration `json:"duration"`
+	Note     string        `json:"note,omitempty"`
+	Planned  []bastion.Planned `json:"planned,omitempty"`
+}
+
+// Summary is what a run did.
+type Summary struct {
+	Results  []Result      `json:"results"`
+	Duration time.Duration `json:"duration"`
+	DryRun   bool          `json:"dryRun"`
+}
+
+func (r *Runner) phases() []Phase {
+	if r.Phases != nil {
+		return r.Phases
+	}
+	return Phases()
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// StateDir is the cluster's state directory.
+func (r *Runner) StateDir() string { return r.Host.Paths.StateDir(r.Cluster.Metadata.Name) }
+
+// selection decides which phases the options select.
+func (r *Runner) selection(o ApplyOptions) (map[string]bool, error) {
+	var names []string
+	for _, p := range r.phases() {
+		names = append(names, p.Name())
+	}
+	for _, list := range [][]string{o.Only, o.Skip, o.Force, {o.From}} {
+		for _, n := range list {
+			if n != "" && !slices.Contains(names, n) {
+				return nil, fmt.Errorf("unknown phase %q: the phases are %s", n, strings.Join(names, ", "))
+			}
+		}
+	}
+	if o.From != "" && len(o.Only) > 0 {
+		return nil, errors.New("--from and --only cannot be combined: use one of them")
+	}
+	sel := map[string]bool{}
+	from := o.From == ""
+	for _, n := range names {
+		from = from || n == o.From
+		switch {
+		case len(o.Only) > 0:
+			sel[n] = slices.Contains(o.Only, n)
+		default:
+			sel[n] = from
+		}
+		if slices.Contains(o.Skip, n) {
+			sel[n] = false
+		}
+	}
+	return sel, nil
+}
+
+// Apply runs the selected phases. In a dry run (Host.DryRun) it touches
+// nothing, records what each phase would do and goes on past failures.
+func (r *Runner) Apply(ctx context.Context, o ApplyOptions) (*Summary, error) {
+	sel, err := r.selection(o)
+	if err != nil {
+		return nil, err
+	}
+	stateDir := r.StateDir()
+	if !r.Host.DryRun {
+		lock, err := AcquireLock(stateDir)
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Release()
+		if f, err := os.OpenFile(StatePathJoin(stateDir, FileRunLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+			defer f.Close()
+			r.Log.attachFile(f)
+			defer r.Log.attachFile(nil)
+		}
+	}
+	state, err := LoadState(stateDir, r.Cluster.Metadata.Name)
+	if err != nil {
+		return nil, err
+	}
+	ver, _ := r.Cluster.ReleaseVersion()
+	start := r.now()
+	sum := &Summary{DryRun: r.Host.DryRun}
+	var firstErr error
+	for _, p := range r.phases() {
+		rc := &RunContext{cluster: r.Cluster, host: r.Host, state: state, log: r.Log, phase: p.Name(),
+			release: ver, kubeconfig: r.Kubeconfig, now: r.Now}
+		res, err := r.runPhase(ctx, p, rc, sel[p.Name()], slices.Contains(o.Force, p.Name()))
+		sum.Results = append(sum.Results, res)
+		if err != nil {
+			err = fmt.Errorf("phase %s: %w", p.Name(), err)
+			if !r.Host.DryRun {
+				firstErr = err
+				break
+			}
+		}
+	}
+	sum.Duration = r.now().Sub(start)
+	return sum, firstErr
+}
+
+// runPhase decides whether one phase runs, runs it and records the outcome.
+func (r *Runner) runPhase(ctx context.Context, p Phase, rc *RunContext, selected, forced bool) (Result, error) {
+	name := p.Name()
+	res := Result{Phase: name}
+	if !selected {
+		res.Status, res.Note = "not selected", ""
+		return res, nil
+	}
+	if c, ok := p.(Conditional); ok {
+		if run, why := c.ShouldRun(rc); !run {
+			res.Status, res.Note = StatusSkipped, why
+			r.Log.Status(name, StatusSkipped, 0, why)
+			return res, r.record(rc, name, &PhaseState{Status: StatusSkipped, StartedAt: r.now(), FinishedAt: r.now()})
+		}
+	}
+	digest, err := inputDigest(p, rc)
+	if err != nil {
+		return r.fail(rc, res, r.now(), "", err)
+	}
+	why, run, err := r.reason(ctx, p, rc, digest, forced)
+	if err != nil {
+		return r.fail(rc, res, r.now(), digest, err)
+	}
+	if !run {
+		res.Status, res.Note = StatusUnchanged, why
+		r.Log.Status(name, StatusUnchanged, 0, why)
+		return res, nil
+	}
+	return r.execute(ctx, p, rc, res, digest, why)
+}
+
+// reason tells why a phase must run, or why it need not.
+func (r *Runner) reason(ctx context.Context, p Phase, rc *RunContext, digest string, forced bool) (string, bool, error) {
+	prev, ok := rc.state.Phases[p.Name()]
+	switch {
+	case forced:
+		return "forced with --force", true, nil
+	case !ok:
+		return "not run before", true, nil
+	case prev.Status == StatusFailed || prev.Status == StatusRunning:
+		return "the last run did not finish", true, nil
+	case prev.Status != StatusDone:
+		return "not run before", true, nil
+	case prev.InputDigest != digest:
+		return "its inputs changed", true, nil
+	}
+	if dep := r.changedDependency(p, rc, prev); dep != "" {
+		return dep + " changed since it ran", true, nil
+	}
+	if c, ok := p.(Checker); ok && !rc.DryRun() {
+		done, err := c.Done(ctx, rc)
+		if err != nil {
+			return "its result could not be confirmed (" + rc.log.Mask(err.Error()) + ")", true, nil
+		}
+		if !done {
+			return "its result no longer holds", true, nil
+		}
+	}
+	return "inputs unchanged and result confirmed", false, nil
+}
+
+func (r *Runner) changedDependency(p Phase, rc *RunContext, prev *PhaseState) string {
+	d, ok := p.(Dependent)
+	if !ok {
+		return ""
+	}
+	for _, dep := range d.Needs() {
+		ds, ok := rc.state.Phases[dep]
+		if ok && ds.Generation != prev.Consumed[dep] {
+			return dep
+		}
+	}
+	return ""
+}
+
+func (r *Runner) execute(ctx context.Context, p Phase, rc *RunContext, res Result, digest, why string) (Result, error) {
+	name := p.Name()
+	start := r.now()
+	if u, ok := p.(Unimplemented); ok && u.NotImplemented() {
+		return r.fail(rc, res, start, digest, errNotImplemented(name))
+	}
+	desc := ""
+	if d, ok := p.(Describer); ok {
+		desc = d.Describe()
+	}
+	rc.Log().Infof("running: %s (%s)", desc, why)
+	if !rc.DryRun() {
+		prev := rc.state.Phase(name)
+		running := *prev
+		running.Status, running.StartedAt, running.Error = StatusRunning, start, ""
+		if err := r.record(rc, name, &running); err != nil {
+			return res, err
+		}
+	}
+	before := r.Host.Changes()
+	var err error
+	if dr, ok := p.(DryRunner); ok && rc.DryRun() {
+		err = dr.DryRun(ctx, rc)
+	} else {
+		err = p.Run(ctx, rc)
+	}
+	if rc.DryRun() && r.Host.Rec != nil {
+		res.Planned = r.Host.Rec.Take()
+	}
+	if err != nil {
+		return r.fail(rc, res, start, digest, err)
+	}
+	end := r.now()
+	res.Status, res.Duration, res.Note = StatusDone, end.Sub(start), why
+	if rc.DryRun() {
+		res.Status = "planned"
+		return res, nil
+	}
+	r.Log.Status(name, StatusDone, res.Duration, "")
+	ps := &PhaseState{Status: StatusDone, StartedAt: start, FinishedAt: end, Duration: roundDuration(end.Sub(start)).String(),
+		InputDigest: digest, Generation: rc.state.Phase(name).Generation, Consumed: r.consumed(p, rc)}
+	if rc.changed || r.Host.Changes() > before || ps.Generation == 0 {
+		ps.Generation++
+	}
+	return res, r.record(rc, name, ps)
+}
+
+func (r *Runner) consumed(p Phase, rc *RunContext) map[string]int {
+	d, ok := p.(Dependent)
+	if !ok {
+		return nil
+	}
+	m := map[string]int{}
+	for _, dep := range d.Needs() {
+		m[dep] = rc.state.Phase(dep).Generation
+	}
+	return m
+}
+
+func (r *Runner) fail(rc *RunContext, res Result, start time.Time, digest string, err error) (Result, error) {
+	end := r.now()
+	msg := rc.log.Mask(err.Error())
+	res.Status, res.Duration, res.Note = StatusFailed, end.Sub(start), firstLine(msg)
+	if rc.DryRun() {
+		res.Status = "would fail"
+		if r.Host.Rec != nil {
+			res.Planned = r.Host.Rec.Take()
+		}
+		return res, err
+	}
+	r.Log.Status(res.Phase, StatusFailed, res.Duration, "")
+	prev := rc.state.Phase(res.Phase)
+	ps := &PhaseState{Status: StatusFailed, StartedAt: start, FinishedAt: end, Duration: roundDuration(end.Sub(start)).String(),
+		Error: msg, InputDigest: digest, Generation: prev.Generation, Consumed: prev.Consumed}
+	if rerr := r.record(rc, res.Phase, ps); rerr != nil {
+		return res, errors.Join(err, rerr)
+	}
+	return res, err
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// record saves one phase's state (never in a dry run).
+func (r *Runner) record(rc *RunContext, name string, ps *PhaseState) error {
+	if rc.DryRun() {
+		return nil
+	}
+	rc.state.set(name, ps)
+	return saveState(&bastion.DiskFiles{}, r.StateDir(), rc.state)
+}
+
+// inputDigest hashes what a phase consumes.
+func inputDigest(p Phase, rc *RunContext) (string, error) {
+	ip, ok := p.(InputProvider)
+	if !ok {
+		return "", nil
+	}
+	in, err := ip.Inputs(rc)
+	if err != nil {
+		return "", fmt.Errorf("failed to read inputs: %w", err)
+	}
+	data, err := json.Marshal(in)
+	if err != nil {
+		return "", fmt.Errorf("failed to digest inputs: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}

@@ -83,7 +83,10 @@ func (c *Cluster) defaultNetwork() {
 func (c *Cluster) defaultBastion() {
 	p := &c.Spec.Bastion.Ports
 	d := DefaultPorts
-	for _, f := range []struct{ v *int; def int }{
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{
 		{&p.DNS, d.DNS}, {&p.API, d.API}, {&p.MachineConfig, d.MachineConfig},
 		{&p.IngressHTTP, d.IngressHTTP}, {&p.IngressHTTPS, d.IngressHTTPS}, {&p.Ignition, d.Ignition},
 		{&p.Registry, d.Registry}, {&p.Etcd, d.Etcd}, {&p.EtcdPeer, d.EtcdPeer}, {&p.Stats, d.Stats},

@@ -20,4 +20,6 @@ func (*ApprovePhase) Needs() []string { return []string{"bootstrap"} }
 func (*ApprovePhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *ApprovePhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *ApprovePhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

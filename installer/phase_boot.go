@@ -11,7 +11,9 @@ var _ Unimplemented = (*BootPhase)(nil)
 func (*BootPhase) Name() string { return "boot" }
 
 // Describe implements Describer.
-func (*BootPhase) Describe() string { return "each node's boot line, coreos-installer command, iPXE, PXE and GRUB entries" }
+func (*BootPhase) Describe() string {
+	return "each node's boot line, coreos-installer command, iPXE, PXE and GRUB entries"
+}
 
 // Needs implements Dependent.
 func (*BootPhase) Needs() []string { return []string{"http"} }
@@ -20,4 +22,6 @@ func (*BootPhase) Needs() []string { return []string{"http"} }
 func (*BootPhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *BootPhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *BootPhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

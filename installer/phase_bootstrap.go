@@ -11,7 +11,9 @@ var _ Unimplemented = (*BootstrapPhase)(nil)
 func (*BootstrapPhase) Name() string { return "bootstrap" }
 
 // Describe implements Describer.
-func (*BootstrapPhase) Describe() string { return "waits for bootstrap-complete, then drops the bootstrap node" }
+func (*BootstrapPhase) Describe() string {
+	return "waits for bootstrap-complete, then drops the bootstrap node"
+}
 
 // Needs implements Dependent.
 func (*BootstrapPhase) Needs() []string { return []string{"ignition", "loadbalancer"} }
@@ -20,4 +22,6 @@ func (*BootstrapPhase) Needs() []string { return []string{"ignition", "loadbalan
 func (*BootstrapPhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *BootstrapPhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *BootstrapPhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

@@ -11,7 +11,9 @@ var _ Unimplemented = (*CompletePhase)(nil)
 func (*CompletePhase) Name() string { return "complete" }
 
 // Describe implements Describer.
-func (*CompletePhase) Describe() string { return "waits for install-complete and prints the console URL" }
+func (*CompletePhase) Describe() string {
+	return "waits for install-complete and prints the console URL"
+}
 
 // Needs implements Dependent.
 func (*CompletePhase) Needs() []string { return []string{"scale"} }
@@ -20,4 +22,6 @@ func (*CompletePhase) Needs() []string { return []string{"scale"} }
 func (*CompletePhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *CompletePhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *CompletePhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

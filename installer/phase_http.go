@@ -20,4 +20,6 @@ func (*HTTPPhase) Needs() []string { return []string{"ignition"} }
 func (*HTTPPhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *HTTPPhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *HTTPPhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

@@ -11,7 +11,9 @@ var _ Unimplemented = (*IgnitionPhase)(nil)
 func (*IgnitionPhase) Name() string { return "ignition" }
 
 // Describe implements Describer.
-func (*IgnitionPhase) Describe() string { return "openshift-install create ignition-configs and per-node ignition" }
+func (*IgnitionPhase) Describe() string {
+	return "openshift-install create ignition-configs and per-node ignition"
+}
 
 // Needs implements Dependent.
 func (*IgnitionPhase) Needs() []string { return []string{"manifests"} }
@@ -20,4 +22,6 @@ func (*IgnitionPhase) Needs() []string { return []string{"manifests"} }
 func (*IgnitionPhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *IgnitionPhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *IgnitionPhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

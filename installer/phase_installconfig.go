@@ -20,4 +20,6 @@ func (*InstallConfigPhase) Needs() []string { return []string{"registry", "mirro
 func (*InstallConfigPhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *InstallConfigPhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *InstallConfigPhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

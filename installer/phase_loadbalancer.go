@@ -20,4 +20,6 @@ func (*LoadBalancerPhase) Needs() []string { return nil }
 func (*LoadBalancerPhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *LoadBalancerPhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *LoadBalancerPhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

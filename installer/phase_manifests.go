@@ -11,7 +11,9 @@ var _ Unimplemented = (*ManifestsPhase)(nil)
 func (*ManifestsPhase) Name() string { return "manifests" }
 
 // Describe implements Describer.
-func (*ManifestsPhase) Describe() string { return "openshift-install create manifests, then okdctl's patches" }
+func (*ManifestsPhase) Describe() string {
+	return "openshift-install create manifests, then okdctl's patches"
+}
 
 // Needs implements Dependent.
 func (*ManifestsPhase) Needs() []string { return []string{"installconfig"} }
@@ -20,4 +22,6 @@ func (*ManifestsPhase) Needs() []string { return []string{"installconfig"} }
 func (*ManifestsPhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *ManifestsPhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *ManifestsPhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

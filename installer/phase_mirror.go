@@ -20,4 +20,6 @@ func (*MirrorPhase) Needs() []string { return []string{"registry"} }
 func (*MirrorPhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *MirrorPhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *MirrorPhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

@@ -11,7 +11,9 @@ var _ Unimplemented = (*RegistryPhase)(nil)
 func (*RegistryPhase) Name() string { return "registry" }
 
 // Describe implements Describer.
-func (*RegistryPhase) Describe() string { return "the mirror registry with okdctl's CA and htpasswd auth" }
+func (*RegistryPhase) Describe() string {
+	return "the mirror registry with okdctl's CA and htpasswd auth"
+}
 
 // Needs implements Dependent.
 func (*RegistryPhase) Needs() []string { return nil }
@@ -20,4 +22,6 @@ func (*RegistryPhase) Needs() []string { return nil }
 func (*RegistryPhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *RegistryPhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *RegistryPhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

@@ -11,7 +11,9 @@ var _ Unimplemented = (*ScalePhase)(nil)
 func (*ScalePhase) Name() string { return "scale" }
 
 // Describe implements Describer.
-func (*ScalePhase) Describe() string { return "small-cluster adjustments through the operators' resources" }
+func (*ScalePhase) Describe() string {
+	return "small-cluster adjustments through the operators' resources"
+}
 
 // Needs implements Dependent.
 func (*ScalePhase) Needs() []string { return []string{"approve"} }
@@ -20,4 +22,6 @@ func (*ScalePhase) Needs() []string { return []string{"approve"} }
 func (*ScalePhase) NotImplemented() bool { return true }
 
 // Run implements Phase.
-func (p *ScalePhase) Run(ctx context.Context, rc *RunContext) error { return errNotImplemented(p.Name()) }
+func (p *ScalePhase) Run(ctx context.Context, rc *RunContext) error {
+	return errNotImplemented(p.Name())
+}

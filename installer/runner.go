@@ -37,10 +37,10 @@ type Runner struct {
 
 // Result is one phase's outcome in a run.
 type Result struct {
-	Phase    string        `json:"phase"`
-	Status   string        `json:"status"`
-	Duration time.Duration `json:"duration"`
-	Note     string        `json:"note,omitempty"`
+	Phase    string            `json:"phase"`
+	Status   string            `json:"status"`
+	Duration time.Duration     `json:"duration"`
+	Note     string            `json:"note,omitempty"`
 	Planned  []bastion.Planned `json:"planned,omitempty"`
 }
 

@@ -1,0 +1,8 @@
+// Package registry runs the bastion's mirror registry and mirrors a release
+// into it: okdctl's own CA and the registry's server certificate, the
+// generated password with its bcrypt htpasswd and pull secret, the
+// distribution registry's configuration and service, verification of TLS and
+// auth, and a resumable, concurrent release mirror built on
+// go-containerregistry. It takes its own small inputs and never imports
+// installer.
+package registry

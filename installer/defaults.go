@@ -132,7 +132,7 @@ func (c *Cluster) resolve(p string) string {
 
 // resolveMedia resolves local media paths and leaves URLs alone.
 func (c *Cluster) resolveMedia(p string) string {
-	if IsURL(p) {
+	if strings.Contains(p, "://") {
 		return p
 	}
 	return c.resolve(p)

@@ -86,9 +86,9 @@ func TestValidSpecLoads(t *testing.T) {
 func TestValidationRejectsBrokenSpecs(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(c *Cluster)
-		want  string // anchored regex over one error line
+		want   string // anchored regex over one error line
 	}{
 		{"api version", func(c *Cluster) { c.APIVersion = "v1" }, `apiVersion: "v1" is not supported`},
 		{"kind", func(c *Cluster) { c.Kind = "Pod" }, `kind: "Pod" is not supported`},

@@ -1,17 +1,190 @@
 package installer
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/okdctl/okdctl/bastion"
+)
 
 // PreflightPhase is the preflight phase: the spec, tools, ports and host checks.
 type PreflightPhase struct{}
+
+var (
+	_ Checker       = (*PreflightPhase)(nil)
+	_ InputProvider = (*PreflightPhase)(nil)
+)
 
 // Name implements Phase.
 func (*PreflightPhase) Name() string { return "preflight" }
 
 // Describe implements Describer.
 func (*PreflightPhase) Describe() string {
-	return "checks the spec, the tools, free ports, SELinux, firewalld and time sync"
+	return "checks the tools, the bastion address, free ports, SELinux, firewalld and time sync"
+}
+
+// Inputs implements InputProvider: the whole spec.
+func (*PreflightPhase) Inputs(rc *RunContext) (any, error) {
+	return struct {
+		Spec    ClusterSpec
+		Sandbox bool
+	}{rc.Cluster().Spec, rc.Sandbox()}, nil
+}
+
+// Done implements Checker: the checks still pass.
+func (p *PreflightPhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
+	if err := p.check(ctx, rc, false); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // Run implements Phase.
-func (p *PreflightPhase) Run(ctx context.Context, rc *RunContext) error { return nil }
+func (p *PreflightPhase) Run(ctx context.Context, rc *RunContext) error {
+	return p.check(ctx, rc, true)
+}
+
+func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool) error {
+	var problems []string
+	problems = append(problems, missingTools(rc)...)
+	if err := bastionAddress(rc.Spec().Bastion.IP); err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		problems = append(problems, busyPorts(ctx, rc)...)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("the bastion is not ready:\n  - %s", strings.Join(problems, "\n  - "))
+	}
+	if verbose {
+		installerNote(rc)
+		if !rc.Sandbox() {
+			hostNotes(ctx, rc)
+		}
+	}
+	return nil
+}
+
+// ToolsFor lists the programs the bastion needs for a spec.
+func ToolsFor(s *ClusterSpec, sandbox bool) []string {
+	tools := []string{"etcd", "coredns", "haproxy", "nginx"}
+	if s.RegistryEnabled() {
+		if sandbox {
+			tools = append(tools, "docker-registry")
+		} else if _, err := bastion.LookPath("podman"); err != nil {
+			tools = append(tools, "registry")
+		}
+	}
+	if !sandbox {
+		tools = append(tools, "systemctl")
+	}
+	return tools
+}
+
+func missingTools(rc *RunContext) []string {
+	var missing []string
+	for _, t := range ToolsFor(rc.Spec(), rc.Sandbox()) {
+		if _, err := bastion.LookPath(t); err != nil {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return []string{"missing programs: " + strings.Join(missing, ", ") + " (`make tools` installs the bastion services on Debian/Ubuntu; on Fedora/RHEL: dnf install etcd haproxy nginx)"}
+}
+
+// bastionAddress checks that ip belongs to this machine (loopback always does).
+func bastionAddress(ip string) error {
+	parsed := net.ParseIP(ip)
+	if parsed.IsLoopback() {
+		return nil
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return fmt.Errorf("failed to list this machine's addresses: %w", err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.Equal(parsed) {
+			return nil
+		}
+	}
+	return fmt.Errorf("spec.bastion.ip %s is not an address of this machine: run okdctl on the bastion, or fix spec.bastion.ip", ip)
+}
+
+// busyPorts lists bastion ports taken by programs that are not okdctl's own services.
+func busyPorts(ctx context.Context, rc *RunContext) []string {
+	owners := map[string]string{"dns": "okdctl-coredns", "api": "okdctl-haproxy", "machineConfig": "okdctl-haproxy",
+		"ingressHTTP": "okdctl-haproxy", "ingressHTTPS": "okdctl-haproxy", "stats": "okdctl-haproxy",
+		"ignition": "okdctl-nginx", "registry": "okdctl-registry", "etcd": "okdctl-etcd", "etcdPeer": "okdctl-etcd"}
+	var busy []string
+	for _, p := range portList(rc.Spec().Bastion.Ports) {
+		if p.name == "registry" && !rc.Spec().RegistryEnabled() {
+			continue
+		}
+		addr := net.JoinHostPort(rc.Spec().Bastion.IP, strconv.Itoa(p.port))
+		if err := portFree(addr, p.name == "dns"); err == nil {
+			continue
+		} else if running, _ := rc.Host().Services.Running(ctx, owners[p.name]); running {
+			continue
+		} else {
+			busy = append(busy, fmt.Sprintf("spec.bastion.ports.%s: %s is in use by another program (%v): stop it or choose another port", p.name, addr, errors.Unwrap(err)))
+		}
+	}
+	return busy
+}
+
+func portFree(addr string, udp bool) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	l.Close()
+	if udp {
+		u, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return err
+		}
+		u.Close()
+	}
+	return nil
+}
+
+// hostNotes reports SELinux, firewalld and time sync on a real bastion.
+func hostNotes(ctx context.Context, rc *RunContext) {
+	log := rc.Log()
+	if data, err := os.ReadFile("/sys/fs/selinux/enforce"); err == nil && strings.TrimSpace(string(data)) == "1" {
+		log.Infof("SELinux is enforcing: okdctl keeps it so and sets the booleans its services need")
+	} else {
+		log.Infof("SELinux is not enforcing: okdctl does not need it off, and will not change it")
+	}
+	run := func(name string, args ...string) string {
+		out, err := rc.Host().Runner.Run(ctx, bastion.Cmd{Name: name, Args: args, ReadOnly: true})
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if run("firewall-cmd", "--state") == "running" {
+		log.Infof("firewalld is running: okdctl opens the ports it needs, and leaves it running")
+	}
+	if sync := run("timedatectl", "show", "-p", "NTPSynchronized", "--value"); sync != "" && sync != "yes" {
+		log.Warnf("the clock is not synchronised (timedatectl: NTPSynchronized=%s): ignition certificates are valid for 24 hours from now, so a wrong clock breaks the install; enable chronyd", sync)
+	}
+}
+
+// installerNote warns early when openshift-install is missing; the
+// manifests phase fails on it, so the earlier phases can still run.
+func installerNote(rc *RunContext) {
+	name := rc.Spec().OpenShiftInstall
+	if name == "" {
+		name = "openshift-install"
+	}
+	if _, err := bastion.LookPath(name); err != nil {
+		rc.Log().Warnf("%s is not installed: the manifests phase needs it (oc adm release extract --command=openshift-install %s, or set spec.openshiftInstall)", name, rc.Spec().Release.Image)
+	}
+}

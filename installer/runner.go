@@ -37,11 +37,13 @@ type Runner struct {
 
 // Result is one phase's outcome in a run.
 type Result struct {
-	Phase    string            `json:"phase"`
-	Status   string            `json:"status"`
-	Duration time.Duration     `json:"duration"`
-	Note     string            `json:"note,omitempty"`
-	Planned  []bastion.Planned `json:"planned,omitempty"`
+	Phase    string        `json:"phase"`
+	Status   string        `json:"status"`
+	Duration time.Duration `json:"duration"`
+	Note     string        `json:"note,omitempty"`
+	// Error is the whole error of a failed phase (secrets masked).
+	Error   string            `json:"error,omitempty"`
+	Planned []bastion.Planned `json:"planned,omitempty"`
 }
 
 // Summary is what a run did.
@@ -283,7 +285,7 @@ func (r *Runner) consumed(p Phase, rc *RunContext) map[string]int {
 func (r *Runner) fail(rc *RunContext, res Result, start time.Time, digest string, err error) (Result, error) {
 	end := r.now()
 	msg := rc.log.Mask(err.Error())
-	res.Status, res.Duration, res.Note = StatusFailed, end.Sub(start), firstLine(msg)
+	res.Status, res.Duration, res.Note, res.Error = StatusFailed, end.Sub(start), firstLine(msg), msg
 	if rc.DryRun() {
 		res.Status = "would fail"
 		if r.Host.Rec != nil {

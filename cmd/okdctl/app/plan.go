@@ -78,7 +78,10 @@ func printPlan(out io.Writer, r *installer.Runner, sum *installer.Summary) {
 		}
 		fmt.Fprintf(out, "[%d/%d] %s: %s\n", i+1, len(sum.Results), res.Phase, desc)
 		fmt.Fprintf(out, "      %s", planVerb(res.Status))
-		if res.Note != "" {
+		switch {
+		case res.Error != "":
+			fmt.Fprintf(out, ": %s", strings.ReplaceAll(r.Log.Mask(res.Error), "\n", "\n      "))
+		case res.Note != "":
 			fmt.Fprintf(out, ": %s", r.Log.Mask(res.Note))
 		}
 		fmt.Fprintln(out)

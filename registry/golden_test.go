@@ -1,0 +1,63 @@
+package registry
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/okdctl/okdctl/bastion"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it):\n%s", path, bastion.Diff(path, want, got))
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		root    string
+		ip      string
+		runtime Runtime
+	}{
+		{"sandbox", "/home/me/.demo", "127.0.1.1", Runtime{Kind: RuntimeBinary, Program: "/usr/bin/docker-registry"}},
+		{"bastion-podman", "", "192.168.120.101", Runtime{Kind: RuntimePodman, Program: "/usr/bin/podman", Image: DefaultImage}},
+		{"bastion-binary", "", "192.168.120.101", Runtime{Kind: RuntimeBinary, Program: "/usr/local/bin/registry"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			l := layoutUnder(c.root)
+			if c.root == "" {
+				l = layoutUnder("/")
+			}
+			cfg, err := RenderConfig(Config{Addr: c.ip + ":5000", CertFile: l.Cert, KeyFile: l.Key, HtpasswdFile: l.Htpasswd, DataDir: l.DataDir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("testdata", c.name, "config.yml.golden"), cfg)
+			svc := Service(ServiceInput{Runtime: c.runtime, Config: l.Config, Files: []string{l.Cert, l.Key, l.Htpasswd},
+				DataDir: l.DataDir, ConfigDigest: "digest"})
+			golden(t, filepath.Join("testdata", c.name, ServiceName+".service.golden"), bastion.RenderUnit(svc))
+		})
+	}
+}

@@ -135,9 +135,9 @@ func fmtList(l []MirrorSource) string {
 func TestIsOKD(t *testing.T) {
 	t.Parallel()
 	for img, want := range map[string]bool{
-		"quay.io/openshift/okd:4.5.0-0.okd-2020-07-14-153706-ga":        true,
+		"quay.io/openshift/okd:4.5.0-0.okd-2020-07-14-153706-ga":       true,
 		"quay.io/okd/scos-release:4.16.0-0.okd-scos-2024-09-24-151747": true,
-		"quay.io/openshift-release-dev/ocp-release:4.14.3-x86_64":       false,
+		"quay.io/openshift-release-dev/ocp-release:4.14.3-x86_64":      false,
 	} {
 		if IsOKD(img) != want {
 			t.Errorf("IsOKD(%s) != %v", img, want)

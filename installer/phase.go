@@ -146,3 +146,11 @@ type DryRunner interface {
 // host's file and gate counters cannot see (a service restart, say), so
 // that the phases consuming its output run again.
 func (rc *RunContext) Changed() { rc.changed = true }
+
+// BastionReachable reports whether okdctl may talk to the bastion's own
+// services (etcd, the registry, ...): only when spec.bastion.ip is an
+// address of this machine. A plan made on a laptop for a lab never
+// contacts the lab's addresses.
+func (rc *RunContext) BastionReachable() bool {
+	return bastionAddress(rc.Spec().Bastion.IP) == nil
+}

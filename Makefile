@@ -1,0 +1,84 @@
+# okdctl: build, tools, tests, demo. Run `make help` for the targets.
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/bin
+COREDNS_VERSION := v1.15.0
+# Debian packages of the programs a bastion runs, and the clients the tests use.
+APT_PACKAGES := haproxy nginx-light etcd-server etcd-client docker-registry dnsutils skopeo curl
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TEST_TIMEOUT ?= 30m
+
+.PHONY: help build tools apt-tools test unit e2e bench lint fmt fuzz demo demo-down clean
+
+help:
+	@echo "make demo   build okdctl, plan examples/lab.yaml, print its boot lines, apply examples/sandbox.yaml under ./.demo"
+	@echo "make test   install the tools (make tools), then run every test"
+	@echo "make tools  install or build every program the sandbox and the tests need (idempotent)"
+	@echo "make bench  run the benchmarks"
+	@echo "make lint   gofmt and go vet"
+	@echo "make fuzz   fuzz the spec loader (FUZZTIME=10m)"
+
+build: $(BIN)/okdctl
+
+$(BIN)/okdctl: FORCE
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/okdctl ./cmd/okdctl
+
+FORCE:
+
+## tools: Debian packages, CoreDNS and kube-apiserver from their Go modules
+tools: apt-tools $(BIN)/.coredns-$(COREDNS_VERSION) $(BIN)/kube-apiserver
+
+apt-tools:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "Debian packages present: $(APT_PACKAGES)"; fi
+	@# the packages start system services on install; okdctl runs its own
+	@for s in nginx haproxy etcd docker-registry; do $(SUDO) systemctl disable --now $$s >/dev/null 2>&1 || true; done
+
+$(BIN)/.coredns-$(COREDNS_VERSION):
+	@mkdir -p $(BIN)
+	@echo "building CoreDNS $(COREDNS_VERSION) (a few minutes the first time)"
+	cd /tmp && GOBIN=$(BIN) GOFLAGS=-mod=mod $(GO) install github.com/coredns/coredns@$(COREDNS_VERSION)
+	@touch $@
+
+$(BIN)/kube-apiserver: tools/kube/go.mod tools/kube/go.sum
+	@mkdir -p $(BIN)
+	@echo "building kube-apiserver from tools/kube (a few minutes the first time)"
+	cd tools/kube && $(GO) build -o $(BIN)/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
+
+## tests
+test: tools
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+unit:
+	$(GO) test -count=1 -short ./...
+
+bench: tools
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+FUZZTIME ?= 10m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./installer
+
+## demo: the main job on a fresh machine
+DEMO := $(CURDIR)/.demo
+demo: tools build
+	@bash scripts/demo.sh "$(BIN)/okdctl" "$(DEMO)"
+
+demo-down:
+	-$(BIN)/okdctl down -f examples/sandbox.yaml --root $(DEMO)
+
+clean: demo-down
+	rm -rf $(DEMO) $(BIN)/okdctl

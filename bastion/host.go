@@ -1,6 +1,9 @@
 package bastion
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // Host bundles the side effects of one okdctl run.
 type Host struct {
@@ -14,6 +17,8 @@ type Host struct {
 	DryRun bool
 	// Rec collects the planned actions of a dry run (nil otherwise).
 	Rec *Recorder
+
+	wet atomic.Int64
 }
 
 // HostOptions selects the kind of host.
@@ -51,19 +56,23 @@ func (h *Host) Note(summary string) {
 
 // Wet runs fn unless this is a dry run, in which case it records desc.
 // It is the one gate for mutations that have no Files/Runner/Services form
-// (an etcd transaction, an API call).
+// (an etcd transaction, an API call). Call it only when there is something
+// to change: every call counts as a change of the phase.
 func (h *Host) Wet(ctx context.Context, desc string, fn func(context.Context) error) error {
 	if h.DryRun {
 		h.Note(desc)
 		return nil
 	}
+	h.wet.Add(1)
 	return fn(ctx)
 }
 
-// Changes counts the file writes made so far (0 for a dry run).
+// Changes counts the file writes and gated mutations made so far (0 for a
+// dry run).
 func (h *Host) Changes() int {
+	n := int(h.wet.Load())
 	if d, ok := h.Files.(*DiskFiles); ok {
-		return d.Changes()
+		n += d.Changes()
 	}
-	return 0
+	return n
 }

@@ -91,3 +91,8 @@ func (v Version) SupportsNetworkType(t string) bool {
 
 // HasStreamMetadata reports whether `openshift-install coreos print-stream-json` exists.
 func (v Version) HasStreamMetadata() bool { return v.AtLeast(4, 8) }
+
+// HasTopology reports whether openshift-install derives the control-plane
+// and infrastructure topologies (4.8+): compute replicas 1 then gives one
+// router, while older releases need the default IngressController sized by hand.
+func (v Version) HasTopology() bool { return v.AtLeast(4, 8) }

@@ -34,6 +34,9 @@ var NodeBootstrapperGroups = []string{
 
 // KubeUser is a token identity in kube-apiserver's --token-auth-file.
 type KubeUser struct {
+	// ID names the token for UserConfig (default Name), so that one user
+	// name can have several tokens with different groups.
+	ID     string
 	Name   string
 	Groups []string
 }
@@ -110,7 +113,10 @@ func (k *Kube) writeFiles(t testing.TB, o KubeOptions) []string {
 	var lines []string
 	for _, u := range users {
 		tok := randomToken(t)
-		k.tokens[u.Name] = tok
+		if u.ID == "" {
+			u.ID = u.Name
+		}
+		k.tokens[u.ID] = tok
 		lines = append(lines, fmt.Sprintf("%s,%s,%s,%q", tok, u.Name, u.Name, strings.Join(u.Groups, ",")))
 	}
 	tokens := filepath.Join(k.Dir, "tokens.csv")
@@ -156,12 +162,12 @@ func (k *Kube) BootstrapperConfig() *rest.Config {
 	return k.tokenConfig(k.tokens[NodeBootstrapperUser])
 }
 
-// UserConfig is a client config for a token user of KubeOptions.Users.
-func (k *Kube) UserConfig(t testing.TB, name string) *rest.Config {
+// UserConfig is a client config for a token user of KubeOptions.Users, by ID.
+func (k *Kube) UserConfig(t testing.TB, id string) *rest.Config {
 	t.Helper()
-	tok, ok := k.tokens[name]
+	tok, ok := k.tokens[id]
 	if !ok {
-		t.Fatalf("no token user %q: add it to KubeOptions.Users", name)
+		t.Fatalf("no token user %q: add it to KubeOptions.Users", id)
 	}
 	return k.tokenConfig(tok)
 }
@@ -225,14 +231,21 @@ func (k *Kube) writeKubeconfig(t testing.TB, user string) string {
 // create, get, list and watch CSRs.
 func (k *Kube) grantBootstrapper(t testing.TB) {
 	t.Helper()
+	k.GrantCSRCreate(t, NodeBootstrapperUser)
+}
+
+// GrantCSRCreate binds a user to the system:node-bootstrapper role (create,
+// get, list and watch CSRs), as an impostor would need.
+func (k *Kube) GrantCSRCreate(t testing.TB, user string) {
+	t.Helper()
 	crb := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "okdctl-test:node-bootstrapper"},
+		ObjectMeta: metav1.ObjectMeta{GenerateName: "okdctl-test-csr-create-"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "system:node-bootstrapper"},
-		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: "User", Name: NodeBootstrapperUser}},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: "User", Name: user}},
 	}
 	_, err := Clientset(t, k.AdminConfig()).RbacV1().ClusterRoleBindings().Create(context.Background(), crb, metav1.CreateOptions{})
 	if err != nil {
-		t.Fatalf("failed to bind the node bootstrapper: %v", err)
+		t.Fatalf("failed to let %s create CSRs: %v", user, err)
 	}
 }
 

@@ -1,0 +1,242 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	certv1 "k8s.io/api/certificates/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Approval records okdctl's approvals in the CSR's condition.
+const (
+	ApprovalReason = "OkdctlApproved"
+	floodExtra     = 100
+	floodWindow    = time.Hour
+)
+
+// ApproverOptions configures the verifying approver.
+type ApproverOptions struct {
+	Client    kubernetes.Interface
+	Inventory *Inventory
+	// ProvisionedAfter rejects client CSRs created before it (zero: no bound).
+	ProvisionedAfter time.Time
+	// MaxClientAge rejects client CSRs older than this (default 1 h, the
+	// kubelet makes a new one when its request goes unanswered that long).
+	MaxClientAge time.Duration
+	Log          Logger
+	Now          func() time.Time
+}
+
+// Approver approves the kubelet CSRs of the inventory's nodes, and nothing else.
+type Approver struct {
+	o        ApproverOptions
+	log      Logger
+	mu       sync.Mutex
+	approved map[string]bool   // CSR names approved by this approver
+	skipped  map[string]string // CSR name -> last logged reason
+	flooding bool
+	count    int
+	names    map[types.UID]string // CSR UID -> node its subject names
+}
+
+// NewApprover checks the options.
+func NewApprover(o ApproverOptions) (*Approver, error) {
+	if o.Client == nil || o.Inventory == nil {
+		return nil, fmt.Errorf("failed to start the CSR approver: a client and an inventory are needed")
+	}
+	if o.MaxClientAge == 0 {
+		o.MaxClientAge = time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Approver{o: o, log: orNop(o.Log), approved: map[string]bool{}, skipped: map[string]string{}}, nil
+}
+
+// Approved is the number of CSRs this approver approved so far.
+func (a *Approver) Approved() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.count
+}
+
+// Skipped maps each CSR skipped so far to the reason last logged for it.
+func (a *Approver) Skipped() map[string]string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]string, len(a.skipped))
+	for k, v := range a.skipped {
+		out[k] = v
+	}
+	return out
+}
+
+// Once handles what is pending now and returns (approve-csrs without --watch).
+func (a *Approver) Once(ctx context.Context) error {
+	csrs, err := a.o.Client.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("failed to list CSRs: %w", err)
+	}
+	nodes, err := a.o.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Errorf("failed to list nodes: %w", err)
+	}
+	return a.pass(ctx, ptrs(csrs.Items), nodePtrs(nodes.Items))
+}
+
+// pass evaluates every pending CSR once and approves what passes.
+func (a *Approver) pass(ctx context.Context, csrs []*certv1.CertificateSigningRequest, nodes []*corev1.Node) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	v := a.newView(csrs, nodes)
+	pending := a.pending(csrs)
+	if a.flood(pending, len(nodes), v.now) {
+		return nil
+	}
+	decisions := make([]Decision, len(pending))
+	newest := map[string]string{} // node -> newest approvable client CSR
+	for i, csr := range pending {
+		decisions[i] = v.evaluate(csr)
+		if decisions[i].Approve && decisions[i].Kind == "client" {
+			newest[decisions[i].Node] = csr.Name
+		}
+	}
+	for i, csr := range pending {
+		d := decisions[i]
+		if d.Approve && d.Kind == "client" && newest[d.Node] != csr.Name {
+			d = skip(d.Kind, d.Node, "a newer client CSR for this node (%s) is pending; only the newest is approved", newest[d.Node])
+		}
+		if !d.Approve {
+			a.noteSkip(csr, d)
+			continue
+		}
+		if err := a.approve(ctx, csr, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pending lists CSRs neither approved nor denied nor failed (and not
+// approved by us already, in case the cache lags), oldest first.
+func (a *Approver) pending(csrs []*certv1.CertificateSigningRequest) []*certv1.CertificateSigningRequest {
+	var out []*certv1.CertificateSigningRequest
+	for _, c := range csrs {
+		if isPending(c) && !a.approved[c.Name] {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ti, tj := out[i].CreationTimestamp.Time, out[j].CreationTimestamp.Time
+		if ti.Equal(tj) {
+			return out[i].Name < out[j].Name
+		}
+		return ti.Before(tj)
+	})
+	return out
+}
+
+// flood reports whether too many recent CSRs are pending to approve any
+// (cluster-machine-approver's guard: max(machines, nodes) + 100 in the last hour).
+func (a *Approver) flood(pending []*certv1.CertificateSigningRequest, nodes int, now time.Time) bool {
+	recent := 0
+	for _, c := range pending {
+		if now.Sub(c.CreationTimestamp.Time) <= floodWindow {
+			recent++
+		}
+	}
+	limit := max(a.o.Inventory.Len(), nodes) + floodExtra
+	was := a.flooding
+	a.flooding = recent > limit
+	switch {
+	case a.flooding && !was:
+		a.log.Warnf("flood guard: %d CSRs from the last hour are pending, more than max(%d spec nodes, %d Nodes) + %d = %d; approving nothing until they are cleaned up (review them with `oc get csr` and delete the ones that are not your nodes')",
+			recent, a.o.Inventory.Len(), nodes, floodExtra, limit)
+	case !a.flooding && was:
+		a.log.Infof("flood guard lifted: %d CSRs pending (limit %d); approving again", recent, limit)
+	}
+	return a.flooding
+}
+
+func (a *Approver) noteSkip(csr *certv1.CertificateSigningRequest, d Decision) {
+	if a.skipped[csr.Name] == d.Reason {
+		return
+	}
+	a.skipped[csr.Name] = d.Reason
+	kind := d.Kind
+	if kind == "" {
+		kind = "other"
+	}
+	a.log.Infof("skipping CSR %s (%s, requested by %s): %s", csr.Name, kind, csr.Spec.Username, d.Reason)
+}
+
+// approve sets the Approved condition through the approval subresource.
+func (a *Approver) approve(ctx context.Context, csr *certv1.CertificateSigningRequest, d Decision) error {
+	api := a.o.Client.CertificatesV1().CertificateSigningRequests()
+	c := csr.DeepCopy()
+	for try := 0; ; try++ {
+		c.Status.Conditions = append(c.Status.Conditions, certv1.CertificateSigningRequestCondition{
+			Type: certv1.CertificateApproved, Status: corev1.ConditionTrue, Reason: ApprovalReason,
+			Message: "approved by okdctl: " + d.Reason, LastUpdateTime: metav1.NewTime(a.o.Now()),
+		})
+		_, err := api.UpdateApproval(ctx, c.Name, c, metav1.UpdateOptions{})
+		if err == nil {
+			a.approved[c.Name] = true
+			a.count++
+			a.log.Infof("approved CSR %s: %s", c.Name, d.Reason)
+			return nil
+		}
+		if !apierrors.IsConflict(err) || try > 2 {
+			return fmt.Errorf("failed to approve CSR %s: %w", c.Name, err)
+		}
+		if c, err = api.Get(ctx, csr.Name, metav1.GetOptions{}); err != nil {
+			return fmt.Errorf("failed to re-read CSR %s: %w", csr.Name, err)
+		}
+		if !isPending(c) {
+			return nil
+		}
+	}
+}
+
+func isPending(c *certv1.CertificateSigningRequest) bool {
+	for _, cond := range c.Status.Conditions {
+		switch cond.Type {
+		case certv1.CertificateApproved, certv1.CertificateDenied, certv1.CertificateFailed:
+			return false
+		}
+	}
+	return true
+}
+
+func isApproved(c *certv1.CertificateSigningRequest) bool {
+	for _, cond := range c.Status.Conditions {
+		if cond.Type == certv1.CertificateApproved && cond.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+func ptrs(items []certv1.CertificateSigningRequest) []*certv1.CertificateSigningRequest {
+	out := make([]*certv1.CertificateSigningRequest, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out
+}
+
+func nodePtrs(items []corev1.Node) []*corev1.Node {
+	out := make([]*corev1.Node, len(items))
+	for i := range items {
+		out[i] = &items[i]
+	}
+	return out
+}

@@ -145,7 +145,11 @@ func (l *Logger) Raw(s string) {
 
 // Status prints a phase's status line (ending in ✓ or ✗).
 func (l *Logger) Status(phase, status string, d time.Duration, detail string) {
-	l.write(Event{Level: "status", Phase: phase, Status: status, Duration: roundDuration(d).String(), Msg: detail})
+	dur := "-"
+	if d > 0 {
+		dur = roundDuration(d).String()
+	}
+	l.write(Event{Level: "status", Phase: phase, Status: status, Duration: dur, Msg: detail})
 }
 
 func roundDuration(d time.Duration) time.Duration {

@@ -293,7 +293,7 @@ func (r *Runner) fail(rc *RunContext, res Result, start time.Time, digest string
 		}
 		return res, err
 	}
-	r.Log.Status(res.Phase, StatusFailed, res.Duration, "")
+	r.Log.Status(res.Phase, StatusFailed, res.Duration, res.Note)
 	prev := rc.state.Phase(res.Phase)
 	ps := &PhaseState{Status: StatusFailed, StartedAt: start, FinishedAt: end, Duration: roundDuration(end.Sub(start)).String(),
 		Error: msg, InputDigest: digest, Generation: prev.Generation, Consumed: prev.Consumed}

@@ -27,6 +27,9 @@ func printSummary(out io.Writer, sum *installer.Summary, asJSON bool) {
 	counts := map[string]int{}
 	for _, r := range sum.Results {
 		counts[r.Status]++
+		if r.Status == "not selected" {
+			continue
+		}
 		d := ""
 		if r.Duration > 0 {
 			d = roundDur(r.Duration).String()

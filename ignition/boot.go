@@ -16,8 +16,10 @@ type Boot struct {
 	IP   string
 	MAC  string // lower case, for PXE and the boot menus' automatic choice
 	// Static network for the live system (the ip= kernel argument).
-	Gateway     string
-	Netmask     string
+	Gateway string
+	Netmask string
+	// NIC is the interface of the ip= argument; empty applies the address
+	// to the interface that comes up (single-NIC machines).
 	NIC         string
 	Nameservers []string
 	Disk        string // /dev/... ; bare names are completed
@@ -50,7 +52,7 @@ func (b Boot) disk() string {
 func (b Boot) check() error {
 	var missing []string
 	for _, f := range []struct{ name, v string }{
-		{"ip", b.IP}, {"gateway", b.Gateway}, {"netmask", b.Netmask}, {"nic", b.NIC},
+		{"ip", b.IP}, {"gateway", b.Gateway}, {"netmask", b.Netmask},
 		{"disk", b.Disk}, {"ignition URL", b.IgnitionURL},
 	} {
 		if f.v == "" {
@@ -61,7 +63,7 @@ func (b Boot) check() error {
 		missing = append(missing, "nameserver")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("failed to render the boot line of node %s: no %s: set them in spec.nodes (nic, disk) or spec.network", b.Name, strings.Join(missing, ", "))
+		return fmt.Errorf("failed to render the boot line of node %s: no %s: set them in spec.nodes (disk) or spec.network", b.Name, strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -159,9 +159,14 @@ func TestPXENeedsMAC(t *testing.T) {
 func TestBootMissingFields(t *testing.T) {
 	t.Parallel()
 	b := labBoots(true)[0]
+	b.Disk = ""
+	if _, err := Render(FormatText, []Boot{b}); err == nil || !strings.Contains(err.Error(), "no disk") {
+		t.Errorf("missing disk: %v", err)
+	}
+	b = labBoots(true)[0]
 	b.NIC = ""
-	if _, err := Render(FormatText, []Boot{b}); err == nil || !strings.Contains(err.Error(), "no nic") {
-		t.Errorf("missing nic: %v", err)
+	if got := KernelArgs(b); !strings.HasPrefix(got, "ip=192.168.120.102::192.168.120.101:255.255.255.0:bootstrap.okd.example::none ") {
+		t.Errorf("without nic: %s", got)
 	}
 	if _, err := Render("yaml", labBoots(true)); err == nil || !strings.Contains(err.Error(), "text, json, ipxe, pxe, grub") {
 		t.Errorf("unknown format: %v", err)

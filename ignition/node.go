@@ -25,8 +25,8 @@ type Node struct {
 	Name string // the spec's node name; the published file is <Name>.ign
 	Role string // bootstrap, master or worker
 	FQDN string // written to /etc/hostname: the node's Kubernetes name
-	// Static network of the node's NIC. An empty NIC writes no keyfile
-	// (the node keeps DHCP).
+	// Static network of the node's NIC. Without a NIC name the keyfile
+	// matches any ethernet device (right for single-NIC machines).
 	NIC           string
 	IP            string
 	PrefixLen     int
@@ -52,11 +52,9 @@ func NodeConfig(n Node, roleConfig []byte) ([]byte, error) {
 		Source:       strPtr("data:;base64," + base64.StdEncoding.EncodeToString(roleConfig)),
 		Verification: types.Verification{Hash: strPtr(SHA512(roleConfig))},
 	}}
-	cfg.Storage.Files = append(cfg.Storage.Files, textFile("/etc/hostname", 0o644, n.FQDN+"\n"))
-	if n.NIC != "" {
-		cfg.Storage.Files = append(cfg.Storage.Files,
-			textFile("/etc/NetworkManager/system-connections/"+n.NIC+".nmconnection", 0o600, NetworkKeyfile(n)))
-	}
+	cfg.Storage.Files = append(cfg.Storage.Files,
+		textFile("/etc/hostname", 0o644, n.FQDN+"\n"),
+		textFile("/etc/NetworkManager/system-connections/"+connectionID(n)+".nmconnection", 0o600, NetworkKeyfile(n)))
 	out, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("failed to encode the ignition of node %s: %w", n.Name, err)
@@ -71,9 +69,6 @@ func NodeConfig(n Node, roleConfig []byte) ([]byte, error) {
 func checkNode(n Node) error {
 	if n.Name == "" || n.FQDN == "" {
 		return fmt.Errorf("failed to build node ignition: a node needs a name and an FQDN")
-	}
-	if n.NIC == "" {
-		return nil
 	}
 	if _, err := netip.ParseAddr(n.IP); err != nil {
 		return fmt.Errorf("failed to build the ignition of node %s: ip %q: %w", n.Name, n.IP, err)
@@ -94,7 +89,11 @@ func checkNode(n Node) error {
 // gave the live system.
 func NetworkKeyfile(n Node) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "[connection]\nid=%s\ntype=ethernet\ninterface-name=%s\nautoconnect=true\n\n", n.NIC, n.NIC)
+	fmt.Fprintf(&b, "[connection]\nid=%s\ntype=ethernet\n", connectionID(n))
+	if n.NIC != "" {
+		fmt.Fprintf(&b, "interface-name=%s\n", n.NIC)
+	}
+	b.WriteString("autoconnect=true\n\n")
 	b.WriteString("[ipv4]\nmethod=manual\n")
 	addr := fmt.Sprintf("%s/%d", n.IP, n.PrefixLen)
 	if n.Gateway != "" {
@@ -109,6 +108,14 @@ func NetworkKeyfile(n Node) string {
 	}
 	b.WriteString("may-fail=false\n\n[ipv6]\nmethod=disabled\n")
 	return b.String()
+}
+
+// connectionID names the keyfile: the NIC, or okdctl-static without one.
+func connectionID(n Node) string {
+	if n.NIC != "" {
+		return n.NIC
+	}
+	return "okdctl-static"
 }
 
 func textFile(path string, mode int, content string) types.File {

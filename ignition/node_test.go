@@ -58,8 +58,11 @@ func TestNodeConfigWithoutNIC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(out), "NetworkManager") {
-		t.Errorf("a node without NIC got a keyfile")
+	if !strings.Contains(string(out), "okdctl-static.nmconnection") {
+		t.Errorf("a node without NIC got no keyfile")
+	}
+	if strings.Contains(NetworkKeyfile(n), "interface-name") {
+		t.Errorf("a keyfile without NIC names an interface:\n%s", NetworkKeyfile(n))
 	}
 }
 

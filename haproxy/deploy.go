@@ -1,0 +1,147 @@
+package haproxy
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/okdctl/okdctl/bastion"
+)
+
+// ServiceName is the bastion service that runs HAProxy.
+const ServiceName = "okdctl-haproxy"
+
+// Deployer puts a configuration live on a bastion: check, replace, reload.
+type Deployer struct {
+	Host *bastion.Host
+	// Binary is the haproxy program.
+	Binary string
+	// ConfigPath is the live haproxy.cfg.
+	ConfigPath string
+	// SocketPath is the master CLI socket (reload outcome, process status).
+	SocketPath string
+	// ReloadTimeout bounds a reload (default 15 s).
+	ReloadTimeout time.Duration
+}
+
+// Result says what Apply changed.
+type Result struct {
+	// Written is set when the live file was replaced.
+	Written bool
+	Action  bastion.Action
+}
+
+// Service is the bastion service running the configuration cfg: HAProxy
+// in master-worker mode, reloaded in place by SIGUSR2.
+func (d *Deployer) Service(cfg []byte) bastion.Service {
+	sum := sha256.Sum256(cfg)
+	return bastion.Service{
+		Name:         ServiceName,
+		Description:  "okdctl HAProxy: API, machine config and ingress load balancer",
+		Command:      []string{d.Binary, "-Ws", "-f", d.ConfigPath, "-S", d.SocketPath + ",mode,600"},
+		ReloadSignal: syscall.SIGUSR2,
+		ConfigDigest: hex.EncodeToString(sum[:]),
+	}
+}
+
+// Apply checks cfg, replaces the live file with it and starts or reloads
+// HAProxy. A failed check changes nothing; a failed start or reload puts
+// the previous file back (the previous workers keep serving) and returns
+// HAProxy's output. Applying the live configuration again does nothing.
+func (d *Deployer) Apply(ctx context.Context, cfg []byte) (Result, error) {
+	if len(d.SocketPath) > 100 {
+		return Result{}, fmt.Errorf("failed to apply haproxy.cfg: master socket path %s is too long for a unix socket; use a shorter --root", d.SocketPath)
+	}
+	if err := Check(ctx, d.Host.Runner, d.Binary, cfg); err != nil {
+		return Result{}, fmt.Errorf("%w\nthe live %s was left in place", err, d.ConfigPath)
+	}
+	old, err := d.Host.Files.ReadFile(d.ConfigPath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return Result{}, fmt.Errorf("failed to read %s: %w", d.ConfigPath, err)
+	}
+	if err := d.Host.Files.MkdirAll(filepath.Dir(d.SocketPath), 0o755); err != nil {
+		return Result{}, err
+	}
+	before, _ := showProc(ctx, d.SocketPath)
+	written, err := d.Host.Files.WriteFile(d.ConfigPath, cfg, 0o644)
+	if err != nil {
+		return Result{}, err
+	}
+	action, err := d.Host.Services.Ensure(ctx, d.Service(cfg))
+	if err == nil && action == bastion.Reloaded && !d.Host.DryRun {
+		err = d.awaitReload(ctx, before)
+	}
+	if err != nil {
+		return Result{}, d.restore(ctx, old, err)
+	}
+	return Result{Written: written, Action: action}, nil
+}
+
+// restore puts the previous configuration back after a failed start or
+// reload and reloads it, so that file, digest and workers agree again.
+func (d *Deployer) restore(ctx context.Context, old []byte, cause error) error {
+	if old == nil {
+		return fmt.Errorf("failed to start haproxy: %w", cause)
+	}
+	if _, err := d.Host.Files.WriteFile(d.ConfigPath, old, 0o644); err != nil {
+		return fmt.Errorf("failed to reload haproxy: %w; restoring the previous %s also failed: %v", cause, d.ConfigPath, err)
+	}
+	before, _ := showProc(ctx, d.SocketPath)
+	if action, err := d.Host.Services.Ensure(ctx, d.Service(old)); err != nil {
+		return fmt.Errorf("failed to reload haproxy: %w; the previous %s is back but did not load: %v", cause, d.ConfigPath, err)
+	} else if action == bastion.Reloaded {
+		_ = d.awaitReload(ctx, before)
+	}
+	return fmt.Errorf("failed to reload haproxy: %w\nthe previous %s was put back and keeps serving", cause, d.ConfigPath)
+}
+
+// awaitReload waits until the master reports the reload, and fails with
+// the service's log when the new configuration did not load.
+func (d *Deployer) awaitReload(ctx context.Context, before *procStatus) error {
+	timeout := d.ReloadTimeout
+	if timeout == 0 {
+		timeout = 15 * time.Second
+	}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		st, err := showProc(ctx, d.SocketPath)
+		if err == nil && (before == nil || st.Reloads > before.Reloads) {
+			if st.Failed > 0 {
+				return fmt.Errorf("haproxy did not load the new configuration; its log ends with:\n%s", d.serviceLog(ctx))
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("haproxy did not report the reload within %s; its log ends with:\n%s", timeout, d.serviceLog(ctx))
+}
+
+// serviceLog is the end of HAProxy's log: the sandbox log file, or the
+// systemd journal on a real bastion.
+func (d *Deployer) serviceLog(ctx context.Context) string {
+	if sb, ok := d.Host.Services.(*bastion.Sandbox); ok {
+		return tailFile(sb.LogPath(ServiceName), 12)
+	}
+	out, _ := d.Host.Runner.Run(ctx, bastion.Cmd{Name: "journalctl",
+		Args: []string{"-u", ServiceName + ".service", "-n", "12", "-o", "cat", "--no-pager"}, ReadOnly: true})
+	return string(out)
+}
+
+// Status reports the master's pid and its workers (for tests and status).
+func (d *Deployer) Status(ctx context.Context) (masterPID int, workers []int, err error) {
+	st, err := showProc(ctx, d.SocketPath)
+	if err != nil {
+		return 0, nil, err
+	}
+	return st.MasterPID, st.Workers, nil
+}

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -20,6 +21,7 @@ const (
 	ApprovalReason = "OkdctlApproved"
 	floodExtra     = 100
 	floodWindow    = time.Hour
+	approveWorkers = 8
 )
 
 // ApproverOptions configures the verifying approver.
@@ -39,7 +41,8 @@ type ApproverOptions struct {
 type Approver struct {
 	o        ApproverOptions
 	log      Logger
-	mu       sync.Mutex
+	mu       sync.Mutex        // one pass at a time
+	countMu  sync.Mutex        // approved and count, written by concurrent approvals
 	approved map[string]bool   // CSR names approved by this approver
 	skipped  map[string]string // CSR name -> last logged reason
 	flooding bool
@@ -63,8 +66,8 @@ func NewApprover(o ApproverOptions) (*Approver, error) {
 
 // Approved is the number of CSRs this approver approved so far.
 func (a *Approver) Approved() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.countMu.Lock()
+	defer a.countMu.Unlock()
 	return a.count
 }
 
@@ -109,6 +112,7 @@ func (a *Approver) pass(ctx context.Context, csrs []*certv1.CertificateSigningRe
 			newest[decisions[i].Node] = csr.Name
 		}
 	}
+	var approve []int
 	for i, csr := range pending {
 		d := decisions[i]
 		if d.Approve && d.Kind == "client" && newest[d.Node] != csr.Name {
@@ -118,11 +122,27 @@ func (a *Approver) pass(ctx context.Context, csrs []*certv1.CertificateSigningRe
 			a.noteSkip(csr, d)
 			continue
 		}
-		if err := a.approve(ctx, csr, d); err != nil {
-			return err
-		}
+		approve = append(approve, i)
 	}
-	return nil
+	return a.approveAll(ctx, pending, decisions, approve)
+}
+
+// approveAll approves the chosen CSRs, a few at a time (a burst of nodes
+// joins at once).
+func (a *Approver) approveAll(ctx context.Context, pending []*certv1.CertificateSigningRequest, d []Decision, idx []int) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(idx))
+	sem := make(chan struct{}, approveWorkers)
+	for k, i := range idx {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[k] = a.approve(ctx, pending[i], d[i])
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // pending lists CSRs neither approved nor denied nor failed (and not
@@ -189,8 +209,7 @@ func (a *Approver) approve(ctx context.Context, csr *certv1.CertificateSigningRe
 		})
 		_, err := api.UpdateApproval(ctx, c.Name, c, metav1.UpdateOptions{})
 		if err == nil {
-			a.approved[c.Name] = true
-			a.count++
+			a.recordApproval(c.Name)
 			a.log.Infof("approved CSR %s: %s", c.Name, d.Reason)
 			return nil
 		}
@@ -204,6 +223,13 @@ func (a *Approver) approve(ctx context.Context, csr *certv1.CertificateSigningRe
 			return nil
 		}
 	}
+}
+
+func (a *Approver) recordApproval(name string) {
+	a.countMu.Lock()
+	defer a.countMu.Unlock()
+	a.approved[name] = true
+	a.count++
 }
 
 func isPending(c *certv1.CertificateSigningRequest) bool {

@@ -84,7 +84,13 @@ func (a *Approver) progress(w *watched, start time.Time, o WatchOptions, untilRe
 	if len(missing) > 0 {
 		line += " (not Ready: " + strings.Join(missing, ", ") + ")"
 	}
-	if untilReady && o.Timeout > 0 {
+	if !untilReady {
+		// A long-running approver reports only changes.
+		if line == w.lastProgress {
+			return
+		}
+		w.lastProgress = line
+	} else if o.Timeout > 0 {
 		line = fmt.Sprintf("waiting for the nodes to be Ready: %s; %s elapsed of %s", line, time.Since(start).Round(time.Second), o.Timeout)
 	}
 	a.log.Progressf("%s", line)
@@ -111,6 +117,7 @@ type watched struct {
 	trigger         chan struct{}
 	mu              sync.Mutex
 	lastErr         error
+	lastProgress    string
 }
 
 func (a *Approver) startInformers(ctx context.Context) *watched {

@@ -1,0 +1,153 @@
+package installer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/okdctl/okdctl/ignition"
+	"github.com/okdctl/okdctl/installer/openshiftinstall"
+	"gopkg.in/yaml.v3"
+)
+
+// fileInstallStamp records what the install directory was made from, so
+// that a phase re-run with unchanged inputs leaves it alone, and changed
+// inputs make a fresh directory (openshift-install must never reuse one).
+const fileInstallStamp = "openshift-install.json"
+
+// Install directory stages.
+const (
+	stageManifests = "manifests"
+	stageIgnition  = "ignition"
+)
+
+// keepInstallDirBackups is how many old install directories are kept.
+const keepInstallDirBackups = 3
+
+type installStamp struct {
+	Digest string    `json:"digest"` // of install-config and okdctl's additions
+	Stage  string    `json:"stage"`
+	Made   time.Time `json:"made"`
+}
+
+func readStamp(rc *RunContext) installStamp {
+	var st installStamp
+	if data, err := rc.Host().Files.ReadFile(rc.StatePath(fileInstallStamp)); err == nil {
+		_ = json.Unmarshal(data, &st)
+	}
+	return st
+}
+
+func writeStamp(rc *RunContext, st installStamp) error {
+	data, _ := json.MarshalIndent(st, "", "  ")
+	_, err := rc.Host().Files.WriteFile(rc.StatePath(fileInstallStamp), append(data, '\n'), 0o644)
+	return err
+}
+
+// freshInstallDir moves an existing install directory aside (kept as
+// <dir>.okdctl-backup-<time>) and starts an empty one holding a copy of
+// okdctl's install-config.yaml.
+func freshInstallDir(ctx context.Context, rc *RunContext, why string) error {
+	dir := rc.InstallDir()
+	icData, err := rc.Host().Files.ReadFile(rc.StatePath(FileInstallConfig))
+	if err != nil {
+		return fmt.Errorf("failed to read okdctl's install-config.yaml: %w (run the installconfig phase first)", err)
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		backup := backupName(dir, rc.Now())
+		err := rc.Wet(ctx, fmt.Sprintf("move %s aside to %s (%s)", dir, backup, why), func(context.Context) error {
+			if err := os.Rename(dir, backup); err != nil {
+				return fmt.Errorf("failed to move the old install directory aside: %w", err)
+			}
+			pruneInstallDirBackups(dir)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		rc.Log().Infof("moved the old install directory aside to %s (%s)", backup, why)
+		rc.Changed()
+	}
+	if err := rc.Host().Files.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	_, err = rc.Host().Files.WriteFile(filepath.Join(dir, "install-config.yaml"), icData, 0o600)
+	return err
+}
+
+// backupName is <dir>.okdctl-backup-<UTC time>, unique.
+func backupName(dir string, now time.Time) string {
+	base := fmt.Sprintf("%s.okdctl-backup-%s", dir, now.UTC().Format("20060102T150405Z"))
+	name := base
+	for i := 1; ; i++ {
+		if _, err := os.Lstat(name); os.IsNotExist(err) {
+			return name
+		}
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+func pruneInstallDirBackups(dir string) {
+	old, _ := filepath.Glob(dir + ".okdctl-backup-*")
+	sort.Strings(old)
+	for len(old) > keepInstallDirBackups {
+		_ = os.RemoveAll(old[0])
+		old = old[1:]
+	}
+}
+
+// bootstrapped reports whether the cluster got past bootstrap: its
+// ignition is then no longer served and its age no longer matters.
+func bootstrapped(rc *RunContext) bool {
+	return rc.State() != nil && rc.State().Phase("bootstrap").Status == StatusDone
+}
+
+// ignitionFreshness reads the certificates embedded in bootstrap.ign.
+func ignitionFreshness(rc *RunContext) (ignition.Freshness, ignition.CertWindow, error) {
+	data, err := rc.Host().Files.ReadFile(filepath.Join(rc.InstallDir(), "bootstrap.ign"))
+	if err != nil {
+		return ignition.Expired, ignition.CertWindow{}, fmt.Errorf("failed to read bootstrap.ign: %w", err)
+	}
+	w, err := ignition.CertExpiry(data)
+	if err != nil {
+		return ignition.Expired, w, fmt.Errorf("failed to read the certificates of bootstrap.ign: %w", err)
+	}
+	return w.Check(rc.Now()), w, nil
+}
+
+// newDriver finds openshift-install and checks its version against the release.
+func newDriver(ctx context.Context, rc *RunContext) (*openshiftinstall.Driver, error) {
+	bin, err := openshiftinstall.Find(rc.Spec().OpenShiftInstall)
+	if err != nil {
+		return nil, err
+	}
+	d := &openshiftinstall.Driver{Binary: bin, Runner: rc.Host().Runner}
+	if ps, err := rc.Host().Files.ReadFile(rc.StatePath(FileInstallConfig)); err == nil {
+		d.Secrets = pullSecretParts(installConfigPullSecret(ps))
+	}
+	v, err := d.Version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := v.CheckRelease(rc.Release())
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		rc.Log().Warnf("cannot tell the release of openshift-install %q: not checked against release %s", v.Version, rc.Release())
+	}
+	return d, nil
+}
+
+// installConfigPullSecret reads the pull secret back from install-config.yaml.
+func installConfigPullSecret(data []byte) string {
+	var ic openshiftinstall.InstallConfig
+	if err := yaml.Unmarshal(data, &ic); err != nil {
+		return ""
+	}
+	return ic.PullSecret
+}

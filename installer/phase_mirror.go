@@ -1,11 +1,30 @@
 package installer
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
 
-// MirrorPhase is the mirror phase: the release payload copied into the mirror registry.
-type MirrorPhase struct{}
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/okdctl/okdctl/registry"
+)
 
-var _ Unimplemented = (*MirrorPhase)(nil)
+// MirrorPhase is the mirror phase: the release payload copied into the
+// mirror registry, and the mapping install-config's mirror sources come from.
+type MirrorPhase struct {
+	// ProgressEvery is how often progress is logged (default 10 s).
+	ProgressEvery time.Duration
+}
+
+var (
+	_ Conditional   = (*MirrorPhase)(nil)
+	_ Checker       = (*MirrorPhase)(nil)
+	_ InputProvider = (*MirrorPhase)(nil)
+	_ Dependent     = (*MirrorPhase)(nil)
+	_ Describer     = (*MirrorPhase)(nil)
+)
 
 // Name implements Phase.
 func (*MirrorPhase) Name() string { return "mirror" }
@@ -16,10 +35,122 @@ func (*MirrorPhase) Describe() string { return "the release payload copied into 
 // Needs implements Dependent.
 func (*MirrorPhase) Needs() []string { return []string{"registry"} }
 
-// NotImplemented implements Unimplemented.
-func (*MirrorPhase) NotImplemented() bool { return true }
+// ShouldRun implements Conditional.
+func (*MirrorPhase) ShouldRun(rc *RunContext) (bool, string) {
+	if !rc.Spec().MirrorEnabled() {
+		return false, "spec.registry.mirror is false (or the registry is disabled): nodes pull the release from its own registry"
+	}
+	return true, ""
+}
+
+// MirrorRepository is where the release goes in the mirror:
+// <registry name>:<port>/<the release's repository path>.
+func MirrorRepository(rc *RunContext) (string, error) {
+	ref, err := name.ParseReference(rc.Spec().Release.Image)
+	if err != nil {
+		return "", fmt.Errorf("failed to parse spec.release.image: %w", err)
+	}
+	return registryHost(rc) + "/" + ref.Context().RepositoryStr(), nil
+}
+
+func registryHost(rc *RunContext) string {
+	return net.JoinHostPort(RegistryName(rc.Cluster()), strconv.Itoa(rc.Spec().Bastion.Ports.Registry))
+}
+
+// Inputs implements InputProvider.
+func (p *MirrorPhase) Inputs(rc *RunContext) (any, error) {
+	repo, err := MirrorRepository(rc)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"release": rc.Spec().Release.Image, "mirror": repo}, nil
+}
+
+// Done implements Checker: the mapping is the spec's release and every
+// digest it names is in the mirror.
+func (p *MirrorPhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
+	if !rc.BastionReachable() {
+		return false, nil
+	}
+	data, err := rc.Host().Files.ReadFile(rc.StatePath(FileMirrorMapping))
+	if err != nil {
+		return false, nil
+	}
+	m, err := registry.DecodeMapping(data)
+	if err != nil || m.Release != rc.Spec().Release.Image {
+		return false, nil
+	}
+	o, err := mirrorOptions(rc)
+	if err != nil {
+		return false, err
+	}
+	missing, err := registry.CheckMirrored(ctx, o, m)
+	return err == nil && len(missing) == 0, err
+}
 
 // Run implements Phase.
 func (p *MirrorPhase) Run(ctx context.Context, rc *RunContext) error {
-	return errNotImplemented(p.Name())
+	repo, err := MirrorRepository(rc)
+	if err != nil {
+		return err
+	}
+	if rc.DryRun() {
+		rc.Host().Note(fmt.Sprintf("mirror %s and every image its release-manifests/image-references lists into %s by digest (what is there is skipped); record the mapping in %s; install-config gets %s",
+			rc.Spec().Release.Image, repo, rc.StatePath(FileMirrorMapping), rc.Release().MirrorField()))
+		return nil
+	}
+	o, err := mirrorOptions(rc)
+	if err != nil {
+		return err
+	}
+	o.Progress = p.progress(rc)
+	var m *registry.Mapping
+	err = rc.Wet(ctx, "mirror "+rc.Spec().Release.Image+" into "+repo, func(ctx context.Context) error {
+		m, err = registry.Mirror(ctx, o)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := rc.Host().Files.WriteFile(rc.StatePath(FileMirrorMapping), m.Encode(), 0o644); err != nil {
+		return fmt.Errorf("failed to write the mirror mapping: %w", err)
+	}
+	rc.Log().Infof("release %s mirrored to %s with %d images; install-config gets %s for %d source repositories",
+		m.ReleaseDigest, m.Repository, len(m.Images)+1, rc.Release().MirrorField(), len(m.Sources))
+	return nil
+}
+
+// mirrorOptions reaches the registry by name at the bastion's IP, with
+// okdctl's CA and the merged pull secret (mirror and source credentials).
+func mirrorOptions(rc *RunContext) (registry.MirrorOptions, error) {
+	files := rc.Host().Files
+	ca, err := files.ReadFile(rc.StatePath(FileCACert))
+	if err != nil {
+		return registry.MirrorOptions{}, missingOutput(err, "okdctl's CA")
+	}
+	ps, err := files.ReadFile(rc.StatePath(FilePullSecret))
+	if err != nil {
+		return registry.MirrorOptions{}, missingOutput(err, "the pull secret")
+	}
+	s := rc.Spec()
+	host := registryHost(rc)
+	addr := net.JoinHostPort(s.Bastion.IP, strconv.Itoa(s.Bastion.Ports.Registry))
+	return registry.MirrorOptions{Release: s.Release.Image, Registry: host, Pins: map[string]string{host: addr},
+		CACert: ca, PullSecret: ps, Log: rc.Log()}, nil
+}
+
+// progress logs the mirror's progress every ProgressEvery, and at the end.
+func (p *MirrorPhase) progress(rc *RunContext) func(registry.Progress) {
+	every := p.ProgressEvery
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	var last time.Time
+	return func(pr registry.Progress) {
+		done := pr.ImagesDone == pr.ImagesTotal
+		if done || time.Since(last) >= every {
+			last = time.Now()
+			rc.Log().Progressf("mirrored %s", pr)
+		}
+	}
 }

@@ -1,9 +1,7 @@
 package registry
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,22 +11,8 @@ import (
 	"github.com/okdctl/okdctl/internal/testenv"
 )
 
-// startSourceRegistry runs a plain-HTTP, anonymous docker-registry on
-// loopback: the "internet" registry a release comes from.
-func startSourceRegistry(t testing.TB) string {
-	t.Helper()
-	dir := t.TempDir()
-	port := testenv.FreePort(t, "127.0.0.1")
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
-	path := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	testenv.Start(t, testenv.Binary(t, "docker-registry"), "serve", path)
-	testenv.WaitTCP(t, addr, 20*time.Second)
-	return addr
-}
+// startSourceRegistry runs the anonymous plain-HTTP source registry.
+func startSourceRegistry(t testing.TB) string { return synthrelease.StartSource(t) }
 
 // pushPayload pushes a synthetic release into the source registry.
 func pushPayload(t testing.TB, src string, o synthrelease.Options) *synthrelease.Release {

@@ -18,7 +18,7 @@ type TrustStore struct {
 	Anchor string
 	// Bundle is the extracted system bundle; when it lacks the CA, Update runs.
 	Bundle string
-	// Update rebuilds the bundle.
+	// Update rebuilds the bundle (empty: the anchor is only written).
 	Update []string
 }
 
@@ -61,8 +61,8 @@ func InstallTrust(ctx context.Context, h *bastion.Host, ts *TrustStore, caPEM []
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return changed, fmt.Errorf("failed to read the trust bundle: %w", err)
 	}
-	if !changed && bytes.Contains(bundle, pemBody(caPEM)) {
-		return false, nil
+	if len(ts.Update) == 0 || !changed && bytes.Contains(bundle, pemBody(caPEM)) {
+		return changed, nil
 	}
 	if _, err := h.Runner.Run(ctx, bastion.Cmd{Name: ts.Update[0], Args: ts.Update[1:]}); err != nil {
 		return true, fmt.Errorf("failed to update the trust store: %w", err)

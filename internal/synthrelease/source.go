@@ -1,0 +1,27 @@
+package synthrelease
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/okdctl/okdctl/internal/testenv"
+)
+
+// StartSource runs a plain-HTTP, anonymous docker-registry on loopback for
+// the test: the "internet" registry a release comes from. It returns host:port.
+func StartSource(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t, "127.0.0.1"))
+	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
+	path := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Start(t, testenv.Binary(t, "docker-registry"), "serve", path)
+	testenv.WaitTCP(t, addr, 20*time.Second)
+	return addr
+}

@@ -80,8 +80,8 @@ func RenderText(boots []Boot) []byte {
 		noHash = noHash || n.IgnitionHash == ""
 	}
 	if noHash {
-		b.WriteString("\n# no ignition yet: the coreos-installer commands carry no --ignition-hash until\n" +
-			"# `okdctl apply` has run the ignition phase; print them again then.\n")
+		b.WriteString("\n# a command without --ignition-hash has no published ignition to check: the hash\n" +
+			"# appears once `okdctl apply` has run the ignition phase; print the commands again then.\n")
 	}
 	return []byte(b.String())
 }

@@ -25,16 +25,22 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
 
 const defaultVersion = "4.15.0-0.okd-2024-03-10-010116"
 
+// logOut receives the log lines: stderr, and DIR/.openshift_install.log
+// for the create commands (the real installer keeps that log too).
+var logOut io.Writer = os.Stderr
+
 func main() {
 	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintf(os.Stderr, "level=fatal msg=%q\n", err.Error())
+		fmt.Fprintf(logOut, "level=fatal msg=%q\n", err.Error())
 		os.Exit(1)
 	}
 }
@@ -43,6 +49,17 @@ func run(args []string) error {
 	dir, rest, err := parseArgs(args)
 	if err != nil {
 		return err
+	}
+	if len(rest) > 0 && rest[0] == "create" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(filepath.Join(dir, ".openshift_install.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		logOut = io.MultiWriter(os.Stderr, f)
 	}
 	switch strings.Join(rest, " ") {
 	case "version":
@@ -103,11 +120,11 @@ func now() time.Time {
 }
 
 func info(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "level=info msg=%q\n", fmt.Sprintf(format, args...))
+	fmt.Fprintf(logOut, "level=info msg=%q\n", fmt.Sprintf(format, args...))
 }
 
 func warn(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "level=warning msg=%q\n", fmt.Sprintf(format, args...))
+	fmt.Fprintf(logOut, "level=warning msg=%q\n", fmt.Sprintf(format, args...))
 }
 
 func injectedFailure(command string) error {

@@ -74,8 +74,12 @@ func (d *Deployer) Apply(ctx context.Context, cfg []byte) (Result, error) {
 		return Result{}, err
 	}
 	action, err := d.Host.Services.Ensure(ctx, d.Service(cfg))
-	if err == nil && action == bastion.Reloaded && !d.Host.DryRun {
+	switch {
+	case err != nil || d.Host.DryRun:
+	case action == bastion.Reloaded:
 		err = d.awaitReload(ctx, before)
+	case action == bastion.Started || action == bastion.Restarted:
+		err = d.awaitReload(ctx, nil)
 	}
 	if err != nil {
 		return Result{}, d.restore(ctx, old, err)
@@ -101,8 +105,9 @@ func (d *Deployer) restore(ctx context.Context, old []byte, cause error) error {
 	return fmt.Errorf("failed to reload haproxy: %w\nthe previous %s was put back and keeps serving", cause, d.ConfigPath)
 }
 
-// awaitReload waits until the master reports the reload, and fails with
-// the service's log when the new configuration did not load.
+// awaitReload waits until the master reports the reload (or, with no
+// earlier status, answers at all), and fails with the service's log when
+// the new configuration did not load.
 func (d *Deployer) awaitReload(ctx context.Context, before *procStatus) error {
 	timeout := d.ReloadTimeout
 	if timeout == 0 {
@@ -130,11 +135,11 @@ func (d *Deployer) awaitReload(ctx context.Context, before *procStatus) error {
 // systemd journal on a real bastion.
 func (d *Deployer) serviceLog(ctx context.Context) string {
 	if sb, ok := d.Host.Services.(*bastion.Sandbox); ok {
-		return tailFile(sb.LogPath(ServiceName), 12)
+		return alerts(tailFile(sb.LogPath(ServiceName), 40))
 	}
 	out, _ := d.Host.Runner.Run(ctx, bastion.Cmd{Name: "journalctl",
-		Args: []string{"-u", ServiceName + ".service", "-n", "12", "-o", "cat", "--no-pager"}, ReadOnly: true})
-	return string(out)
+		Args: []string{"-u", ServiceName + ".service", "-n", "40", "-o", "cat", "--no-pager"}, ReadOnly: true})
+	return alerts(string(out))
 }
 
 // Status reports the master's pid and its workers (for tests and status).

@@ -103,12 +103,13 @@ func (p *MirrorPhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return err
 	}
-	o.Progress = p.progress(rc)
-	var m *registry.Mapping
-	err = rc.Wet(ctx, "mirror "+rc.Spec().Release.Image+" into "+repo, func(ctx context.Context) error {
-		m, err = registry.Mirror(ctx, o)
-		return err
-	})
+	var last registry.Progress
+	logProgress := p.progress(rc)
+	o.Progress = func(pr registry.Progress) { last = pr; logProgress(pr) }
+	m, err := registry.Mirror(ctx, o)
+	if last.Changed() {
+		rc.Changed() // uploads are no file change, yet consumers must know
+	}
 	if err != nil {
 		return err
 	}

@@ -96,6 +96,7 @@ func (cp *copier) copyJob(ctx context.Context, j *job) error {
 		if err := cp.c.push.Put(ctx, cp.c.dstRepo.Digest(m.Digest.String()), m); err != nil {
 			return fmt.Errorf("failed to write manifest %s: %w", m.Digest, err)
 		}
+		cp.report(func(p *Progress) { p.ManifestsWritten++ })
 	}
 	if err := cp.tag(ctx, j); err != nil {
 		return err
@@ -122,6 +123,7 @@ func (cp *copier) tag(ctx context.Context, j *job) error {
 		if err := cp.c.push.Put(ctx, cp.c.dstRepo.Tag(t), desc); err != nil {
 			return fmt.Errorf("failed to tag %s: %w", t, err)
 		}
+		cp.report(func(p *Progress) { p.ManifestsWritten++ })
 	}
 	return nil
 }

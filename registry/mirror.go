@@ -47,7 +47,12 @@ type Progress struct {
 	// BlobsUploaded were sent; BlobsSkipped were already in the mirror.
 	BlobsUploaded, BlobsSkipped int
 	BytesUploaded               int64
+	// ManifestsWritten counts manifests and tags put into the mirror.
+	ManifestsWritten int
 }
+
+// Changed reports whether the mirror was written to.
+func (p Progress) Changed() bool { return p.BlobsUploaded > 0 || p.ManifestsWritten > 0 }
 
 func (p Progress) String() string {
 	return fmt.Sprintf("%d/%d images, %s/%s (%d blobs sent, %d already there)", p.ImagesDone, p.ImagesTotal,

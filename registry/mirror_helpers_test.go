@@ -38,20 +38,22 @@ func (tr *testRegistry) mirrorOptions(t testing.TB, release string) MirrorOption
 
 // uploadLog reads what the registry's access log says was uploaded.
 type uploadLog struct {
-	Starts  int             // POST .../blobs/uploads/
-	Commits map[string]bool // digests of PUT .../blobs/uploads/...?digest=
+	Starts    int             // POST .../blobs/uploads/
+	Manifests int             // PUT .../manifests/...
+	Commits   map[string]bool // digests of PUT .../blobs/uploads/...?digest=
 }
 
 var (
-	postRE   = regexp.MustCompile(`"POST /v2/[^ ]+/blobs/uploads/[^ ]* HTTP`)
-	commitRE = regexp.MustCompile(`"PUT /v2/[^ ]+/blobs/uploads/[^ ]*[?&]digest=sha256(?::|%3A)([0-9a-f]{64})[^ ]* HTTP/[0-9.]+" 201`)
+	manifestRE = regexp.MustCompile(`"PUT /v2/[^ ]+/manifests/[^ ]+ HTTP`)
+	postRE     = regexp.MustCompile(`"POST /v2/[^ ]+/blobs/uploads/[^ ]* HTTP`)
+	commitRE   = regexp.MustCompile(`"PUT /v2/[^ ]+/blobs/uploads/[^ ]*[?&]digest=sha256(?::|%3A)([0-9a-f]{64})[^ ]* HTTP/[0-9.]+" 201`)
 )
 
 // uploads parses the registry log from byte offset from.
 func (tr *testRegistry) uploads(from int) (uploadLog, int) {
 	log := tr.ServiceLog()
 	part := log[min(from, len(log)):]
-	u := uploadLog{Starts: len(postRE.FindAllString(part, -1)), Commits: map[string]bool{}}
+	u := uploadLog{Starts: len(postRE.FindAllString(part, -1)), Manifests: len(manifestRE.FindAllString(part, -1)), Commits: map[string]bool{}}
 	for _, m := range commitRE.FindAllStringSubmatch(part, -1) {
 		u.Commits["sha256:"+m[1]] = true
 	}

@@ -11,6 +11,7 @@ import (
 )
 
 func TestMirrorCompleteThenNoUploads(t *testing.T) {
+	t.Parallel()
 	src := startSourceRegistry(t)
 	rel := pushPayload(t, src, synthrelease.Options{Components: 6})
 	tr := startTestRegistry(t)
@@ -25,6 +26,9 @@ func TestMirrorCompleteThenNoUploads(t *testing.T) {
 		t.Fatalf("Mirror: %v\n%s", err, tr.ServiceLog())
 	}
 	up, off := tr.uploads(off)
+	if up.Manifests != 2*7 || last.ManifestsWritten != 2*7 {
+		t.Errorf("first mirror wrote %d manifests (progress says %d), want 14 (7 by digest, 7 tags)", up.Manifests, last.ManifestsWritten)
+	}
 	if up.Starts != rel.Blobs || len(up.Commits) != rel.Blobs {
 		t.Errorf("first mirror started %d and committed %d uploads, want %d each (every distinct blob once)", up.Starts, len(up.Commits), rel.Blobs)
 	}
@@ -42,8 +46,8 @@ func TestMirrorCompleteThenNoUploads(t *testing.T) {
 		t.Fatal(err)
 	}
 	up, _ = tr.uploads(off)
-	if up.Starts != 0 || last.BlobsUploaded != 0 || last.ImagesDone != last.ImagesTotal {
-		t.Errorf("a finished mirror re-ran with %d uploads (progress %+v)", up.Starts, last)
+	if up.Starts != 0 || up.Manifests != 0 || last.Changed() || last.ImagesDone != last.ImagesTotal {
+		t.Errorf("a finished mirror re-ran with %d blob uploads and %d manifest writes (progress %+v)", up.Starts, up.Manifests, last)
 	}
 	t.Logf("re-run of a finished mirror: %s", time.Since(start))
 }
@@ -98,8 +102,9 @@ func (tr *testRegistry) mirrorOptionsPtr(t *testing.T, release string) *MirrorOp
 }
 
 func TestMirrorResumesAfterCancel(t *testing.T) {
+	t.Parallel()
 	src := startSourceRegistry(t)
-	rel := pushPayload(t, src, synthrelease.Options{Components: 8})
+	rel := pushPayload(t, src, synthrelease.Options{Components: 5})
 	tr := startTestRegistry(t)
 	ctx := testenv.Context(t, 2*time.Minute)
 	o := tr.mirrorOptions(t, rel.Image)

@@ -61,12 +61,13 @@ func TestMirrorHelperProcess(t *testing.T) {
 }
 
 func TestMirrorResumesAfterKill(t *testing.T) {
+	t.Parallel()
 	src := startSourceRegistry(t)
-	rel := pushPayload(t, src, synthrelease.Options{Components: 8})
+	rel := pushPayload(t, src, synthrelease.Options{Components: 5})
 	tr := startTestRegistry(t)
 	o := tr.mirrorOptions(t, rel.Image)
 	job, _ := json.Marshal(helperJob{Release: o.Release, Registry: o.Registry, Repository: o.Repository, Pins: o.Pins,
-		CACert: o.CACert, PullSecret: o.PullSecret, Delay: 150 * time.Millisecond})
+		CACert: o.CACert, PullSecret: o.PullSecret, Delay: 80 * time.Millisecond})
 	_, off := tr.uploads(0)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestMirrorHelperProcess$")
 	cmd.Env = append(os.Environ(), helperEnv+"="+string(job))

@@ -23,6 +23,7 @@ import (
 )
 
 func TestEnsureRunsAVerifiedRegistry(t *testing.T) {
+	t.Parallel()
 	tr := startTestRegistry(t)
 	password := tr.Password(t)
 	if len(tr.Extra) != 1 || tr.Extra[0] != password {
@@ -57,6 +58,7 @@ func TestEnsureRunsAVerifiedRegistry(t *testing.T) {
 }
 
 func TestEnsureTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
 	tr := startTestRegistry(t)
 	sb := tr.Host.Services.(*bastion.Sandbox)
 	pid := sb.PID(ServiceName)
@@ -83,6 +85,7 @@ func endpointTransport(t testing.TB, e Endpoint) remote.Option {
 }
 
 func TestGoContainerRegistryClient(t *testing.T) {
+	t.Parallel()
 	tr := startTestRegistry(t)
 	e := tr.Res.Endpoint
 	ctx := testenv.Context(t, time.Minute)
@@ -129,6 +132,7 @@ func TestGoContainerRegistryClient(t *testing.T) {
 }
 
 func TestSkopeoClient(t *testing.T) {
+	t.Parallel()
 	tr := startTestRegistry(t)
 	e := tr.Res.Endpoint
 	skopeo := testenv.Binary(t, "skopeo")

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okdctl/okdctl/installer/openshiftinstall"
 	"gopkg.in/yaml.v3"
 )
 
@@ -160,5 +161,32 @@ func TestBootInstallFromBastion(t *testing.T) {
 	want := "coreos.inst.image_url=http://192.168.120.101:8080/install/fedora-coreos-32.20200715.3.0-metal.x86_64.raw.xz coreos.inst.insecure"
 	if !strings.Contains(string(out), want) {
 		t.Errorf("install from bastion:\n%s", out)
+	}
+}
+
+func TestReleaseOverrideFromMirror(t *testing.T) {
+	t.Parallel()
+	c := loadExampleForFlow(t, "disconnected")
+	rc, out := flowRC(t, c, t.TempDir(), time.Now)
+	d := &openshiftinstall.Driver{}
+	v := openshiftinstall.VersionInfo{Version: "4.16.0-0.okd-scos-2024-09-24-151747", ReleaseImage: "quay.io/okd/scos-release@sha256:aaaa"}
+	if err := releaseOverride(rc, d, v); err != nil || len(d.Env) != 0 {
+		t.Fatalf("without a mirror mapping: %v %v", d.Env, err)
+	}
+	writeStateFile(t, rc, FileMirrorMapping, mirrorFixture("registry.airgap.corp.example.com:5000", "okd/release", "quay.io/okd/scos-release"), 0o644)
+	if err := releaseOverride(rc, d, v); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Env) != 1 || d.Env[0] != "OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE=quay.io/okd/scos-release@sha256:00" {
+		t.Errorf("override: %v", d.Env)
+	}
+	d.Env = nil
+	v.ReleaseImage = "quay.io/okd/scos-release@sha256:00"
+	v.Version = "4.16.0-0.okd-scos-2024-10-01-000000"
+	if err := releaseOverride(rc, d, v); err != nil || len(d.Env) != 0 {
+		t.Errorf("same digest: %v %v", d.Env, err)
+	}
+	if !strings.Contains(out.String(), "installs its own release") {
+		t.Errorf("no warning for another build of the release:\n%s", out.String())
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/installer/openshiftinstall"
+	"github.com/okdctl/okdctl/registry"
 	"gopkg.in/yaml.v3"
 )
 
@@ -140,7 +142,58 @@ func newDriver(ctx context.Context, rc *RunContext) (*openshiftinstall.Driver, e
 	if !ok {
 		rc.Log().Warnf("cannot tell the release of openshift-install %q: not checked against release %s", v.Version, rc.Release())
 	}
-	return d, nil
+	return d, releaseOverride(rc, d, v)
+}
+
+// releaseOverride makes openshift-install install the mirrored release when
+// the binary carries another one; otherwise it warns when the binary's
+// version is not the spec's release tag.
+func releaseOverride(rc *RunContext, d *openshiftinstall.Driver, v openshiftinstall.VersionInfo) error {
+	image := rc.Spec().Release.Image
+	if rc.Spec().MirrorEnabled() {
+		data, err := readOptional(rc, rc.StatePath(FileMirrorMapping))
+		if err != nil {
+			return err
+		}
+		if data != nil {
+			m, err := registry.DecodeMapping(data)
+			if err != nil {
+				return err
+			}
+			if m.ReleaseDigest != "" && !strings.HasSuffix(v.ReleaseImage, "@"+m.ReleaseDigest) {
+				override := imageRepo(image) + "@" + m.ReleaseDigest
+				d.Env = append(d.Env, "OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE="+override)
+				rc.Log().Warnf("openshift-install carries release image %s, not the mirrored %s: overriding it with OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE (better: the release's own openshift-install, `oc adm release extract --command=openshift-install`)", v.ReleaseImage, override)
+				return nil
+			}
+		}
+	}
+	if tag := imageTag(image); tag != "" && v.Version != "" && tag != v.Version {
+		rc.Log().Warnf("openshift-install %s installs its own release, and the spec names %s: use the release's own openshift-install (`oc adm release extract --command=openshift-install %s`)", v.Version, image, image)
+	}
+	return nil
+}
+
+// imageRepo strips an image reference's tag or digest.
+func imageRepo(ref string) string {
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	return ref
+}
+
+// imageTag is an image reference's tag, if any.
+func imageTag(ref string) string {
+	if strings.Contains(ref, "@") {
+		return ""
+	}
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[i+1:]
+	}
+	return ""
 }
 
 // installConfigPullSecret reads the pull secret back from install-config.yaml.

@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -219,8 +221,9 @@ func releaseTag(ref name.Reference, digest v1.Hash) string {
 func componentTag(releaseTag, component string) string {
 	t := tagUnsafe.ReplaceAllString(releaseTag+"-"+component, "-")
 	t = strings.TrimLeft(t, ".-")
-	if len(t) > 128 {
-		t = t[:128]
+	if len(t) > 128 { // keep it unique: a digest of the whole name ends it
+		sum := sha256.Sum256([]byte(t))
+		t = t[:115] + "-" + hex.EncodeToString(sum[:])[:12]
 	}
 	return t
 }

@@ -1,0 +1,90 @@
+// Command synthrelease serves a synthetic OKD release for the sandbox demo:
+// it runs Debian's docker-registry (plain HTTP, loopback) as a sandbox
+// service under --root, and pushes a synthetic payload into it unless the
+// release tag is there already. `okdctl down --root DIR` stops it.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/internal/synthrelease"
+)
+
+func main() {
+	var o synthrelease.Options
+	root := flag.String("root", "", "the sandbox root (as okdctl --root)")
+	flag.StringVar(&o.Registry, "addr", "127.0.0.1:15001", "loopback host:port of the source registry")
+	flag.StringVar(&o.ReleaseRepo, "repo", "okd/release", "release repository")
+	flag.StringVar(&o.ContentRepo, "content-repo", "okd/content", "component repository")
+	flag.StringVar(&o.Tag, "tag", "4.16.0-0.okd-sandbox", "release tag")
+	flag.IntVar(&o.Components, "components", 8, "number of component images")
+	flag.Parse()
+	if err := run(*root, o); err != nil {
+		fmt.Fprintln(os.Stderr, "ERROR:", err)
+		os.Exit(1)
+	}
+}
+
+func run(root string, o synthrelease.Options) error {
+	if root == "" {
+		return fmt.Errorf("--root is required")
+	}
+	if host, _, err := net.SplitHostPort(o.Registry); err != nil || !net.ParseIP(host).IsLoopback() {
+		return fmt.Errorf("--addr %s must be a loopback host:port", o.Registry)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := serve(ctx, root, o.Registry); err != nil {
+		return err
+	}
+	ref, err := name.NewTag(o.Registry + "/" + o.ReleaseRepo + ":" + o.Tag)
+	if err != nil {
+		return err
+	}
+	if _, err := remote.Head(ref, remote.WithContext(ctx)); err == nil {
+		fmt.Printf("synthetic release present: %s\n", ref)
+		return nil
+	}
+	rel, err := synthrelease.Push(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("synthetic release pushed: %s (%s, %d components, %d blobs, %d bytes)\n", rel.Image, rel.Digest, len(rel.Components), rel.Blobs, rel.Bytes)
+	return nil
+}
+
+// serve keeps the source registry running as a sandbox service.
+func serve(ctx context.Context, root, addr string) error {
+	bin, err := exec.LookPath("docker-registry")
+	if err != nil {
+		return fmt.Errorf("docker-registry is not installed: run `make tools`")
+	}
+	paths := bastion.Paths{Root: root}
+	dir := paths.Path("/var/lib/okdctl-demo/release-source")
+	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
+	path := filepath.Join(dir, "config.yml")
+	if _, err := (&bastion.DiskFiles{}).WriteFile(path, []byte(cfg), 0o644); err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(cfg))
+	svc := bastion.Service{Name: "okdctl-release-source", Command: []string{bin, "serve", path}, ConfigDigest: hex.EncodeToString(sum[:])}
+	if _, err := (&bastion.Sandbox{Paths: paths}).Ensure(ctx, svc); err != nil {
+		return err
+	}
+	return bastion.Poll(ctx, bastion.WaitOptions{What: "the source registry at " + addr, Timeout: 20 * time.Second,
+		Interval: 100 * time.Millisecond}, func(ctx context.Context) (bool, error) {
+		return bastion.DialTCP(ctx, addr) == nil, nil
+	})
+}

@@ -3,7 +3,9 @@ package registry
 import (
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
@@ -57,7 +59,30 @@ func TestRenderGolden(t *testing.T) {
 			golden(t, filepath.Join("testdata", c.name, "config.yml.golden"), cfg)
 			svc := Service(ServiceInput{Runtime: c.runtime, Config: l.Config, Files: []string{l.Cert, l.Key, l.Htpasswd},
 				DataDir: l.DataDir, ConfigDigest: "digest"})
-			golden(t, filepath.Join("testdata", c.name, ServiceName+".service.golden"), bastion.RenderUnit(svc))
+			unit := bastion.RenderUnit(svc)
+			golden(t, filepath.Join("testdata", c.name, ServiceName+".service.golden"), unit)
+			systemdVerify(t, unit)
 		})
+	}
+}
+
+// systemdVerify checks a unit with systemd-analyze; programs missing on
+// this machine (podman) are the only complaints tolerated.
+func systemdVerify(t *testing.T, unit []byte) {
+	t.Helper()
+	sa, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Fatalf("systemd-analyze is needed (apt-get install systemd): %v", err)
+	}
+	path := filepath.Join(t.TempDir(), ServiceName+".service")
+	if err := os.WriteFile(path, unit, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := exec.Command(sa, "verify", path).CombinedOutput()
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, ServiceName+".service:") && !strings.Contains(line, "is not executable") &&
+			!strings.Contains(line, "No such file") {
+			t.Errorf("systemd-analyze verify: %s", line)
+		}
 	}
 }

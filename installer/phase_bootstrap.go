@@ -1,11 +1,22 @@
 package installer
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/okdctl/okdctl/installer/cluster"
+)
 
 // BootstrapPhase is the bootstrap phase: waits for bootstrap-complete, then drops the bootstrap node.
 type BootstrapPhase struct{}
 
-var _ Unimplemented = (*BootstrapPhase)(nil)
+var (
+	_ Describer = (*BootstrapPhase)(nil)
+	_ Dependent = (*BootstrapPhase)(nil)
+	_ DryRunner = (*BootstrapPhase)(nil)
+	_ Checker   = (*BootstrapPhase)(nil)
+)
 
 // Name implements Phase.
 func (*BootstrapPhase) Name() string { return "bootstrap" }
@@ -18,10 +29,98 @@ func (*BootstrapPhase) Describe() string {
 // Needs implements Dependent.
 func (*BootstrapPhase) Needs() []string { return []string{"ignition", "loadbalancer"} }
 
-// NotImplemented implements Unimplemented.
-func (*BootstrapPhase) NotImplemented() bool { return true }
+// BootstrapRemover is implemented by the phase that owns the load balancer:
+// it re-renders the load balancer's configuration without the bootstrap
+// servers, checks it and reloads (haproxy.RemoveBootstrap). It reports
+// whether anything changed.
+type BootstrapRemover interface {
+	RemoveBootstrap(ctx context.Context, rc *RunContext) (bool, error)
+}
+
+// DryRun implements DryRunner: the waits are described, the removals planned.
+func (p *BootstrapPhase) DryRun(ctx context.Context, rc *RunContext) error {
+	t := rc.Spec().Timeouts
+	rc.Host().Note(fmt.Sprintf("wait up to %s for the Kubernetes API, then up to %s for ConfigMap kube-system/bootstrap status complete",
+		t.API.Duration, t.Bootstrap.Duration))
+	if rc.Release().WaitsForEtcdBootstrapRemoval() {
+		rc.Host().Note(fmt.Sprintf("wait up to %s for etcd condition EtcdBootstrapMemberRemoved=True", t.EtcdBootstrap.Duration))
+	}
+	return p.dropBootstrap(ctx, rc)
+}
 
 // Run implements Phase.
 func (p *BootstrapPhase) Run(ctx context.Context, rc *RunContext) error {
-	return errNotImplemented(p.Name())
+	c, err := clusterClients(rc)
+	if err != nil {
+		return err
+	}
+	t := rc.Spec().Timeouts
+	err = cluster.WaitBootstrap(ctx, cluster.BootstrapOptions{Clients: c, APITimeout: t.API.Duration,
+		BootstrapTimeout: t.Bootstrap.Duration, EtcdTimeout: t.EtcdBootstrap.Duration,
+		WaitEtcd: rc.Release().WaitsForEtcdBootstrapRemoval(), Log: rc.Log()})
+	if err != nil {
+		return err
+	}
+	rc.Log().Infof("bootstrap complete: the bootstrap node can be switched off once the load balancer has dropped it")
+	return p.dropBootstrap(ctx, rc)
+}
+
+// dropBootstrap removes the bootstrap servers from the load balancer and
+// the bootstrap ignition from the web root.
+func (p *BootstrapPhase) dropBootstrap(ctx context.Context, rc *RunContext) error {
+	if err := removeBootstrapBackends(ctx, rc); err != nil {
+		return err
+	}
+	for _, path := range bootstrapIgnitionFiles(rc) {
+		removed, err := rc.Host().Files.Remove(path)
+		if err != nil {
+			return fmt.Errorf("failed to remove the bootstrap ignition %s: %w", path, err)
+		}
+		if removed {
+			rc.Log().Infof("removed %s from the web root (a backup is kept)", path)
+		}
+	}
+	return nil
+}
+
+// removeBootstrapBackends asks the load balancer's phase to drop the bootstrap servers.
+func removeBootstrapBackends(ctx context.Context, rc *RunContext) error {
+	for _, ph := range Phases() {
+		if r, ok := ph.(BootstrapRemover); ok {
+			changed, err := r.RemoveBootstrap(ctx, rc)
+			if err != nil {
+				return err
+			}
+			if changed {
+				rc.Log().Infof("the load balancer no longer sends traffic to the bootstrap node")
+			}
+			return nil
+		}
+	}
+	rc.Log().Warnf("this okdctl cannot drop the bootstrap servers from the load balancer yet: delete them from %s and reload haproxy",
+		rc.Path("/etc/haproxy/haproxy.cfg"))
+	return nil
+}
+
+// bootstrapIgnitionFiles are the published ignition files of the bootstrap node(s).
+func bootstrapIgnitionFiles(rc *RunContext) []string {
+	var out []string
+	for _, n := range rc.Spec().NodesWithRole(RoleBootstrap) {
+		out = append(out, filepath.Join(rc.IgnitionWebDir(), n.Name+".ign"))
+	}
+	return out
+}
+
+// Done implements Checker: bootstrap completed and its ignition is gone.
+func (p *BootstrapPhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
+	for _, path := range bootstrapIgnitionFiles(rc) {
+		if _, err := rc.Host().Files.ReadFile(path); err == nil {
+			return false, nil
+		}
+	}
+	c, err := clusterClients(rc)
+	if err != nil {
+		return false, err
+	}
+	return cluster.BootstrapCompleted(ctx, c)
 }

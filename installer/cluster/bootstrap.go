@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -132,4 +134,17 @@ func conditionIs(typ, status string) func(*unstructured.Unstructured) (bool, str
 		}
 		return c.Status == status, c.String()
 	}
+}
+
+// BootstrapCompleted reads ConfigMap kube-system/bootstrap once.
+func BootstrapCompleted(ctx context.Context, c *Clients) (bool, error) {
+	cm, err := c.Dynamic.Resource(configMapsGVR).Namespace("kube-system").Get(ctx, "bootstrap", metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("failed to read ConfigMap kube-system/bootstrap: %w", err)
+	}
+	done, _ := bootstrapComplete(cm)
+	return done, nil
 }

@@ -15,7 +15,7 @@ import (
 // resource or override that is not there is nothing to do.
 func RemoveOverrides(ctx context.Context, c *Clients, plan ScalePlan, log Logger) ([]string, error) {
 	log = orNop(log)
-	var settings []setting
+	var settings []Setting
 	if plan.EtcdOverride {
 		settings = append(settings, etcdOverride(false))
 	}
@@ -41,7 +41,7 @@ func RemoveOverrides(ctx context.Context, c *Clients, plan ScalePlan, log Logger
 		if err := o.verify(ctx, s); err != nil {
 			return report, err
 		}
-		line := fmt.Sprintf("removed the %s (%s) now that the install is complete: it blocks upgrades", s.What, s.ref())
+		line := fmt.Sprintf("removed the %s (%s) now that the install is complete: it blocks upgrades", s.What, s.Ref())
 		log.Infof("%s", line)
 		report = append(report, line)
 	}

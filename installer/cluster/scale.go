@@ -42,8 +42,8 @@ type ScaleOptions struct {
 	Log             Logger
 }
 
-// setting is one field of one operator resource.
-type setting struct {
+// Setting is one field of one operator resource.
+type Setting struct {
 	What      string
 	GVR       schema.GroupVersionResource
 	Namespace string
@@ -53,16 +53,16 @@ type setting struct {
 }
 
 // object is kind/name ("ingresscontroller/default").
-func (s setting) object() string { return strings.TrimSuffix(s.GVR.Resource, "s") + "/" + s.Name }
+func (s Setting) object() string { return strings.TrimSuffix(s.GVR.Resource, "s") + "/" + s.Name }
 
-// ref is the object and the field.
-func (s setting) ref() string { return s.object() + " " + strings.Join(s.Path, ".") }
+// Ref is the object and the field.
+func (s Setting) Ref() string { return s.object() + " " + strings.Join(s.Path, ".") }
 
 // Settings lists the fields the plan changes.
-func (p ScalePlan) Settings() []setting {
-	var out []setting
+func (p ScalePlan) Settings() []Setting {
+	var out []Setting
 	if p.IngressReplicas > 0 {
-		out = append(out, setting{What: "router replicas", GVR: ingressControllersGVR, Namespace: "openshift-ingress-operator",
+		out = append(out, Setting{What: "router replicas", GVR: ingressControllersGVR, Namespace: "openshift-ingress-operator",
 			Name: "default", Path: []string{"spec", "replicas"}, Value: p.IngressReplicas})
 	}
 	if p.EtcdOverride {
@@ -74,13 +74,13 @@ func (p ScalePlan) Settings() []setting {
 	return out
 }
 
-func etcdOverride(on bool) setting {
-	return setting{What: "unsupported single-member etcd override", GVR: etcdsGVR, Name: "cluster",
+func etcdOverride(on bool) Setting {
+	return Setting{What: "unsupported single-member etcd override", GVR: etcdsGVR, Name: "cluster",
 		Path: []string{"spec", "unsupportedConfigOverrides", EtcdOverrideKey}, Value: onOrNil(on)}
 }
 
-func authOverride(on bool) setting {
-	return setting{What: "unsupported single-replica OAuth server override", GVR: authenticationsGVR, Name: "cluster",
+func authOverride(on bool) Setting {
+	return Setting{What: "unsupported single-replica OAuth server override", GVR: authenticationsGVR, Name: "cluster",
 		Path: []string{"spec", "unsupportedConfigOverrides", AuthOverrideKey}, Value: onOrNil(on)}
 }
 
@@ -133,24 +133,24 @@ func (o *ScaleOptions) defaults() {
 }
 
 // apply waits for the resource, and patches the field when it differs.
-func (o *ScaleOptions) apply(ctx context.Context, s setting) (string, error) {
+func (o *ScaleOptions) apply(ctx context.Context, s Setting) (string, error) {
 	obj, err := o.waitExists(ctx, s)
 	if err != nil {
 		return "", err
 	}
 	got, found, _ := unstructured.NestedFieldNoCopy(obj.Object, s.Path...)
 	if same(got, found, s.Value) {
-		return fmt.Sprintf("%s: %s already %v", s.What, s.ref(), show(s.Value)), nil
+		return fmt.Sprintf("%s: %s already %v", s.What, s.Ref(), show(s.Value)), nil
 	}
 	if err := o.patch(ctx, s); err != nil {
 		return "", err
 	}
-	line := fmt.Sprintf("%s: set %s to %v (was %v)", s.What, s.ref(), show(s.Value), showFound(got, found))
+	line := fmt.Sprintf("%s: set %s to %v (was %v)", s.What, s.Ref(), show(s.Value), showFound(got, found))
 	o.Log.Infof("%s", line)
 	return line, nil
 }
 
-func (o *ScaleOptions) waitExists(ctx context.Context, s setting) (*unstructured.Unstructured, error) {
+func (o *ScaleOptions) waitExists(ctx context.Context, s Setting) (*unstructured.Unstructured, error) {
 	w := &objectWait{What: s.object() + " to exist", Name: s.Name, Timeout: o.WaitTimeout,
 		Client: o.Clients.Dynamic.Resource(s.GVR).Namespace(s.Namespace), Interval: o.Interval, Every: o.Every, Log: o.Log,
 		Cond: func(obj *unstructured.Unstructured) (bool, string) { return obj != nil, "" }}
@@ -162,7 +162,7 @@ func (o *ScaleOptions) waitExists(ctx context.Context, s setting) (*unstructured
 }
 
 // patch sends a JSON merge patch setting (or, with a nil value, removing) the field.
-func (o *ScaleOptions) patch(ctx context.Context, s setting) error {
+func (o *ScaleOptions) patch(ctx context.Context, s Setting) error {
 	var doc any = s.Value
 	for i := len(s.Path) - 1; i >= 0; i-- {
 		doc = map[string]any{s.Path[i]: doc}
@@ -170,21 +170,21 @@ func (o *ScaleOptions) patch(ctx context.Context, s setting) error {
 	data, _ := json.Marshal(doc)
 	_, err := o.Clients.Dynamic.Resource(s.GVR).Namespace(s.Namespace).Patch(ctx, s.Name, types.MergePatchType, data, metav1.PatchOptions{})
 	if err != nil {
-		return fmt.Errorf("failed to set %s: %w", s.ref(), err)
+		return fmt.Errorf("failed to set %s: %w", s.Ref(), err)
 	}
 	return nil
 }
 
 // verify re-reads the field: a change an operator reverted is an error.
-func (o *ScaleOptions) verify(ctx context.Context, s setting) error {
+func (o *ScaleOptions) verify(ctx context.Context, s Setting) error {
 	obj, err := o.Clients.Dynamic.Resource(s.GVR).Namespace(s.Namespace).Get(ctx, s.Name, metav1.GetOptions{})
 	if err != nil {
-		return fmt.Errorf("failed to re-read %s: %w", s.ref(), err)
+		return fmt.Errorf("failed to re-read %s: %w", s.Ref(), err)
 	}
 	got, found, _ := unstructured.NestedFieldNoCopy(obj.Object, s.Path...)
 	if !same(got, found, s.Value) {
 		return fmt.Errorf("failed to keep %s at %v: it is %v again %s later (something reverts it; check who manages %s)",
-			s.ref(), show(s.Value), showFound(got, found), o.Settle, s.GVR.Resource)
+			s.Ref(), show(s.Value), showFound(got, found), o.Settle, s.GVR.Resource)
 	}
 	return nil
 }

@@ -1,8 +1,12 @@
 package cluster
 
 import (
+	"context"
+	"fmt"
+
 	certv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -65,4 +69,18 @@ func readyNodes(inv *Inventory, nodes []*corev1.Node) (ready, missing []string) 
 		}
 	}
 	return ready, missing
+}
+
+// NotReady lists the nodes (by Kubernetes name) whose Node is missing or not Ready.
+func NotReady(ctx context.Context, c *Clients, nodes []Node) ([]string, error) {
+	inv, err := NewInventory(nodes, nil)
+	if err != nil {
+		return nil, err
+	}
+	list, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("failed to list nodes: %w", err)
+	}
+	_, missing := readyNodes(inv, nodePtrs(list.Items))
+	return missing, nil
 }

@@ -60,5 +60,6 @@ then waits for bootstrap, approves the nodes' certificates and finishes.`,
 	} {
 		root.AddCommand(add())
 	}
+	root.AddCommand(newBoot())
 	return root
 }

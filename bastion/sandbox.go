@@ -81,7 +81,7 @@ func alive(r *sandboxRecord) bool {
 		return false
 	}
 	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-	if len(args) == 0 || filepath.Base(args[0]) != filepath.Base(r.Command[0]) {
+	if len(args) == 0 || !sameProgram(args[0], r.Command[0]) {
 		return false
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", r.PID))
@@ -92,6 +92,13 @@ func alive(r *sandboxRecord) bool {
 		}
 	}
 	return true
+}
+
+// sameProgram reports whether argv[0] of a process is program, also when
+// the program retitled itself ("nginx: master process /usr/sbin/nginx ...").
+func sameProgram(arg0, program string) bool {
+	base := filepath.Base(program)
+	return filepath.Base(arg0) == base || strings.HasPrefix(arg0, base+": ")
 }
 
 // Ensure implements Services.

@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-func testCert(t *testing.T, cn string, from time.Time, valid time.Duration) []byte {
+func testCert(t testing.TB, cn string, from time.Time, valid time.Duration) []byte {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -33,7 +33,7 @@ func testCert(t *testing.T, cn string, from time.Time, valid time.Duration) []by
 
 // bootstrapIgn embeds a long-lived CA (plain) and a 24 h certificate
 // (gzip-compressed, as openshift-install compresses large files).
-func bootstrapIgn(t *testing.T, issued time.Time) []byte {
+func bootstrapIgn(t testing.TB, issued time.Time) []byte {
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write(testCert(t, "kubelet-signer", issued, 24*time.Hour))

@@ -68,7 +68,6 @@ func RenderCorefile(in Input, srv Server) ([]byte, error) {
 	if err := corefileTmpl.Execute(&b, data); err != nil {
 		return nil, fmt.Errorf("failed to render the Corefile: %w", err)
 	}
-	b.WriteString("\n")
 	return b.Bytes(), nil
 }
 

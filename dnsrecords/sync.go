@@ -80,6 +80,10 @@ func (s *Syncer) Plan(ctx context.Context, desired []Entry) (*Plan, error) {
 	return s.diff(desired, current, rev), nil
 }
 
+// PlanFromEmpty is the plan against an etcd that holds nothing (a dry run
+// before etcd runs).
+func (s *Syncer) PlanFromEmpty(desired []Entry) *Plan { return s.diff(desired, nil, 0) }
+
 func (s *Syncer) diff(desired []Entry, current map[string]*mvccpb.KeyValue, rev int64) *Plan {
 	p := &Plan{Revision: rev}
 	want := make(map[string]bool, len(desired))

@@ -69,8 +69,9 @@ func randomLabel() string {
 type VerifyOptions struct {
 	// Server is the DNS server, "IP:port".
 	Server string
-	// Timeout bounds one query (default 2 s); Attempts retries a query that
-	// timed out (default 3); Parallel is the number of queries in flight (default 32).
+	// Timeout bounds one query's last try (default 2 s); Attempts is how
+	// often a lost query is sent (default 4); Parallel is the number of
+	// queries in flight (default 32).
 	Timeout  time.Duration
 	Attempts int
 	Parallel int
@@ -127,7 +128,7 @@ func (o VerifyOptions) withDefaults() VerifyOptions {
 		o.Timeout = 2 * time.Second
 	}
 	if o.Attempts <= 0 {
-		o.Attempts = 3
+		o.Attempts = 4
 	}
 	if o.Parallel <= 0 {
 		o.Parallel = 32
@@ -148,16 +149,20 @@ func ask(ctx context.Context, o VerifyOptions, c Check) (Problem, bool) {
 	return Problem{}, false
 }
 
-// Exchange asks server one question over UDP, retrying timeouts, and
-// over TCP when the answer is truncated.
+// Exchange asks server one question over UDP, and over TCP when the answer
+// is truncated. A lost datagram is retried with a growing wait (250 ms,
+// doubling up to timeout), so one loss does not cost a whole timeout.
 func Exchange(ctx context.Context, server, name string, qtype uint16, timeout time.Duration, attempts int) (*dns.Msg, error) {
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(name), qtype)
-	udp := &dns.Client{Net: "udp", Timeout: timeout}
+	wait := min(250*time.Millisecond, timeout)
 	var err error
 	for i := 0; i < max(attempts, 1); i++ {
 		var resp *dns.Msg
-		if resp, _, err = udp.ExchangeContext(ctx, m, server); err == nil {
+		if i == max(attempts, 1)-1 {
+			wait = timeout
+		}
+		if resp, _, err = (&dns.Client{Net: "udp", Timeout: wait}).ExchangeContext(ctx, m, server); err == nil {
 			if resp.Truncated {
 				resp, _, err = (&dns.Client{Net: "tcp", Timeout: timeout}).ExchangeContext(ctx, m, server)
 			}
@@ -166,6 +171,7 @@ func Exchange(ctx context.Context, server, name string, qtype uint16, timeout ti
 		if ctx.Err() != nil {
 			break
 		}
+		wait = min(2*wait, timeout)
 	}
 	return nil, err
 }

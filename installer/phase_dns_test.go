@@ -1,0 +1,190 @@
+package installer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/dnsrecords"
+	"github.com/okdctl/okdctl/internal/testenv"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// TestDNSGolden pins, for every example, the record set, its etcd keys
+// and the Corefile the dns phase derives from the spec.
+func TestDNSGolden(t *testing.T) {
+	for _, name := range []string{"lab", "ha", "single-master", "sandbox", "compact", "disconnected"} {
+		t.Run(name, func(t *testing.T) {
+			c, err := LoadFile(filepath.Join("..", "examples", name+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := c.ReleaseVersion()
+			if err != nil {
+				t.Fatal(err)
+			}
+			host := bastion.NewHost(bastion.HostOptions{Root: t.TempDir(), Sandbox: name == "sandbox"})
+			rc := &RunContext{cluster: c, host: host, release: v}
+			in, srv := dnsInput(c, v), dnsServer(rc)
+			entries, err := dnsrecords.Desired(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			corefile, err := dnsrecords.RenderCorefile(in, srv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			b.WriteString("# records\n")
+			for _, e := range entries {
+				fmt.Fprintln(&b, e.Record)
+			}
+			b.WriteString("\n# etcd keys\n")
+			for _, e := range entries {
+				fmt.Fprintf(&b, "%s %s\n", e.Key, e.Value)
+			}
+			fmt.Fprintf(&b, "\n# %s\n%s", strings.TrimPrefix(CorefilePath(rc), host.Paths.Root), corefile)
+			dnsGolden(t, filepath.Join("testdata", "dns", name+".golden"), b.Bytes())
+		})
+	}
+}
+
+func dnsGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if updatingGolden() {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("failed to read golden file (run go test -update): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// dnsSandbox is examples/sandbox.yaml with free DNS and etcd ports.
+func dnsSandbox(t *testing.T) (*Cluster, []byte) {
+	t.Helper()
+	file := filepath.Join(testenv.RepoRoot(), "examples", "sandbox.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := string(data)
+	for _, p := range []string{"dns: 15353", "etcd: 12379", "etcdPeer: 12380"} {
+		name, _, _ := strings.Cut(p, ":")
+		spec = strings.Replace(spec, p, name+": "+strconv.Itoa(testenv.FreePort(t, "127.0.1.1")), 1)
+	}
+	c, err := Load([]byte(spec), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, []byte(spec)
+}
+
+func dnsRun(t *testing.T, c *Cluster, root string, dry bool, o ApplyOptions) (*Runner, *Summary, string) {
+	t.Helper()
+	var out bytes.Buffer
+	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, DryRun: dry})
+	r := &Runner{Cluster: c, Host: h, Log: NewLogger(LoggerOptions{Out: &out}), Phases: []Phase{&DNSPhase{}}}
+	sum, err := r.Apply(testenv.Context(t, 2*time.Minute), o)
+	if err != nil {
+		t.Fatalf("apply (dry run %v): %v\n%s", dry, err, out.String())
+	}
+	return r, sum, out.String()
+}
+
+// TestDNSPhaseSandbox plans and applies the dns phase as `okdctl apply
+// --sandbox --only dns` does: real etcd and CoreDNS on loopback.
+func TestDNSPhaseSandbox(t *testing.T) {
+	t.Setenv("PATH", filepath.Join(testenv.RepoRoot(), "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	c, _ := dnsSandbox(t)
+	root := t.TempDir()
+	sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
+	t.Cleanup(func() { _, _ = sb.StopAll(context.Background()) })
+
+	_, sum, _ := dnsRun(t, c, root, true, ApplyOptions{})
+	planned := plannedText(sum)
+	for _, want := range []string{"to add, 0 to change, 0 to delete", "+ api.sandbox.okd.test.", "+ 3.1.0.127.in-addr.arpa.",
+		"ensure okdctl-etcd runs", "ensure okdctl-coredns runs", "+    template IN A apps.sandbox.okd.test", "verify 13 DNS answers"} {
+		if !strings.Contains(planned, want) {
+			t.Errorf("plan lacks %q:\n%s", want, planned)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc")); err == nil {
+		t.Error("the plan wrote files")
+	}
+
+	_, sum, out := dnsRun(t, c, root, false, ApplyOptions{})
+	if sum.Results[0].Status != StatusDone || !strings.Contains(out, "all 13 DNS checks answered rightly") {
+		t.Fatalf("apply: %+v\n%s", sum.Results[0], out)
+	}
+	etcd := c.Spec.Bastion.IP + ":" + strconv.Itoa(c.Spec.Bastion.Ports.Etcd)
+	client, err := dnsrecords.NewClient([]string{"http://" + etcd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx := testenv.Context(t, time.Minute)
+	foreignKey := "/skydns/test/okd/sandbox/printer/x1"
+	if _, err := client.Put(ctx, foreignKey, `{"host":"127.0.1.200"}`); err != nil {
+		t.Fatal(err)
+	}
+	rev := etcdRevision(t, client)
+	pids := []int{sb.PID(EtcdService), sb.PID(CoreDNSService)}
+
+	// unchanged: the runner confirms it; forced: the phase itself writes nothing
+	if _, sum, _ = dnsRun(t, c, root, false, ApplyOptions{}); sum.Results[0].Status != StatusUnchanged {
+		t.Errorf("re-run: %+v, want unchanged", sum.Results[0])
+	}
+	r, _, out := dnsRun(t, c, root, false, ApplyOptions{Force: []string{"dns"}})
+	if n := r.Host.Changes(); n != 0 {
+		t.Errorf("forced re-run made %d changes:\n%s", n, out)
+	}
+	if got := []int{sb.PID(EtcdService), sb.PID(CoreDNSService)}; got[0] != pids[0] || got[1] != pids[1] {
+		t.Errorf("forced re-run restarted services: pids %v -> %v", pids, got)
+	}
+	if got := etcdRevision(t, client); got != rev {
+		t.Errorf("forced re-run moved etcd from revision %d to %d", rev, got)
+	}
+
+	// a node leaves the spec: its A and PTR go, nothing else
+	c.Spec.Nodes = c.Spec.Nodes[:2]
+	_, sum, _ = dnsRun(t, c, root, true, ApplyOptions{})
+	if planned := plannedText(sum); !strings.Contains(planned, "0 to add, 0 to change, 2 to delete") ||
+		!strings.Contains(planned, "- w0.sandbox.okd.test.") || !strings.Contains(planned, "- 4.1.0.127.in-addr.arpa.") {
+		t.Errorf("plan after removing w0:\n%s", planned)
+	}
+	dnsRun(t, c, root, false, ApplyOptions{})
+	for _, key := range []string{"/skydns/test/okd/sandbox/w0/okdctl-1", "/skydns/arpa/in-addr/127/0/1/4"} {
+		if resp, err := client.Get(ctx, key); err != nil || len(resp.Kvs) != 0 {
+			t.Errorf("%s survived the node's removal (%v)", key, err)
+		}
+	}
+	if resp, err := client.Get(ctx, foreignKey); err != nil || len(resp.Kvs) != 1 {
+		t.Errorf("the foreign key %s did not survive (%v)", foreignKey, err)
+	}
+}
+
+func etcdRevision(t *testing.T, c *clientv3.Client) int64 {
+	t.Helper()
+	resp, err := c.Get(testenv.Context(t, 10*time.Second), "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Header.Revision
+}

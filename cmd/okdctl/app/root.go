@@ -61,5 +61,6 @@ then waits for bootstrap, approves the nodes' certificates and finishes.`,
 		root.AddCommand(add())
 	}
 	root.AddCommand(newBoot())
+	root.AddCommand(newApproveCSRs())
 	return root
 }

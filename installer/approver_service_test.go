@@ -1,0 +1,46 @@
+package installer
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/okdctl/okdctl/bastion"
+)
+
+func TestApproverServiceUnit(t *testing.T) {
+	c := clusterSpec(t, 2)
+	c.File = "/etc/okdctl/cluster.yaml"
+	svc := ApproverService(c, "/usr/local/bin/okdctl", "/okdinstall/auth/kubeconfig")
+	unit := bastion.RenderUnit(svc)
+	golden := filepath.Join("testdata", "approver", ApproverServiceName+".service.golden")
+	if updatingGolden() {
+		_ = os.MkdirAll(filepath.Dir(golden), 0o755)
+		_ = os.WriteFile(golden, unit, 0o644)
+	}
+	if want, err := os.ReadFile(golden); err != nil || string(want) != string(unit) {
+		t.Errorf("%s differs (go test -update to accept): %v\n%s", golden, err, unit)
+	}
+
+	path := filepath.Join(t.TempDir(), ApproverServiceName+".service")
+	if err := os.WriteFile(path, unit, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Fatalf("systemd-analyze is needed (apt-get install systemd): %v", err)
+	}
+	out, _ := exec.Command(sa, "verify", path).CombinedOutput()
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, ApproverServiceName+".service:") && !strings.Contains(line, "is not executable") &&
+			!strings.Contains(line, "No such file") {
+			t.Errorf("systemd-analyze verify: %s", line)
+		}
+	}
+	c.Spec.Nodes = c.Spec.Nodes[:len(c.Spec.Nodes)-1]
+	if ApproverService(c, "/usr/local/bin/okdctl", "/okdinstall/auth/kubeconfig").ConfigDigest == svc.ConfigDigest {
+		t.Error("removing a node did not change the approver's digest (it would keep the old inventory)")
+	}
+}

@@ -163,26 +163,45 @@ func dnsPrograms(rc *RunContext) (etcd, coredns string, err error) {
 
 // ensureEtcd runs okdctl's single-member etcd, as user etcd on a real bastion.
 func ensureEtcd(ctx context.Context, rc *RunContext, bin string) error {
-	ports, dir := rc.Spec().Bastion.Ports, etcdDataDir(rc)
+	svc := etcdService(rc, bin)
+	if rc.Sandbox() {
+		if err := rc.Host().Files.MkdirAll(etcdDataDir(rc), 0o700); err != nil {
+			return err
+		}
+	} else if err := ensureServiceUser(ctx, rc, svc.User, etcdDataDir(rc)); err != nil {
+		return err
+	}
+	return ensureService(ctx, rc, svc, "etcd at "+etcdURL(rc, rc.Spec().Bastion.Ports.Etcd))
+}
+
+// etcdService is okdctl's etcd: one member, on loopback on a real bastion.
+func etcdService(rc *RunContext, bin string) bastion.Service {
+	ports := rc.Spec().Bastion.Ports
 	client, peer := etcdURL(rc, ports.Etcd), etcdURL(rc, ports.EtcdPeer)
 	svc := bastion.Service{Name: EtcdService, Description: "etcd holding the DNS records of okdctl's clusters",
-		Command: []string{bin, "--name", "okdctl", "--data-dir", dir,
+		Command: []string{bin, "--name", "okdctl", "--data-dir", etcdDataDir(rc),
 			"--listen-client-urls", client, "--advertise-client-urls", client,
 			"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "okdctl=" + peer,
 			// a large cluster's record set is one transaction (etcd's default is 128 operations)
 			"--max-txn-ops", "16384", "--max-request-bytes", "10485760",
 			"--auto-compaction-retention", "1", "--log-level", "warn"}}
-	if rc.Sandbox() {
-		if err := rc.Host().Files.MkdirAll(dir, 0o700); err != nil {
-			return err
-		}
-	} else {
+	if !rc.Sandbox() {
 		svc.User = "etcd"
-		if err := ensureServiceUser(ctx, rc, "etcd", dir); err != nil {
-			return err
-		}
 	}
-	return ensureService(ctx, rc, svc, "etcd at "+client)
+	return svc
+}
+
+// corednsService is CoreDNS reading the live Corefile, reloaded in place
+// (SIGUSR1) when only the Corefile changed; unprivileged on a real bastion.
+func corednsService(rc *RunContext, bin string, corefile []byte) bastion.Service {
+	sum := sha256.Sum256(corefile)
+	svc := bastion.Service{Name: CoreDNSService, Description: "CoreDNS answering the cluster's names from etcd",
+		Command: []string{bin, "-conf", CorefilePath(rc)}, Dir: rc.Path("/etc/coredns"), ReloadSignal: syscall.SIGUSR1,
+		ConfigDigest: hex.EncodeToString(sum[:]), After: []string{EtcdService + ".service"}}
+	if !rc.Sandbox() {
+		svc.User, svc.Capabilities = "coredns", []string{"CAP_NET_BIND_SERVICE"}
+	}
+	return svc
 }
 
 func ensureService(ctx context.Context, rc *RunContext, svc bastion.Service, what string) error {
@@ -213,13 +232,9 @@ func ensureCoreDNS(ctx context.Context, rc *RunContext, bin string, in dnsrecord
 	if _, err := rc.Host().Files.WriteFile(path, corefile, 0o644); err != nil {
 		return err
 	}
-	sum := sha256.Sum256(corefile)
-	svc := bastion.Service{Name: CoreDNSService, Description: "CoreDNS answering the cluster's names from etcd",
-		Command: []string{bin, "-conf", path}, Dir: rc.Path("/etc/coredns"), ReloadSignal: syscall.SIGUSR1,
-		ConfigDigest: hex.EncodeToString(sum[:]), After: []string{EtcdService + ".service"}}
+	svc := corednsService(rc, bin, corefile)
 	if !rc.Sandbox() {
-		svc.User, svc.Capabilities = "coredns", []string{"CAP_NET_BIND_SERVICE"}
-		if err := ensureServiceUser(ctx, rc, "coredns", ""); err != nil {
+		if err := ensureServiceUser(ctx, rc, svc.User, ""); err != nil {
 			return err
 		}
 		if err := reachableBy(bin); err != nil && !rc.DryRun() {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -187,4 +188,33 @@ func etcdRevision(t *testing.T, c *clientv3.Client) int64 {
 		t.Fatal(err)
 	}
 	return resp.Header.Revision
+}
+
+// TestDNSUnits pins the real bastion's units and checks them with systemd-analyze.
+func TestDNSUnits(t *testing.T) {
+	c, err := LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &RunContext{cluster: c, host: bastion.NewHost(bastion.HostOptions{})}
+	corefile, err := dnsrecords.RenderCorefile(dnsInput(c, rc.Release()), dnsServer(rc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa := testenv.Binary(t, "systemd-analyze")
+	for _, svc := range []bastion.Service{etcdService(rc, "/usr/bin/etcd"), corednsService(rc, "/usr/local/bin/coredns", corefile)} {
+		unit := bastion.RenderUnit(svc)
+		dnsGolden(t, filepath.Join("testdata", "dns", svc.Name+".service.golden"), unit)
+		path := filepath.Join(t.TempDir(), svc.Name+".service")
+		if err := os.WriteFile(path, unit, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := exec.Command(sa, "verify", path).CombinedOutput()
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.Contains(line, svc.Name+".service:") && !strings.Contains(line, "is not executable") &&
+				!strings.Contains(line, "No such file") {
+				t.Errorf("systemd-analyze verify: %s", line)
+			}
+		}
+	}
 }

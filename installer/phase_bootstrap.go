@@ -9,7 +9,11 @@ import (
 )
 
 // BootstrapPhase is the bootstrap phase: waits for bootstrap-complete, then drops the bootstrap node.
-type BootstrapPhase struct{}
+type BootstrapPhase struct {
+	// LoadBalancer drops the bootstrap servers (default: the phase of
+	// Phases() that implements BootstrapRemover).
+	LoadBalancer BootstrapRemover
+}
 
 var (
 	_ Describer = (*BootstrapPhase)(nil)
@@ -68,7 +72,7 @@ func (p *BootstrapPhase) Run(ctx context.Context, rc *RunContext) error {
 // dropBootstrap removes the bootstrap servers from the load balancer and
 // the bootstrap ignition from the web root.
 func (p *BootstrapPhase) dropBootstrap(ctx context.Context, rc *RunContext) error {
-	if err := removeBootstrapBackends(ctx, rc); err != nil {
+	if err := p.removeBootstrapBackends(ctx, rc); err != nil {
 		return err
 	}
 	for _, path := range bootstrapIgnitionFiles(rc) {
@@ -84,21 +88,25 @@ func (p *BootstrapPhase) dropBootstrap(ctx context.Context, rc *RunContext) erro
 }
 
 // removeBootstrapBackends asks the load balancer's phase to drop the bootstrap servers.
-func removeBootstrapBackends(ctx context.Context, rc *RunContext) error {
+func (p *BootstrapPhase) removeBootstrapBackends(ctx context.Context, rc *RunContext) error {
+	lb := p.LoadBalancer
 	for _, ph := range Phases() {
-		if r, ok := ph.(BootstrapRemover); ok {
-			changed, err := r.RemoveBootstrap(ctx, rc)
-			if err != nil {
-				return err
-			}
-			if changed {
-				rc.Log().Infof("the load balancer no longer sends traffic to the bootstrap node")
-			}
-			return nil
+		if r, ok := ph.(BootstrapRemover); ok && lb == nil {
+			lb = r
 		}
 	}
-	rc.Log().Warnf("this okdctl cannot drop the bootstrap servers from the load balancer yet: delete them from %s and reload haproxy",
-		rc.Path("/etc/haproxy/haproxy.cfg"))
+	if lb == nil {
+		rc.Log().Warnf("this okdctl cannot drop the bootstrap servers from the load balancer yet: delete them from %s and reload haproxy",
+			rc.Path("/etc/haproxy/haproxy.cfg"))
+		return nil
+	}
+	changed, err := lb.RemoveBootstrap(ctx, rc)
+	if err != nil {
+		return err
+	}
+	if changed {
+		rc.Log().Infof("the load balancer no longer sends traffic to the bootstrap node")
+	}
 	return nil
 }
 

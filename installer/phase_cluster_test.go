@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,10 +76,15 @@ func testBootstrapPhase(t *testing.T, ctx context.Context, rc *RunContext, dyn d
 			t.Fatal(err)
 		}
 	}
+	lb := &fakeRemover{}
+	phase := &BootstrapPhase{LoadBalancer: lb}
 	done := make(chan error, 1)
-	go func() { done <- (&BootstrapPhase{}).Run(ctx, rc) }()
+	go func() { done <- phase.Run(ctx, rc) }()
 	createObj(t, dyn, testConfigMaps, obj("v1", "ConfigMap", "kube-system", "bootstrap", map[string]any{"data": map[string]any{"status": "complete"}}))
 	time.Sleep(500 * time.Millisecond)
+	if lb.calls.Load() != 0 {
+		t.Fatal("the bootstrap servers were dropped before etcd removed its bootstrap member")
+	}
 	etcd := createObj(t, dyn, testEtcds, obj("operator.openshift.io/v1", "Etcd", "", "cluster", map[string]any{"spec": map[string]any{"managementState": "Managed"}}))
 	etcd.Object["status"] = map[string]any{"conditions": []any{map[string]any{"type": "EtcdBootstrapMemberRemoved", "status": "True",
 		"lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}}}
@@ -87,6 +93,9 @@ func testBootstrapPhase(t *testing.T, ctx context.Context, rc *RunContext, dyn d
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("bootstrap: %v\n%s", err, out)
+	}
+	if lb.calls.Load() != 1 {
+		t.Errorf("the load balancer was asked %d times to drop the bootstrap servers", lb.calls.Load())
 	}
 	if _, err := os.Stat(filepath.Join(web, "bootstrap.ign")); !os.IsNotExist(err) {
 		t.Errorf("bootstrap.ign still published: %v", err)
@@ -98,7 +107,7 @@ func testBootstrapPhase(t *testing.T, ctx context.Context, rc *RunContext, dyn d
 		t.Errorf("Done after bootstrap: %v %v", ok, err)
 	}
 	changes := rc.Host().Changes()
-	if err := (&BootstrapPhase{}).Run(ctx, rc); err != nil || rc.Host().Changes() != changes {
+	if err := phase.Run(ctx, rc); err != nil || rc.Host().Changes() != changes {
 		t.Errorf("re-run: %v, %d file changes", err, rc.Host().Changes()-changes)
 	}
 }
@@ -231,6 +240,13 @@ func TestClusterPhasesDryRun(t *testing.T) {
 			t.Errorf("plan lacks %q:\n%s", want, all)
 		}
 	}
+}
+
+// fakeRemover stands in for the loadbalancer phase's bootstrap removal.
+type fakeRemover struct{ calls atomic.Int32 }
+
+func (f *fakeRemover) RemoveBootstrap(context.Context, *RunContext) (bool, error) {
+	return f.calls.Add(1) == 1, nil
 }
 
 func obj(apiVersion, kind, ns, name string, extra map[string]any) *unstructured.Unstructured {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/ignition"
+	"github.com/okdctl/okdctl/ignition/hosting"
 	"github.com/okdctl/okdctl/internal/testenv"
 )
 
@@ -121,37 +122,31 @@ func webFiles(t *testing.T, dir string) []string {
 	return names
 }
 
-// startNginx serves the web root the way the http phase does: /ignition
-// and /install only, no listing.
-func startNginx(t *testing.T, webRoot, addr string) string {
+// startNginx serves the web root with okdctl's own nginx.conf
+// (ignition/hosting), as the http phase deploys it.
+func startNginx(t *testing.T, webRoot string, port int) string {
 	t.Helper()
 	dir := t.TempDir()
-	conf := fmt.Sprintf(`daemon off;
-master_process off;
-worker_processes 1;
-user root;
-pid %[1]s/nginx.pid;
-error_log stderr warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s; uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
-  server {
-    listen %[2]s;
-    root %[3]s;
-    autoindex off;
-    location / { return 404; }
-    location /ignition/ { default_type application/vnd.coreos.ignition+json; }
-    location /install/ { }
-  }
-}
-`, dir, addr, webRoot)
-	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+	in := hosting.Input{BindIP: "127.0.1.1", Port: port, WebRoot: webRoot,
+		PidFile: filepath.Join(dir, "nginx.pid"), AccessLog: filepath.Join(dir, "access.log"), TempDir: filepath.Join(dir, "tmp")}
+	if os.Geteuid() == 0 {
+		in.User, in.Group = "root", "root"
+	}
+	conf, err := hosting.Render(in)
+	if err != nil {
 		t.Fatal(err)
 	}
-	testenv.Start(t, testenv.Binary(t, "nginx"), "-c", filepath.Join(dir, "nginx.conf"), "-p", dir)
-	testenv.WaitTCP(t, addr, 10*time.Second)
-	return "http://" + addr
+	for _, d := range []string{in.TempDir, filepath.Join(webRoot, hosting.InstallDir)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), conf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Start(t, testenv.Binary(t, "nginx"), "-c", filepath.Join(dir, "nginx.conf"), "-e", "stderr")
+	testenv.WaitTCP(t, fmt.Sprintf("127.0.1.1:%d", port), 10*time.Second)
+	return in.BaseURL()
 }
 
 func get(t *testing.T, url string) (int, []byte) {
@@ -182,7 +177,7 @@ func TestBootFlowIntegration(t *testing.T) {
 	if strings.HasPrefix(rc.InstallDir(), rc.WebRoot()) || strings.HasPrefix(rc.StateDir(), rc.WebRoot()) {
 		t.Fatalf("the install or state directory is under the web root")
 	}
-	base := startNginx(t, rc.WebRoot(), fmt.Sprintf("127.0.1.1:%d", f.port))
+	base := startNginx(t, rc.WebRoot(), f.port)
 	if !strings.HasPrefix(IgnitionURL(f.c, f.c.Spec.Nodes[0]), base+"/") {
 		t.Fatalf("ignition URL %s is not served by %s", IgnitionURL(f.c, f.c.Spec.Nodes[0]), base)
 	}

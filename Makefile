@@ -18,11 +18,15 @@ help:
 	@echo "make lint   gofmt and go vet"
 	@echo "make fuzz   fuzz the spec loader (FUZZTIME=10m)"
 
-build: $(BIN)/okdctl
+build: $(BIN)/okdctl $(BIN)/synthrelease
 
 $(BIN)/okdctl: FORCE
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/okdctl ./cmd/okdctl
+
+$(BIN)/synthrelease: FORCE
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/synthrelease ./internal/synthrelease/cmd/synthrelease
 
 FORCE:
 

@@ -10,7 +10,7 @@ demo=$2
 cd "$(dirname "$0")/.."
 
 # The phases that run end to end in the sandbox today; the list grows as phases land.
-SANDBOX_PHASES=${SANDBOX_PHASES:-preflight}
+SANDBOX_PHASES=${SANDBOX_PHASES:-preflight,dns,registry,mirror}
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -26,6 +26,9 @@ if "$okdctl" boot --help >/dev/null 2>&1; then
 fi
 
 mkdir -p "$demo"
+step "a synthetic OKD release in a loopback source registry (127.0.0.1:15001), to be mirrored"
+"$(dirname "$okdctl")/synthrelease" --root "$demo" --addr 127.0.0.1:15001 --tag 4.16.0-0.okd-sandbox
+
 step "okdctl apply -f examples/sandbox.yaml --root $demo --sandbox --only $SANDBOX_PHASES"
 "$okdctl" apply -f examples/sandbox.yaml --root "$demo" --sandbox --only "$SANDBOX_PHASES"
 

@@ -148,7 +148,7 @@ func (s *Sandbox) start(ctx context.Context, svc Service) error {
 		return fmt.Errorf("failed to start %s: %w", svc.Name, err)
 	}
 	rec := &sandboxRecord{PID: cmd.Process.Pid, Command: svc.Command, Env: svc.Env,
-		Digest: svc.ConfigDigest, Started: time.Now().UTC().Format(time.RFC3339), Reload: int(svc.ReloadSignal)}
+		Digest: svc.ConfigDigest, Started: time.Now().UTC().Format(time.RFC3339Nano), Reload: int(svc.ReloadSignal)}
 	if err := s.write(svc.Name, rec); err != nil {
 		_ = cmd.Process.Kill()
 		return err
@@ -260,6 +260,13 @@ func (s *Sandbox) Names() []string {
 // StopAll stops every sandbox service, last started first.
 func (s *Sandbox) StopAll(ctx context.Context) ([]string, error) {
 	names := s.Names()
+	started := map[string]string{}
+	for _, n := range names {
+		if r, _ := s.read(n); r != nil {
+			started[n] = r.Started
+		}
+	}
+	slices.SortStableFunc(names, func(a, b string) int { return strings.Compare(started[a], started[b]) })
 	var stopped []string
 	for i := len(names) - 1; i >= 0; i-- {
 		if err := s.Stop(ctx, names[i]); err != nil {

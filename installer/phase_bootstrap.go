@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/okdctl/okdctl/installer/cluster"
 )
@@ -49,6 +50,8 @@ func (p *BootstrapPhase) DryRun(ctx context.Context, rc *RunContext) error {
 	if rc.Release().WaitsForEtcdBootstrapRemoval() {
 		rc.Host().Note(fmt.Sprintf("wait up to %s for etcd condition EtcdBootstrapMemberRemoved=True", t.EtcdBootstrap.Duration))
 	}
+	rc.Host().Note("then drop the bootstrap servers from the load balancer and unpublish " +
+		strings.Join(bootstrapIgnitionFiles(rc), ", "))
 	return p.dropBootstrap(ctx, rc)
 }
 

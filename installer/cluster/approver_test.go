@@ -2,7 +2,9 @@ package cluster
 
 import (
 	"context"
+	"net"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/okdctl/okdctl/internal/nodesim"
 	"github.com/okdctl/okdctl/internal/testenv"
 	certv1 "k8s.io/api/certificates/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -95,6 +98,71 @@ func TestApprover(t *testing.T) {
 		checkSkipReasons(t, once.Skipped(), attacks)
 	})
 	t.Run("nothing denied, only the nodes' CSRs approved", func(t *testing.T) { checkCSRs(t, ctx, admin, attacks, 2*len(nodes)) })
+	t.Run("retries, repeats and early serving CSRs", func(t *testing.T) { testSequences(t, ctx, k) })
+}
+
+// testSequences: of two client CSRs for a node only the newest is approved,
+// a third after that is not, and a serving CSR made before its Node
+// registered is approved once it has.
+func testSequences(t *testing.T, ctx context.Context, k *testenv.Kube) {
+	admin := testenv.Clientset(t, k.AdminConfig())
+	x := Node{Name: "x0", FQDN: "x0.okd.example", IP: "127.0.1.50", Role: "worker"}
+	log := &testLog{t: t}
+	a, _ := NewApprover(ApproverOptions{Client: admin, Inventory: newInventory(t, []Node{x}), Log: log})
+	boot := testenv.Clientset(t, k.BootstrapperConfig())
+	mk := func(c kubernetes.Interface, r nodesim.CSR) string {
+		csr, _, err := nodesim.Create(ctx, c, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return csr.Name
+	}
+	client := nodesim.CSR{Signer: certv1.KubeAPIServerClientKubeletSignerName, CN: "system:node:" + x.FQDN,
+		O: []string{"system:nodes"}, Usages: nodesim.ClientUsages}
+	first := mk(boot, client)
+	time.Sleep(1100 * time.Millisecond) // creation times have a resolution of a second
+	second := mk(boot, client)
+	once(t, ctx, a)
+	wantState(t, ctx, admin, first, false, log, "a newer client CSR for this node ("+second+") is pending")
+	wantState(t, ctx, admin, second, true, log, "")
+	third := mk(boot, client)
+	once(t, ctx, a)
+	wantState(t, ctx, admin, third, false, log, "client CSR "+second+" for this node was already approved")
+
+	kubelet := testenv.Clientset(t, k.CertConfig(t, "system:node:"+x.FQDN, "system:nodes"))
+	serving := mk(kubelet, nodesim.CSR{Signer: certv1.KubeletServingSignerName, CN: "system:node:" + x.FQDN,
+		O: []string{"system:nodes"}, DNS: []string{x.FQDN, x.Name}, IPs: []net.IP{net.ParseIP(x.IP)}, Usages: nodesim.ServingUsages})
+	once(t, ctx, a)
+	wantState(t, ctx, admin, serving, false, log, "Node x0.okd.example does not exist yet")
+	if _, err := kubelet.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: x.FQDN}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	once(t, ctx, a)
+	wantState(t, ctx, admin, serving, true, log, "")
+}
+
+func once(t *testing.T, ctx context.Context, a *Approver) {
+	t.Helper()
+	if err := a.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantState checks a CSR is approved or untouched, and the reason logged for skipping it.
+func wantState(t *testing.T, ctx context.Context, c kubernetes.Interface, name string, approved bool, log *testLog, reason string) {
+	t.Helper()
+	csr, err := c.CertificatesV1().CertificateSigningRequests().Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if isApproved(csr) != approved || (!approved && len(csr.Status.Conditions) > 0) {
+		t.Errorf("CSR %s: conditions %+v, want approved=%v", name, csr.Status.Conditions, approved)
+	}
+	if reason != "" && len(log.find("skipping CSR "+name+" ")) == 0 {
+		t.Errorf("CSR %s: no skip logged", name)
+	} else if reason != "" && !strings.Contains(strings.Join(log.find("skipping CSR "+name+" "), "\n"), reason) {
+		t.Errorf("CSR %s: skip reasons %q, want %q", name, log.find("skipping CSR "+name+" "), reason)
+	}
 }
 
 // joinAll joins the machines concurrently while the approver runs until they are Ready.

@@ -76,3 +76,16 @@ func (h *Host) Changes() int {
 	}
 	return n
 }
+
+// WetDetail is Wet with the details of the mutation (the records an etcd
+// transaction writes, say), shown under desc in a plan like a file's diff.
+func (h *Host) WetDetail(ctx context.Context, desc, detail string, fn func(context.Context) error) error {
+	if h.DryRun {
+		if h.Rec != nil {
+			h.Rec.Add(Planned{Kind: KindNote, Summary: desc, Diff: detail})
+		}
+		return nil
+	}
+	h.wet.Add(1)
+	return fn(ctx)
+}

@@ -43,9 +43,8 @@ func syncRecords(ctx context.Context, rc *RunContext, in dnsrecords.Input, endpo
 		rc.Log().Infof("etcd holds all %d records as wanted: nothing to write", plan.Kept+len(plan.Foreign))
 		return nil
 	}
-	desc := fmt.Sprintf("write DNS records to etcd at %s in one transaction: %s\n  %s",
-		strings.Join(endpoints, ","), plan.Summary(), strings.Join(plan.Lines(200), "\n  "))
-	return rc.Wet(ctx, desc, func(ctx context.Context) error {
+	desc := fmt.Sprintf("write DNS records to etcd at %s in one transaction: %s", strings.Join(endpoints, ","), plan.Summary())
+	return rc.Host().WetDetail(ctx, desc, strings.Join(plan.Lines(500), "\n"), func(ctx context.Context) error {
 		res, err := s.Sync(ctx, desired)
 		if err != nil {
 			return etcdHint(err)

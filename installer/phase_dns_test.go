@@ -179,6 +179,18 @@ func TestDNSPhaseSandbox(t *testing.T) {
 	if resp, err := client.Get(ctx, foreignKey); err != nil || len(resp.Kvs) != 1 {
 		t.Errorf("the foreign key %s did not survive (%v)", foreignKey, err)
 	}
+
+	// a Corefile change is checked, then reloaded in place (same pid); the
+	// upstream is a loopback port nothing asks
+	c.Spec.Network.UpstreamDNS = []string{"127.0.0.1:1"}
+	pid := sb.PID(CoreDNSService)
+	if _, _, out = dnsRun(t, c, root, false, ApplyOptions{}); !strings.Contains(out, "okdctl-coredns reloaded") ||
+		!strings.Contains(out, "the new Corefile served on a spare loopback port") {
+		t.Errorf("Corefile change:\n%s", out)
+	}
+	if got := sb.PID(CoreDNSService); got != pid {
+		t.Errorf("a Corefile change restarted CoreDNS (pid %d -> %d), want a reload", pid, got)
+	}
 }
 
 func etcdRevision(t *testing.T, c *clientv3.Client) int64 {

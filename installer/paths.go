@@ -21,6 +21,8 @@ const (
 	FileIgnitionHashes = "ignition/hashes.json" // node name -> "sha512-<hex>"
 	// boot phase
 	DirBoot = "boot" // per-node boot artifacts
+	// loadbalancer, once the bootstrap phase dropped the bootstrap servers (they stay out)
+	FileBootstrapRemoved = "haproxy/bootstrap-removed"
 	// runs
 	FileRunLog = "run.log" // JSON lines of every run
 )

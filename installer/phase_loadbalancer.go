@@ -1,11 +1,27 @@
 package installer
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/haproxy"
+)
 
 // LoadBalancerPhase is the loadbalancer phase: HAProxy for the API, machine config and ingress.
-type LoadBalancerPhase struct{}
+type LoadBalancerPhase struct {
+	// Health overrides the production health-check timing (tests shorten it).
+	Health haproxy.Health
+}
 
-var _ Unimplemented = (*LoadBalancerPhase)(nil)
+var (
+	_ Checker          = (*LoadBalancerPhase)(nil)
+	_ InputProvider    = (*LoadBalancerPhase)(nil)
+	_ Dependent        = (*LoadBalancerPhase)(nil)
+	_ Describer        = (*LoadBalancerPhase)(nil)
+	_ BootstrapRemover = (*LoadBalancerPhase)(nil)
+)
 
 // Name implements Phase.
 func (*LoadBalancerPhase) Name() string { return "loadbalancer" }
@@ -16,10 +32,183 @@ func (*LoadBalancerPhase) Describe() string { return "HAProxy for the API, machi
 // Needs implements Dependent.
 func (*LoadBalancerPhase) Needs() []string { return nil }
 
-// NotImplemented implements Unimplemented.
-func (*LoadBalancerPhase) NotImplemented() bool { return true }
+// HAProxyConfigPath is the live haproxy.cfg (okdctl-haproxy owns it).
+func HAProxyConfigPath(rc *RunContext) string { return rc.Path("/etc/haproxy/haproxy.cfg") }
 
-// Run implements Phase.
+// haproxySocket is the master CLI socket: outside /run so that it survives a reboot's tmpfs.
+func haproxySocket(rc *RunContext) string { return rc.Path("/var/lib/okdctl/haproxy/master.sock") }
+
+// haproxyInput translates the spec: every listener on the bastion, the
+// bootstrap node until the bootstrap phase dropped it, ingress to the
+// workers (to the masters when there are none).
+func (p *LoadBalancerPhase) haproxyInput(rc *RunContext) haproxy.Input {
+	s := rc.Spec()
+	pt := s.Bastion.Ports
+	in := haproxy.Input{Cluster: rc.Cluster().ClusterDomain(), BindIP: s.Bastion.IP, Health: p.Health,
+		Ports: haproxy.Ports{API: pt.API, MachineConfig: pt.MachineConfig, IngressHTTP: pt.IngressHTTP,
+			IngressHTTPS: pt.IngressHTTPS, Stats: pt.Stats}}
+	servers := func(role string) []haproxy.Server {
+		var out []haproxy.Server
+		for _, n := range s.NodesWithRole(role) {
+			out = append(out, haproxy.Server{Name: n.Name, IP: n.IP})
+		}
+		return out
+	}
+	in.Masters, in.Workers = servers(RoleMaster), servers(RoleWorker)
+	if !bootstrapRemoved(rc) {
+		in.Bootstrap = servers(RoleBootstrap)
+	}
+	if !rc.Sandbox() {
+		in.User = "haproxy" // created by the haproxy package; HAProxy drops to it after binding
+	}
+	return in
+}
+
+func bootstrapRemoved(rc *RunContext) bool {
+	_, err := rc.Host().Files.ReadFile(rc.StatePath(FileBootstrapRemoved))
+	return err == nil
+}
+
+// Inputs implements InputProvider.
+func (p *LoadBalancerPhase) Inputs(rc *RunContext) (any, error) {
+	bin, _ := bastion.LookPath("haproxy")
+	return map[string]any{"haproxy": p.haproxyInput(rc), "binary": bin, "sandbox": rc.Sandbox()}, nil
+}
+
+// Done implements Checker: the live haproxy.cfg is the wanted one,
+// okdctl-haproxy runs and every listener accepts.
+func (p *LoadBalancerPhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
+	if !rc.BastionReachable() {
+		return false, nil
+	}
+	in := p.haproxyInput(rc)
+	want, err := haproxy.Render(in)
+	if err != nil {
+		return false, err
+	}
+	if live, err := rc.Host().Files.ReadFile(HAProxyConfigPath(rc)); err != nil || string(live) != string(want) {
+		return false, nil
+	}
+	if up, _ := rc.Host().Services.Running(ctx, haproxy.ServiceName); !up {
+		return false, nil
+	}
+	return haproxy.Verify(ctx, in.BindIP, in.Ports) == nil, nil
+}
+
+// Run implements Phase: host access, the checked configuration, then every listener.
 func (p *LoadBalancerPhase) Run(ctx context.Context, rc *RunContext) error {
-	return errNotImplemented(p.Name())
+	in := p.haproxyInput(rc)
+	cfg, err := haproxy.Render(in)
+	if err != nil {
+		return err
+	}
+	access := hostAccess{What: "HAProxy", Booleans: []string{"haproxy_connect_any"},
+		Ports: []int{in.Ports.API, in.Ports.MachineConfig, in.Ports.IngressHTTP, in.Ports.IngressHTTPS, in.Ports.Stats}}
+	if err := ensureHostAccess(ctx, rc, access); err != nil {
+		return err
+	}
+	d, err := p.deployer(rc)
+	if d == nil {
+		return err
+	}
+	if err := takeOverDistroHAProxy(ctx, rc); err != nil {
+		return err
+	}
+	if err := p.apply(ctx, rc, d, cfg, "haproxy.cfg"); err != nil {
+		return err
+	}
+	return verifyListeners(ctx, rc, in)
+}
+
+// deployer finds haproxy; a dry run without it notes what it would do and
+// returns no deployer (and no error).
+func (p *LoadBalancerPhase) deployer(rc *RunContext) (*haproxy.Deployer, error) {
+	bin, err := bastion.LookPath("haproxy")
+	if err != nil {
+		err = fmt.Errorf("failed to find haproxy: %w (Debian: apt-get install haproxy; Fedora/RHEL: dnf install haproxy)", err)
+		if rc.DryRun() {
+			rc.Log().Warnf("%v", err)
+			rc.Host().Note(fmt.Sprintf("write %s, check it with haproxy -c and run %s", HAProxyConfigPath(rc), haproxy.ServiceName))
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &haproxy.Deployer{Host: rc.Host(), Binary: bin, ConfigPath: HAProxyConfigPath(rc), SocketPath: haproxySocket(rc)}, nil
+}
+
+func (p *LoadBalancerPhase) apply(ctx context.Context, rc *RunContext, d *haproxy.Deployer, cfg []byte, what string) error {
+	res, err := d.Apply(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if res.Action != bastion.Unchanged && !rc.DryRun() {
+		rc.Changed()
+		pid, _, _ := d.Status(ctx)
+		rc.Log().Infof("%s %s with the new %s (master pid %d)", haproxy.ServiceName, res.Action, what, pid)
+	}
+	return nil
+}
+
+// takeOverDistroHAProxy stops the distribution's haproxy.service on a real
+// bastion: it reads the same /etc/haproxy/haproxy.cfg and would hold the ports.
+func takeOverDistroHAProxy(ctx context.Context, rc *RunContext) error {
+	if rc.Sandbox() {
+		return nil
+	}
+	h := hostRunner{ctx: ctx, run: rc.Host().Runner}
+	if h.query("systemctl", "is-active", "haproxy.service") != "active" {
+		return nil
+	}
+	rc.Log().Infof("the distribution's haproxy.service runs on the file okdctl writes: okdctl-haproxy takes over (systemctl disable --now haproxy)")
+	if err := h.do("systemctl", "disable", "--now", "haproxy.service"); err != nil {
+		return fmt.Errorf("failed to stop the distribution's haproxy.service: %w", err)
+	}
+	return nil
+}
+
+// verifyListeners waits until every listener accepts.
+func verifyListeners(ctx context.Context, rc *RunContext, in haproxy.Input) error {
+	if rc.DryRun() {
+		rc.Host().Note(fmt.Sprintf("verify that HAProxy accepts on %s ports %d (api), %d (machine config), %d/%d (ingress), %d (stats)",
+			in.BindIP, in.Ports.API, in.Ports.MachineConfig, in.Ports.IngressHTTP, in.Ports.IngressHTTPS, in.Ports.Stats))
+		return nil
+	}
+	if err := haproxy.Verify(ctx, in.BindIP, in.Ports); err != nil {
+		wait := bastion.WaitOptions{What: "HAProxy's listeners", Timeout: 15 * time.Second,
+			Interval: 200 * time.Millisecond, Log: rc.Log().Progressf}
+		err := bastion.Poll(ctx, wait, func(ctx context.Context) (bool, error) {
+			err := haproxy.Verify(ctx, in.BindIP, in.Ports)
+			return err == nil, err
+		})
+		if err != nil {
+			return fmt.Errorf("failed to verify the load balancer: %w\nsee the log of %s", err, haproxy.ServiceName)
+		}
+	}
+	rc.Log().Infof("HAProxy accepts on %s: api %d, machine config %d, ingress %d/%d, stats http://%s/",
+		in.BindIP, in.Ports.API, in.Ports.MachineConfig, in.Ports.IngressHTTP, in.Ports.IngressHTTPS,
+		haproxy.Listeners(in.BindIP, in.Ports)["stats"])
+	return nil
+}
+
+// RemoveBootstrap implements BootstrapRemover: the configuration without
+// the bootstrap servers is checked and reloaded (open connections finish
+// on the old workers), then recorded so that later runs keep it out.
+func (p *LoadBalancerPhase) RemoveBootstrap(ctx context.Context, rc *RunContext) (bool, error) {
+	d, err := p.deployer(rc)
+	if d == nil {
+		return false, err
+	}
+	res, err := haproxy.RemoveBootstrap(ctx, d, p.haproxyInput(rc))
+	if err != nil {
+		return false, err
+	}
+	if res.Action != bastion.Unchanged && !rc.DryRun() {
+		pid, _, _ := d.Status(ctx)
+		rc.Log().Infof("%s %s without the bootstrap servers (master pid %d)", haproxy.ServiceName, res.Action, pid)
+	}
+	mark := []byte("the bootstrap phase removed the bootstrap servers from haproxy.cfg\n")
+	if _, err := rc.Host().Files.WriteFile(rc.StatePath(FileBootstrapRemoved), mark, 0o644); err != nil {
+		return false, err
+	}
+	return res.Written || res.Action != bastion.Unchanged, nil
 }

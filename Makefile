@@ -50,10 +50,13 @@ $(BIN)/.coredns-$(COREDNS_VERSION):
 	cd /tmp && GOBIN=$(BIN) GOFLAGS=-mod=mod $(GO) install github.com/coredns/coredns@$(COREDNS_VERSION)
 	@touch $@
 
+KUBE_VERSION := v1.34.4
+KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34 -X k8s.io/component-base/version.gitTreeState=clean
+
 $(BIN)/kube-apiserver: tools/kube/go.mod tools/kube/go.sum
 	@mkdir -p $(BIN)
-	@echo "building kube-apiserver from tools/kube (a few minutes the first time)"
-	cd tools/kube && $(GO) build -o $(BIN)/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
+	@echo "building kube-apiserver $(KUBE_VERSION) from tools/kube (about 5 minutes the first time)"
+	cd tools/kube && $(GO) build -ldflags "$(KUBE_LDFLAGS)" -o $(BIN)/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 
 ## tests
 test: tools

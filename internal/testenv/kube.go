@@ -50,6 +50,12 @@ type KubeOptions struct {
 	ServiceCIDR string
 	// NoCRDs skips loading the OpenShift CRDs.
 	NoCRDs bool
+	// BindIP and Port place the API server (default 127.0.0.1 and a free
+	// port), e.g. on a simulated master's address behind HAProxy.
+	BindIP string
+	Port   int
+	// SANs are extra DNS names and IP addresses for the serving certificate.
+	SANs []string
 }
 
 // Kube is a real kube-apiserver (with its own etcd) on loopback, with token
@@ -77,11 +83,17 @@ func StartKube(t testing.TB, o KubeOptions) *Kube {
 	}
 	dir := t.TempDir()
 	k := &Kube{Dir: dir, CA: NewCA(t, "okdctl-test-kube-ca"), tokens: map[string]string{}}
-	port := FreePort(t, "")
-	k.URL = fmt.Sprintf("https://127.0.0.1:%d", port)
+	if o.BindIP == "" {
+		o.BindIP = "127.0.0.1"
+	}
+	port := o.Port
+	if port == 0 {
+		port = FreePort(t, o.BindIP)
+	}
+	k.URL = fmt.Sprintf("https://%s", net.JoinHostPort(o.BindIP, fmt.Sprint(port)))
 	args := k.writeFiles(t, o)
 	args = append(args, "--etcd-servers="+etcd.Endpoint,
-		fmt.Sprintf("--secure-port=%d", port), "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+		fmt.Sprintf("--secure-port=%d", port), "--bind-address="+o.BindIP, "--advertise-address="+o.BindIP,
 		"--authorization-mode=Node,RBAC", "--service-cluster-ip-range="+o.ServiceCIDR,
 		"--service-account-issuer=https://kubernetes.default.svc", "--api-audiences=https://kubernetes.default.svc",
 		"--endpoint-reconciler-type=none", "--profiling=false", "--v=0")
@@ -100,9 +112,19 @@ func (k *Kube) writeFiles(t testing.TB, o KubeOptions) []string {
 	t.Helper()
 	caFile := filepath.Join(k.Dir, "ca.crt")
 	writeFile(t, caFile, k.CA.CertPEM, 0o644)
-	crt, key := k.CA.ServingCert(t, "kube-apiserver",
-		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
-		[]net.IP{net.ParseIP("127.0.0.1")})
+	names := []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"}
+	ips := []net.IP{net.ParseIP("127.0.0.1")}
+	if o.BindIP != "" && o.BindIP != "127.0.0.1" {
+		ips = append(ips, net.ParseIP(o.BindIP))
+	}
+	for _, san := range o.SANs {
+		if ip := net.ParseIP(san); ip != nil {
+			ips = append(ips, ip)
+		} else {
+			names = append(names, san)
+		}
+	}
+	crt, key := k.CA.ServingCert(t, "kube-apiserver", names, ips)
 	writeFile(t, filepath.Join(k.Dir, "serving.crt"), crt, 0o644)
 	writeFile(t, filepath.Join(k.Dir, "serving.key"), key, 0o600)
 	saPub, saKey := writeRSAKeyPair(t, k.Dir)

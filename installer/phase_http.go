@@ -1,11 +1,28 @@
 package installer
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/ignition/hosting"
+)
 
 // HTTPPhase is the http phase: nginx serving ignition and the CoreOS media.
 type HTTPPhase struct{}
 
-var _ Unimplemented = (*HTTPPhase)(nil)
+var (
+	_ Checker       = (*HTTPPhase)(nil)
+	_ InputProvider = (*HTTPPhase)(nil)
+	_ Dependent     = (*HTTPPhase)(nil)
+	_ Describer     = (*HTTPPhase)(nil)
+)
 
 // Name implements Phase.
 func (*HTTPPhase) Name() string { return "http" }
@@ -16,10 +33,228 @@ func (*HTTPPhase) Describe() string { return "nginx serving ignition and the Cor
 // Needs implements Dependent.
 func (*HTTPPhase) Needs() []string { return []string{"ignition"} }
 
-// NotImplemented implements Unimplemented.
-func (*HTTPPhase) NotImplemented() bool { return true }
+// NginxConfigPath is the live configuration of okdctl-nginx (not included
+// by the distribution's nginx.conf).
+func NginxConfigPath(rc *RunContext) string { return rc.Path("/etc/nginx/okdctl.conf") }
 
-// Run implements Phase.
+// nginxInput translates the spec: spec.bastion.ip and ports.ignition, the
+// web root, and every path nginx writes under --root.
+func nginxInput(rc *RunContext) hosting.Input {
+	s := rc.Spec()
+	in := hosting.Input{BindIP: s.Bastion.IP, Port: s.Bastion.Ports.Ignition, WebRoot: rc.WebRoot(),
+		PidFile: rc.Path("/run/okdctl-nginx.pid"), AccessLog: rc.Path("/var/log/okdctl/nginx-access.log"),
+		TempDir: rc.Path("/var/cache/okdctl-nginx")}
+	in.User, in.Group = nginxUser(rc.Sandbox())
+	return in
+}
+
+// nginxUser is who nginx's workers run as when it starts as root: the
+// distribution's web user on a real bastion; in a sandbox run as root,
+// root itself (its --root directories may be private).
+func nginxUser(sandbox bool) (string, string) {
+	if os.Geteuid() != 0 {
+		return "", ""
+	}
+	names := []string{"nginx", "www-data", "nobody"}
+	if sandbox {
+		if u, err := user.Current(); err == nil {
+			names = []string{u.Username}
+		}
+	}
+	for _, name := range names {
+		u, err := user.Lookup(name)
+		if err != nil {
+			continue
+		}
+		if g, err := user.LookupGroupId(u.Gid); err == nil {
+			return u.Username, g.Name
+		}
+	}
+	return "", ""
+}
+
+// coreosMedia are the media the spec names: the image (checked against
+// spec.coreos.imageSHA256 when given), and the live kernel, initramfs and
+// rootfs when given.
+func coreosMedia(s *ClusterSpec) []hosting.Media {
+	out := []hosting.Media{{Source: s.CoreOS.Image, SHA256: s.CoreOS.ImageSHA256}}
+	for _, src := range []string{s.CoreOS.Kernel, s.CoreOS.Initramfs, s.CoreOS.Rootfs} {
+		if src != "" {
+			out = append(out, hosting.Media{Source: src})
+		}
+	}
+	return out
+}
+
+// Inputs implements InputProvider.
+func (*HTTPPhase) Inputs(rc *RunContext) (any, error) {
+	bin, _ := bastion.LookPath("nginx")
+	return map[string]any{"nginx": nginxInput(rc), "media": coreosMedia(rc.Spec()), "binary": bin, "sandbox": rc.Sandbox()}, nil
+}
+
+// Done implements Checker: the live nginx.conf is the wanted one,
+// okdctl-nginx runs, the media are in place and everything published is
+// served byte for byte while listings and other paths are refused.
+func (p *HTTPPhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
+	if !rc.BastionReachable() {
+		return false, nil
+	}
+	in := nginxInput(rc)
+	want, err := hosting.Render(in)
+	if err != nil {
+		return false, err
+	}
+	if live, err := rc.Host().Files.ReadFile(NginxConfigPath(rc)); err != nil || string(live) != string(want) {
+		return false, nil
+	}
+	if up, _ := rc.Host().Services.Running(ctx, hosting.ServiceName); !up {
+		return false, nil
+	}
+	placer := &hosting.Placer{Dir: rc.InstallWebDir()}
+	for _, m := range coreosMedia(rc.Spec()) {
+		if !placer.InPlace(m) {
+			return false, nil
+		}
+	}
+	return verifyPublished(ctx, rc, in) == nil, nil
+}
+
+// Run implements Phase: host access, nginx, the media, then every URL.
 func (p *HTTPPhase) Run(ctx context.Context, rc *RunContext) error {
-	return errNotImplemented(p.Name())
+	in := nginxInput(rc)
+	port := []int{in.Port}
+	if err := ensureHostAccess(ctx, rc, hostAccess{What: "nginx", Ports: port, HTTPPorts: port}); err != nil {
+		return err
+	}
+	if err := ensureNginx(ctx, rc, in); err != nil {
+		return err
+	}
+	if err := placeMedia(ctx, rc); err != nil {
+		return err
+	}
+	if rc.DryRun() {
+		rc.Host().Note(fmt.Sprintf("verify that %s serves every published file byte for byte (sha512) and refuses listings and other paths", in.BaseURL()))
+		return nil
+	}
+	return waitPublished(ctx, rc, in)
+}
+
+func ensureNginx(ctx context.Context, rc *RunContext, in hosting.Input) error {
+	bin, err := bastion.LookPath("nginx")
+	if err != nil {
+		err = fmt.Errorf("failed to find nginx: %w (Debian: apt-get install nginx-light; Fedora/RHEL: dnf install nginx)", err)
+		if !rc.DryRun() {
+			return err
+		}
+		rc.Log().Warnf("%v", err)
+		rc.Host().Note(fmt.Sprintf("write %s, check it with nginx -t and run %s", NginxConfigPath(rc), hosting.ServiceName))
+		return nil
+	}
+	d := &hosting.Deployer{Host: rc.Host(), Binary: bin, ConfigPath: NginxConfigPath(rc)}
+	res, err := d.Apply(ctx, in)
+	if err != nil {
+		return err
+	}
+	if res.Action != bastion.Unchanged && !rc.DryRun() {
+		rc.Changed()
+		rc.Log().Infof("%s %s: %s serves %s", hosting.ServiceName, res.Action, in.BaseURL(), in.WebRoot)
+	}
+	return nil
+}
+
+// placeMedia publishes each CoreOS medium once. Hard links are used only
+// where SELinux does not enforce (a link keeps its source's label).
+func placeMedia(ctx context.Context, rc *RunContext) error {
+	hardLink := rc.Sandbox() || (hostRunner{ctx: ctx, run: rc.Host().Runner}).query("getenforce") != "Enforcing"
+	placer := &hosting.Placer{Dir: rc.InstallWebDir(), HardLink: hardLink, Log: rc.Log().Progressf}
+	for _, m := range coreosMedia(rc.Spec()) {
+		if placer.InPlace(m) {
+			continue
+		}
+		how := "hard link or copy"
+		if hosting.IsURL(m.Source) {
+			how = "resumable download"
+		}
+		if m.SHA256 != "" {
+			how += ", sha256 checked"
+		}
+		desc := fmt.Sprintf("publish %s as %s/%s (%s)", m.Source, rc.InstallWebDir(), hosting.MediaName(m.Source), how)
+		err := rc.Wet(ctx, desc, func(ctx context.Context) error {
+			pl, err := placer.Place(ctx, m)
+			if err == nil {
+				rc.Log().Infof("published %s (%s) as /install/%s", m.Source, pl.How, pl.Name)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitPublished verifies the published files, giving a just-started nginx
+// a moment to accept.
+func waitPublished(ctx context.Context, rc *RunContext, in hosting.Input) error {
+	if err := verifyPublished(ctx, rc, in); err != nil {
+		if bastion.DialTCP(ctx, strings.TrimPrefix(in.BaseURL(), "http://")) == nil {
+			return fmt.Errorf("failed to verify the web server: %w", err)
+		}
+		wait := bastion.WaitOptions{What: "nginx at " + in.BaseURL(), Timeout: 15 * time.Second,
+			Interval: 200 * time.Millisecond, Log: rc.Log().Progressf}
+		if err := bastion.Poll(ctx, wait, func(ctx context.Context) (bool, error) {
+			err := verifyPublished(ctx, rc, in)
+			return err == nil, err
+		}); err != nil {
+			return fmt.Errorf("failed to verify the web server: %w\nsee the log of %s", err, hosting.ServiceName)
+		}
+	}
+	files, _ := hosting.Published(in.WebRoot)
+	rc.Log().Infof("%s serves %d files byte for byte and refuses listings and other paths%s", in.BaseURL(), len(files), missingIgnition(rc))
+	return nil
+}
+
+// verifyPublished checks every published file (the ignition ones also
+// against the recorded hashes the coreos-installer commands carry) and
+// that listings and other paths are refused.
+func verifyPublished(ctx context.Context, rc *RunContext, in hosting.Input) error {
+	files, err := hosting.Published(in.WebRoot)
+	if err != nil {
+		return err
+	}
+	hashes := ignitionHashes(rc)
+	for i, f := range files {
+		if name, ok := strings.CutPrefix(f.URLPath, "/"+hosting.IgnitionDir+"/"); ok {
+			files[i].SHA512 = hashes[strings.TrimSuffix(name, ".ign")]
+		}
+	}
+	v := &hosting.Verifier{BaseURL: BaseURL(rc.Cluster())}
+	if err := v.Files(ctx, files); err != nil {
+		return err
+	}
+	return v.Refusals(ctx, hosting.Refused)
+}
+
+// ignitionHashes reads the ignition phase's record (node -> sha512-<hex>).
+func ignitionHashes(rc *RunContext) map[string]string {
+	hashes := map[string]string{}
+	if data, err := rc.Host().Files.ReadFile(rc.StatePath(FileIgnitionHashes)); err == nil {
+		_ = json.Unmarshal(data, &hashes)
+	}
+	return hashes
+}
+
+// missingIgnition names the spec's nodes whose ignition is not published
+// (yet, or no more: the bootstrap phase takes the bootstrap's away).
+func missingIgnition(rc *RunContext) string {
+	var missing []string
+	for _, n := range rc.Spec().Nodes {
+		if _, err := os.Stat(filepath.Join(rc.IgnitionWebDir(), n.Name+".ign")); err != nil {
+			missing = append(missing, n.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return "; no ignition published for " + strings.Join(missing, ", ")
 }

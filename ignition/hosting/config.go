@@ -90,10 +90,23 @@ func (in Input) writeDirs() []string {
 }
 
 // scratch moves every path nginx writes under dir, to check a candidate
-// in a dry run without creating anything on the bastion.
+// in a dry run without creating anything on the bastion. `nginx -t` also
+// binds the listener, so that moves to a spare loopback port: a plan made
+// away from the bastion cannot bind the bastion's address.
 func (in Input) scratch(dir string) Input {
+	in.BindIP, in.Port = "127.0.0.1", sparePort()
 	in.PidFile = filepath.Join(dir, "nginx.pid")
 	in.AccessLog = filepath.Join(dir, "access.log")
 	in.TempDir = filepath.Join(dir, "tmp")
 	return in
+}
+
+// sparePort is a TCP port free on 127.0.0.1 right now (0 when none).
+func sparePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

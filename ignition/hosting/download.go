@@ -22,12 +22,10 @@ const downloadAttempts = 4
 // Range requests after an interruption (in this run or an earlier one),
 // verifies the checksum when known and only then publishes it.
 func (p *Placer) placeURL(ctx context.Context, m Media, target string) (string, error) {
-	name := filepath.Base(target)
-	if tfi, err := os.Stat(target); err == nil {
-		if s := p.readStamp(name); s.Source == m.Source && s.SHA256 == m.SHA256 && s.Size == tfi.Size() {
-			return "unchanged", nil
-		}
+	if p.InPlace(m) {
+		return "unchanged", nil
 	}
+	name := filepath.Base(target)
 	part := p.partPath(name)
 	var err error
 	for attempt := 1; attempt <= downloadAttempts; attempt++ {

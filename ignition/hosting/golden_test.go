@@ -57,10 +57,9 @@ func TestRenderGolden(t *testing.T) {
 			}
 			// nginx -t opens the pid file, creates the temp paths and binds
 			// the listener: check the same rendering with those moved to a
-			// scratch directory and a loopback port.
+			// scratch directory and a spare loopback port (as a plan does).
 			dir := t.TempDir()
 			loc := in.scratch(dir)
-			loc.BindIP, loc.Port = "127.0.0.1", testenv.FreePort(t, "127.0.0.1")
 			if err := os.Mkdir(loc.TempDir, 0o755); err != nil {
 				t.Fatal(err)
 			}

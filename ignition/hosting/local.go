@@ -20,13 +20,11 @@ func (p *Placer) placeLocal(m Media, target string) (string, error) {
 	if !fi.Mode().IsRegular() {
 		return "", fmt.Errorf("failed to place %s: not a regular file", m.Source)
 	}
+	if p.InPlace(m) {
+		return "unchanged", nil
+	}
 	name := filepath.Base(target)
 	want := stamp{Source: src, SHA256: m.SHA256, Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
-	if tfi, err := os.Stat(target); err == nil {
-		if os.SameFile(fi, tfi) || (p.readStamp(name) == want && tfi.Size() == fi.Size()) {
-			return "unchanged", nil
-		}
-	}
 	if m.SHA256 != "" {
 		if err := verifySHA256(src, m.SHA256); err != nil {
 			return "", fmt.Errorf("failed to place %s: %w", m.Source, err)

@@ -115,3 +115,27 @@ func (p *Placer) logf(format string, args ...any) {
 		p.Log(format, args...)
 	}
 }
+
+// InPlace reports, without reading or fetching the medium, whether it is
+// already published from this source (what Place would leave unchanged).
+func (p *Placer) InPlace(m Media) bool {
+	name := MediaName(m.Source)
+	m.SHA256 = strings.ToLower(strings.TrimPrefix(m.SHA256, "sha256:"))
+	tfi, err := os.Stat(filepath.Join(p.Dir, name))
+	if err != nil {
+		return false
+	}
+	s := p.readStamp(name)
+	if IsURL(m.Source) {
+		return s.Source == m.Source && s.SHA256 == m.SHA256 && s.Size == tfi.Size()
+	}
+	src, err := filepath.Abs(m.Source)
+	if err != nil {
+		return false
+	}
+	fi, err := os.Stat(src)
+	if err != nil {
+		return false
+	}
+	return os.SameFile(fi, tfi) || (s == stamp{Source: src, SHA256: m.SHA256, Size: fi.Size(), MTime: fi.ModTime().UnixNano()} && tfi.Size() == fi.Size())
+}

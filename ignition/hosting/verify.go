@@ -71,7 +71,7 @@ func (v *Verifier) file(ctx context.Context, f File) error {
 			return fmt.Errorf("failed to read %s: %w", f.Local, err)
 		}
 		if want != "" && want != local {
-			return fmt.Errorf("%s has sha512 %s, but sha512-%s was recorded for it: regenerate the recorded hashes", f.Local, local, want)
+			return fmt.Errorf("%s has sha512 %s, but sha512-%s was recorded for it: publish and record them again (okdctl apply --force ignition)", f.Local, local, want)
 		}
 		want = local
 	}

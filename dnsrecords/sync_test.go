@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +38,7 @@ func TestEtcdBrieflyDown(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	client, peer := testenv.FreePort(t, "127.0.0.1"), testenv.FreePort(t, "127.0.0.1")
-	startEtcdAt(t, dir, client, peer).Stop()
+	stopProcess(t, startEtcdAt(t, dir, client, peer), client)
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", client)
 	c, err := NewClient([]string{endpoint})
 	if err != nil {
@@ -87,4 +89,19 @@ func TestLargeChangeIsOneTransaction(t *testing.T) {
 	if res := e.sync(t, in); res.Txns != 1 {
 		t.Fatalf("%d transactions, want 1", res.Txns)
 	}
+}
+
+// stopProcess kills a test's process group and waits until its port refuses
+// connections (testenv.Process.Stop races with the process's reaper).
+func stopProcess(t *testing.T, p *testenv.Process, port int) {
+	t.Helper()
+	_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+	}
+	t.Fatalf("port %d still answers after killing its process", port)
 }

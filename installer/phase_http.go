@@ -210,7 +210,11 @@ func waitPublished(ctx context.Context, rc *RunContext, in hosting.Input) error 
 		}
 	}
 	files, _ := hosting.Published(in.WebRoot)
-	rc.Log().Infof("%s serves %d files byte for byte and refuses listings and other paths%s", in.BaseURL(), len(files), missingIgnition(rc))
+	noun := "files"
+	if len(files) == 1 {
+		noun = "file"
+	}
+	rc.Log().Infof("%s serves %d %s byte for byte and refuses listings and other paths%s", in.BaseURL(), len(files), noun, missingIgnition(rc))
 	return nil
 }
 

@@ -1,0 +1,50 @@
+package installer
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/haproxy"
+	"github.com/okdctl/okdctl/ignition/hosting"
+	"github.com/okdctl/okdctl/internal/testenv"
+)
+
+// TestLoadBalancerAndHTTPUnits pins the real bastion's okdctl-haproxy and
+// okdctl-nginx units for the lab example and checks them with systemd-analyze.
+func TestLoadBalancerAndHTTPUnits(t *testing.T) {
+	t.Parallel()
+	c, err := LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &RunContext{cluster: c, host: bastion.NewHost(bastion.HostOptions{})}
+	cfg, err := haproxy.Render((&LoadBalancerPhase{}).haproxyInput(rc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, err := hosting.Render(nginxInput(rc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb := &haproxy.Deployer{Binary: "/usr/sbin/haproxy", ConfigPath: HAProxyConfigPath(rc), SocketPath: haproxySocket(rc)}
+	web := &hosting.Deployer{Binary: "/usr/sbin/nginx", ConfigPath: NginxConfigPath(rc)}
+	sa := testenv.Binary(t, "systemd-analyze")
+	for _, svc := range []bastion.Service{lb.Service(cfg), web.Service(conf)} {
+		unit := bastion.RenderUnit(svc)
+		dnsGolden(t, filepath.Join("testdata", "lbhttp", svc.Name+".service.golden"), unit)
+		path := filepath.Join(t.TempDir(), svc.Name+".service")
+		if err := os.WriteFile(path, unit, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := exec.Command(sa, "verify", path).CombinedOutput()
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.Contains(line, svc.Name+".service:") && !strings.Contains(line, "No such file") {
+				t.Errorf("systemd-analyze verify: %s", line)
+			}
+		}
+	}
+}

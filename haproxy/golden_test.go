@@ -137,7 +137,7 @@ func TestValidate(t *testing.T) {
 		"bad name":      {func(in *Input) { in.Workers[0].Name = "a b" }, `server name "a b"`},
 		"dup name":      {func(in *Input) { in.Workers[0].Name = "master" }, `"master" is used twice`},
 		"bad ip":        {func(in *Input) { in.Masters[0].IP = "10.0.0" }, `"10.0.0" is not an IP`},
-		"slow removal":  {func(in *Input) { in.Health = Health{Interval: 10e9, Timeout: 5e9, Rise: 2, Fall: 3} }, "stay 45s"},
+		"slow removal":  {func(in *Input) { in.Health = Health{Interval: 10e9, Timeout: 5e9, Rise: 2, Fall: 3} }, "stay 1m0s"},
 		"zero interval": {func(in *Input) { in.Health = Health{Timeout: 1e9, Rise: 1, Fall: 1} }, "positive interval"},
 	}
 	for name, c := range cases {

@@ -31,8 +31,9 @@ type NodePorts struct {
 	IngressHTTPS  int
 }
 
-// Health is how backends are probed. A failed master leaves the pool after
-// Fall failed probes, each at most Interval+Timeout apart.
+// Health is how backends are probed: every Interval, a probe failing when
+// it gets no answer within Timeout. A failed master leaves the pool after
+// Fall failed probes in a row.
 type Health struct {
 	Interval time.Duration
 	Timeout  time.Duration
@@ -41,8 +42,9 @@ type Health struct {
 }
 
 // Production health timing (REFERENCE.md section 2): probe every 5 s, 2
-// successes to rise, 3 failures to fall, so a failed master leaves the
-// pool within 3 x (5 s + 3 s) = 24 s, inside the documented 30 s.
+// successes to rise, 3 failures to fall. A master whose /readyz fails
+// leaves the pool within about 15 s; one that no longer answers at all
+// within 30 s (see Removal), the documented bound.
 var DefaultHealth = Health{Interval: 5 * time.Second, Timeout: 3 * time.Second, Rise: 2, Fall: 3}
 
 // MaxRemoval is the longest a failed master may stay in the pool.
@@ -177,7 +179,14 @@ func (h Health) validate() []error {
 	return errs
 }
 
-// Removal is the longest a failed backend stays in the pool.
+// ConnectTimeout is HAProxy's connect timeout (timeout connect).
+const ConnectTimeout = 10 * time.Second
+
+// Removal is the longest a failed backend stays in the pool: Fall probes,
+// each started Interval after the previous one ended and lasting at most
+// the longer of Timeout (no answer) and the probe's connect timeout, which
+// HAProxy bounds by min(timeout connect, inter) (an unreachable master).
 func (h Health) Removal() time.Duration {
-	return time.Duration(h.Fall) * (h.Interval + h.Timeout)
+	probe := max(h.Timeout, min(ConnectTimeout, h.Interval))
+	return time.Duration(h.Fall) * (h.Interval + probe)
 }

@@ -17,10 +17,10 @@ var cfgTmpl = template.Must(template.New("haproxy.cfg.tmpl").Funcs(template.Func
 
 type cfgData struct {
 	Input
-	Ingress                    []Server
-	IngressRole                string
-	Interval, Timeout, Removal string
-	Rise, Fall                 int
+	Ingress                             []Server
+	IngressRole                         string
+	Interval, Timeout, Removal, Connect string
+	Rise, Fall                          int
 }
 
 // Render renders haproxy.cfg (pure: the same input gives the same bytes).
@@ -31,7 +31,7 @@ func Render(in Input) ([]byte, error) {
 	in = in.withDefaults()
 	d := cfgData{Input: in, Ingress: in.Ingress(), IngressRole: "workers",
 		Interval: haDuration(in.Health.Interval), Timeout: haDuration(in.Health.Timeout),
-		Removal: in.Health.Removal().String(), Rise: in.Health.Rise, Fall: in.Health.Fall}
+		Removal: in.Health.Removal().String(), Connect: haDuration(ConnectTimeout), Rise: in.Health.Rise, Fall: in.Health.Fall}
 	if len(in.Workers) == 0 {
 		d.IngressRole = "masters, as there are no workers"
 	}

@@ -167,6 +167,9 @@ func ensureNginx(ctx context.Context, rc *RunContext, in hosting.Input) error {
 func placeMedia(ctx context.Context, rc *RunContext) error {
 	hardLink := rc.Sandbox() || (hostRunner{ctx: ctx, run: rc.Host().Runner}).query("getenforce") != "Enforcing"
 	placer := &hosting.Placer{Dir: rc.InstallWebDir(), HardLink: hardLink, Log: rc.Log().Progressf}
+	if err := pruneMedia(ctx, rc, placer); err != nil {
+		return err
+	}
 	for _, m := range coreosMedia(rc.Spec()) {
 		if placer.InPlace(m) {
 			continue
@@ -185,6 +188,32 @@ func placeMedia(ctx context.Context, rc *RunContext) error {
 				rc.Log().Infof("published %s (%s) as /install/%s", m.Source, pl.How, pl.Name)
 			}
 			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pruneMedia takes media off the web server that the spec no longer names
+// (no backup: they are copies of the spec's sources, possibly gigabytes).
+func pruneMedia(ctx context.Context, rc *RunContext, placer *hosting.Placer) error {
+	var sources []string
+	for _, m := range coreosMedia(rc.Spec()) {
+		sources = append(sources, m.Source)
+	}
+	stale, err := placer.Stale(sources)
+	if err != nil {
+		return err
+	}
+	for _, path := range stale {
+		err := rc.Wet(ctx, "remove "+path+" (no longer named by spec.coreos)", func(context.Context) error {
+			if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("failed to remove %s: %w", path, err)
+			}
+			rc.Log().Infof("removed %s: spec.coreos no longer names it", path)
+			return nil
 		})
 		if err != nil {
 			return err

@@ -86,6 +86,13 @@ func TestHTTPPhaseSandbox(t *testing.T) {
 			n, pid, sb.PID(hosting.ServiceName), kernelGets.Load()-gets, out)
 	}
 
+	// a medium the spec no longer names leaves the web server
+	c.Spec.CoreOS.Kernel = ""
+	_, s, out = runPhase(t, c, root, false, &HTTPPhase{}, ApplyOptions{})
+	if _, err := os.Stat(filepath.Join(rc.InstallWebDir(), "fcos-live-kernel-x86_64")); err == nil || s.Results[0].Status != StatusDone {
+		t.Errorf("the dropped kernel is still published (%+v)\n%s", s.Results[0], out)
+	}
+
 	// a stale recorded hash is caught: the node's coreos-installer would refuse it
 	os.WriteFile(rc.StatePath(FileIgnitionHashes), []byte(`{"m0":"sha512-00"}`), 0o644)
 	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true})

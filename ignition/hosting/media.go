@@ -139,3 +139,25 @@ func (p *Placer) InPlace(m Media) bool {
 	}
 	return os.SameFile(fi, tfi) || (s == stamp{Source: src, SHA256: m.SHA256, Size: fi.Size(), MTime: fi.ModTime().UnixNano()} && tfi.Size() == fi.Size())
 }
+
+// Stale lists what Dir holds besides the media named by sources: files
+// published from an earlier spec, with their stamps and partial
+// downloads, so that the web root serves nothing the spec no longer names.
+func (p *Placer) Stale(sources []string) ([]string, error) {
+	keep := map[string]bool{}
+	for _, src := range sources {
+		name := MediaName(src)
+		keep[name], keep["."+name+".okdctl"], keep["."+name+".part"] = true, true, true
+	}
+	entries, err := os.ReadDir(p.Dir)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, fmt.Errorf("failed to list %s: %w", p.Dir, err)
+	}
+	var stale []string
+	for _, e := range entries {
+		if !keep[e.Name()] && !e.IsDir() {
+			stale = append(stale, filepath.Join(p.Dir, e.Name()))
+		}
+	}
+	return stale, nil
+}

@@ -167,3 +167,19 @@ func TestPlaceURLChecksumMismatch(t *testing.T) {
 		}
 	}
 }
+
+func TestStaleMedia(t *testing.T) {
+	t.Parallel()
+	p := &Placer{Dir: t.TempDir()}
+	for _, f := range []string{"new.raw.xz", ".new.raw.xz.okdctl", ".new.raw.xz.part", "old.raw.xz", ".old.raw.xz.okdctl", "kernel"} {
+		os.WriteFile(filepath.Join(p.Dir, f), nil, 0o644)
+	}
+	stale, err := p.Stale([]string{"/images/new.raw.xz", "https://example.invalid/k/kernel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(p.Dir, ".old.raw.xz.okdctl"), filepath.Join(p.Dir, "old.raw.xz")}
+	if strings.Join(stale, ",") != strings.Join(want, ",") {
+		t.Fatalf("Stale = %v, want %v", stale, want)
+	}
+}

@@ -1,0 +1,107 @@
+package day2
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/internal/testenv"
+)
+
+// sandboxSpec is examples/sandbox.yaml with free ports for the named
+// services and the edits applied (old -> new pairs).
+func sandboxSpec(t *testing.T, ports []string, edits ...string) *installer.Cluster {
+	t.Helper()
+	file := filepath.Join(testenv.RepoRoot(), "examples", "sandbox.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := string(data)
+	for _, p := range ports {
+		i := strings.Index(spec, " "+p+": ")
+		if i < 0 {
+			i = strings.Index(spec, "{"+p+": ")
+		}
+		if i < 0 {
+			t.Fatalf("no port %s in the sandbox example", p)
+		}
+		j := i + len(p) + 3
+		k := j + strings.IndexAny(spec[j:], ",}")
+		spec = spec[:j] + strconv.Itoa(testenv.FreePort(t, "127.0.1.1")) + spec[k:]
+	}
+	for i := 0; i+1 < len(edits); i += 2 {
+		if !strings.Contains(spec, edits[i]) {
+			t.Fatalf("the sandbox example has no %q", edits[i])
+		}
+		spec = strings.Replace(spec, edits[i], edits[i+1], 1)
+	}
+	c, err := installer.Load([]byte(spec), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Spec.InstallDir = filepath.Join(t.TempDir(), "install")
+	return c
+}
+
+// withBin puts the repository's bin/ (coredns, kube-apiserver) first in PATH.
+func withBin(t *testing.T) {
+	t.Setenv("PATH", filepath.Join(testenv.RepoRoot(), "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// sandboxHost is a sandbox host rooted in root whose services stop with the test.
+func sandboxHost(t *testing.T, root string) *bastion.Host {
+	t.Helper()
+	sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
+	t.Cleanup(func() { _, _ = sb.StopAll(context.Background()) })
+	return bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true})
+}
+
+// applyPhases runs phases with the real runner, as okdctl apply --only does.
+func applyPhases(t *testing.T, c *installer.Cluster, host *bastion.Host, kubeconfig string, phases ...installer.Phase) string {
+	t.Helper()
+	var out lockedBuffer
+	r := &installer.Runner{Cluster: c, Host: host, Log: installer.NewLogger(installer.LoggerOptions{Out: &out}),
+		Phases: phases, Kubeconfig: kubeconfig}
+	if _, err := r.Apply(testenv.Context(t, 2*time.Minute), installer.ApplyOptions{}); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out.String())
+	}
+	return out.String()
+}
+
+// newRC is a day-2 RunContext logging into out.
+func newRC(t *testing.T, c *installer.Cluster, host *bastion.Host, kubeconfig string) (*installer.RunContext, *lockedBuffer) {
+	t.Helper()
+	out := &lockedBuffer{}
+	rc, err := installer.NewRunContext(c, host, installer.NewLogger(installer.LoggerOptions{Out: out}),
+		installer.RunContextOptions{Phase: "test", Kubeconfig: kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc, out
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

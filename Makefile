@@ -4,7 +4,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 COREDNS_VERSION := v1.15.0
 # Debian packages of the programs a bastion runs, and the clients the tests use.
-APT_PACKAGES := haproxy nginx-light etcd-server etcd-client docker-registry dnsutils skopeo curl
+APT_PACKAGES := haproxy nginx-light etcd-server etcd-client docker-registry dnsutils skopeo curl systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 30m
 

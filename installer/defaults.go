@@ -20,6 +20,7 @@ const (
 	DefaultEtcdBootstrapTimeout = 5 * time.Minute
 	DefaultNodesTimeout         = 60 * time.Minute
 	DefaultInstallTimeout       = 60 * time.Minute
+	DefaultSettle               = 30 * time.Second
 )
 
 // SetDefaults fills what the spec leaves out and resolves relative paths
@@ -105,7 +106,7 @@ func (c *Cluster) defaultTimeouts() {
 	}{
 		{&t.API, DefaultAPITimeout}, {&t.Bootstrap, DefaultBootstrapTimeout},
 		{&t.EtcdBootstrap, DefaultEtcdBootstrapTimeout}, {&t.Nodes, DefaultNodesTimeout},
-		{&t.Install, DefaultInstallTimeout},
+		{&t.Install, DefaultInstallTimeout}, {&t.Settle, DefaultSettle},
 	} {
 		if f.v.Duration == 0 {
 			f.v.Duration = f.def

@@ -23,7 +23,7 @@ const (
 	msgPortCollision  = "port %d is also used by spec.bastion.ports.%s: give each service its own port"
 	msgUnreadable     = "cannot read %s: %v"
 	msgSSHKey         = "%s is not an SSH public key (one line such as \"ssh-ed25519 AAAA... user@host\"): point sshKeyFile at your .pub file"
-	msgPullSecret     = "%s is not a pull secret: it must be JSON of the form {\"auths\": {...}}, as downloaded from console.redhat.com"
+	msgPullSecret     = "%s is not a pull secret: it must be JSON of the form {\"auths\": {\"HOST\": {\"auth\": base64(user:password)}}}, as downloaded from console.redhat.com"
 	msgURL            = "%q is not a local path or an http(s) URL"
 	msgSHA256         = "%q is not a sha256 checksum (64 hex digits)"
 	msgPXEMedia       = "kernel, initramfs and rootfs go together: set all three for PXE boots, or none"

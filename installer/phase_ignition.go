@@ -232,8 +232,15 @@ func removeOthers(rc *RunContext, dir string, keep map[string]bool) error {
 // the recorded ignition.
 func publishedAsRecorded(rc *RunContext) (bool, error) {
 	hashes, err := ReadIgnitionHashes(rc.StateDir())
-	if err != nil || len(hashes) != len(publishedNodes(rc)) {
+	if err != nil {
 		return false, err
+	}
+	// a node no longer published (the bootstrap node after bootstrap) may
+	// keep its recorded hash, but not its file; every published one must
+	// match its own hash
+	entries, _ := os.ReadDir(rc.IgnitionWebDir())
+	if len(entries) != len(publishedNodes(rc)) {
+		return false, nil
 	}
 	for _, n := range publishedNodes(rc) {
 		data, err := os.ReadFile(filepath.Join(rc.IgnitionWebDir(), n.Name+".ign"))

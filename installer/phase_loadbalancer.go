@@ -47,21 +47,23 @@ func (p *LoadBalancerPhase) haproxyInput(rc *RunContext) haproxy.Input {
 	in := haproxy.Input{Cluster: rc.Cluster().ClusterDomain(), BindIP: s.Bastion.IP, Health: p.Health,
 		Ports: haproxy.Ports{API: pt.API, MachineConfig: pt.MachineConfig, IngressHTTP: pt.IngressHTTP,
 			IngressHTTPS: pt.IngressHTTPS, Stats: pt.Stats}}
-	servers := func(role string) []haproxy.Server {
-		var out []haproxy.Server
-		for _, n := range s.NodesWithRole(role) {
-			out = append(out, haproxy.Server{Name: n.Name, IP: n.IP})
-		}
-		return out
-	}
-	in.Masters, in.Workers = servers(RoleMaster), servers(RoleWorker)
+	in.Masters, in.Workers = p.servers(rc, RoleMaster), p.servers(rc, RoleWorker)
 	if !bootstrapRemoved(rc) {
-		in.Bootstrap = servers(RoleBootstrap)
+		in.Bootstrap = p.servers(rc, RoleBootstrap)
 	}
 	if !rc.Sandbox() {
 		in.User = "haproxy" // created by the haproxy package; HAProxy drops to it after binding
 	}
 	return in
+}
+
+// servers are the spec's nodes of one role as HAProxy backends.
+func (p *LoadBalancerPhase) servers(rc *RunContext, role string) []haproxy.Server {
+	var out []haproxy.Server
+	for _, n := range rc.Spec().NodesWithRole(role) {
+		out = append(out, haproxy.Server{Name: n.Name, IP: n.IP})
+	}
+	return out
 }
 
 func bootstrapRemoved(rc *RunContext) bool {
@@ -72,7 +74,11 @@ func bootstrapRemoved(rc *RunContext) bool {
 // Inputs implements InputProvider.
 func (p *LoadBalancerPhase) Inputs(rc *RunContext) (any, error) {
 	bin, _ := bastion.LookPath("haproxy")
-	return map[string]any{"haproxy": p.haproxyInput(rc), "binary": bin, "sandbox": rc.Sandbox()}, nil
+	// the spec's servers, bootstrap included: its removal after bootstrap is
+	// the bootstrap phase's change, confirmed by Done, not a new input
+	in := p.haproxyInput(rc)
+	in.Bootstrap = p.servers(rc, RoleBootstrap)
+	return map[string]any{"haproxy": in, "binary": bin, "sandbox": rc.Sandbox()}, nil
 }
 
 // Done implements Checker: the live haproxy.cfg is the wanted one,

@@ -79,7 +79,7 @@ func (p *ScalePhase) Run(ctx context.Context, rc *RunContext) error {
 	}
 	plan := ScalePlanFor(rc.Cluster())
 	p.warn(rc, plan)
-	_, err = cluster.Scale(ctx, cluster.ScaleOptions{Clients: c, Plan: plan, Settle: p.Settle,
+	_, err = cluster.Scale(ctx, cluster.ScaleOptions{Clients: c, Plan: plan, Settle: p.settle(rc),
 		WaitTimeout: rc.Spec().Timeouts.Install.Duration, Log: rc.Log()})
 	return err
 }
@@ -91,4 +91,11 @@ func (p *ScalePhase) warn(rc *RunContext, plan cluster.ScalePlan) {
 	if len(rc.Spec().NodesWithRole(RoleWorker)) == 1 && rc.Release().AtLeast(4, 10) {
 		rc.Log().Warnf("one worker is an unsupported topology on %s: the second replicas of monitoring and other operators stay Pending", rc.Release())
 	}
+}
+
+func (p *ScalePhase) settle(rc *RunContext) time.Duration {
+	if p.Settle > 0 {
+		return p.Settle
+	}
+	return rc.Spec().Timeouts.Settle.Duration
 }

@@ -113,6 +113,9 @@ type Timeouts struct {
 	EtcdBootstrap Duration `yaml:"etcdBootstrap" json:"etcdBootstrap"`
 	Nodes         Duration `yaml:"nodes" json:"nodes"`
 	Install       Duration `yaml:"install" json:"install"`
+	// Settle is how long a change to an operator's resource must hold
+	// before the scale phase counts it.
+	Settle Duration `yaml:"settle" json:"settle"`
 }
 
 // Node is one machine of the cluster.

@@ -1,6 +1,7 @@
 package installer
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -139,11 +140,8 @@ func (v *validator) files(s *ClusterSpec) {
 		if data, err := os.ReadFile(s.PullSecretFile); err != nil {
 			v.add("spec.pullSecretFile", msgUnreadable, s.PullSecretFile, unwrapPathError(err))
 		} else {
-			var ps struct {
-				Auths map[string]json.RawMessage `json:"auths"`
-			}
 			// the content is secret: the error never quotes it
-			if json.Unmarshal(data, &ps) != nil || ps.Auths == nil {
+			if !validPullSecret(data) {
 				v.add("spec.pullSecretFile", msgPullSecret, s.PullSecretFile)
 			}
 		}
@@ -182,4 +180,31 @@ func (v *validator) addr(path, s string) (netip.Addr, bool) {
 		return netip.Addr{}, false
 	}
 	return a, true
+}
+
+// validPullSecret checks the shape of a pull secret: {"auths": {host:
+// {"auth": base64(user:password)}}}, entries with an auth or a user.
+func validPullSecret(data []byte) bool {
+	var ps struct {
+		Auths map[string]struct {
+			Auth     string `json:"auth"`
+			Username string `json:"username"`
+		} `json:"auths"`
+	}
+	if json.Unmarshal(data, &ps) != nil || ps.Auths == nil {
+		return false
+	}
+	for _, a := range ps.Auths {
+		if a.Auth == "" {
+			if a.Username == "" {
+				return false
+			}
+			continue
+		}
+		dec, err := base64.StdEncoding.DecodeString(a.Auth)
+		if err != nil || !strings.Contains(string(dec), ":") {
+			return false
+		}
+	}
+	return true
 }

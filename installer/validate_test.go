@@ -48,9 +48,10 @@ func writeSpec(t testing.TB, c *Cluster) string {
 func writeRaw(t testing.TB, dir, spec string) string {
 	t.Helper()
 	must(t, os.WriteFile(filepath.Join(dir, "id.pub"), []byte(testKey), 0o644))
-	must(t, os.WriteFile(filepath.Join(dir, "pull.json"), []byte(`{"auths":{"quay.io":{"auth":"c2VjcmV0"}}}`), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "pull.json"), []byte(`{"auths":{"quay.io":{"auth":"dXNlcjpzZWNyZXQ="}}}`), 0o600))
 	must(t, os.WriteFile(filepath.Join(dir, "bad-pull.json"), []byte(`not-json-SECRETVALUE`), 0o600))
 	must(t, os.WriteFile(filepath.Join(dir, "not-a-key.pub"), []byte("hello\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "no-user-pull.json"), []byte(`{"auths":{"quay.io":{"auth":"U0VDUkVUVkFMVUU="}}}`), 0o600))
 	path := filepath.Join(dir, "cluster.yaml")
 	must(t, os.WriteFile(path, []byte(spec), 0o644))
 	return path
@@ -108,6 +109,7 @@ func TestValidationRejectsBrokenSpecs(t *testing.T) {
 		{"not an ssh key", func(c *Cluster) { c.Spec.SSHKeyFile = "not-a-key.pub" }, `spec\.sshKeyFile: .* is not an SSH public key`},
 		{"unreadable pull secret", func(c *Cluster) { c.Spec.PullSecretFile = "nope.json" }, `spec\.pullSecretFile: cannot read`},
 		{"malformed pull secret", func(c *Cluster) { c.Spec.PullSecretFile = "bad-pull.json" }, `spec\.pullSecretFile: .*bad-pull\.json is not a pull secret.*`},
+		{"pull secret auth without user", func(c *Cluster) { c.Spec.PullSecretFile = "no-user-pull.json" }, `spec\.pullSecretFile: .*no-user-pull\.json is not a pull secret`},
 		{"unreadable butane", func(c *Cluster) { c.Spec.MachineConfigs = []string{"x.bu"} }, `spec\.machineConfigs\[0\]: cannot read .*x\.bu`},
 		{"bad machine cidr", func(c *Cluster) { c.Spec.Network.MachineCIDR = "192.168.120.0/33" }, `spec\.network\.machineCIDR: "192\.168\.120\.0/33" is not an IPv4 CIDR`},
 		{"gateway outside", func(c *Cluster) { c.Spec.Network.Gateway = "192.168.121.1" }, `spec\.network\.gateway: 192\.168\.121\.1 is outside spec\.network\.machineCIDR`},

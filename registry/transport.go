@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -93,7 +94,8 @@ func NewKeychain(pullSecret []byte) (*Keychain, error) {
 	}
 	if len(strings.TrimSpace(string(pullSecret))) > 0 {
 		if err := json.Unmarshal(pullSecret, &ps); err != nil {
-			return nil, errors.New("failed to read the pull secret: it is not JSON with \"auths\"")
+			// the cause names the field, never the secret's content
+			return nil, fmt.Errorf("failed to read the pull secret: it is not JSON with \"auths\" of base64(user:password) entries (%v)", err)
 		}
 	}
 	k := &Keychain{auths: map[string]authn.AuthConfig{}}

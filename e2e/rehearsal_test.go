@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/internal/testenv"
+)
+
+// TestRehearsal runs `okdctl apply` with every phase in the sandbox while
+// simulated nodes boot from what it serves, then re-runs it (nothing to
+// do), audits every output for secrets and stops everything with down.
+func TestRehearsal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the rehearsal takes a minute; make test runs it")
+	}
+	r := newRehearsal(t)
+	plan := r.mustRun("plan")
+	if !strings.Contains(plan, "Nothing was changed.") {
+		t.Fatalf("plan output:\n%s", plan)
+	}
+
+	start := time.Now()
+	out := r.install(t)
+	wall := time.Since(start)
+	t.Logf("rehearsal: okdctl apply with every phase took %s", wall.Round(100*time.Millisecond))
+	for _, p := range installer.PhaseNames() {
+		if st := r.state().Phase(p).Status; st != installer.StatusDone {
+			t.Errorf("phase %s ended %s", p, st)
+		}
+	}
+	for _, want := range []string{"✓ complete", "console: https://console-openshift-console.apps." + domain, "kubeadmin-password"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the apply output lacks %q:\n%s", want, out)
+		}
+	}
+	r.checkBootstrapGone(t)
+
+	before, pids := snapshot(t, r.root, r.dir), r.servicePIDs()
+	start = time.Now()
+	again := r.mustRun("apply")
+	noop := time.Since(start)
+	t.Logf("no-op re-run of every phase took %s", noop.Round(time.Millisecond))
+	for _, p := range installer.PhaseNames() {
+		if !strings.Contains(again, "✓ "+p) || strings.Contains(again, "["+p+"] running") {
+			t.Errorf("the re-run did not confirm %s unchanged:\n%s", p, again)
+		}
+	}
+	if after := snapshot(t, r.root, r.dir); after != before {
+		t.Errorf("the no-op re-run wrote files:\n%s", diffLines(before, after))
+	}
+	for name, pid := range r.servicePIDs() {
+		if pids[name] != pid {
+			t.Errorf("the no-op re-run restarted %s", name)
+		}
+	}
+	r.auditSecrets(t)
+}
+
+// install runs apply and the simulated machines together.
+func (r *rehearsal) install(t *testing.T) string {
+	t.Helper()
+	ctx := testenv.Context(t, 5*time.Minute)
+	cmd, out := r.start("apply")
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	nodes := make(chan error, 1)
+	go func() { nodes <- newMachines(r).run(ctx) }()
+	var applyErr error
+	select {
+	case applyErr = <-done:
+	case <-ctx.Done():
+		cmd.Process.Kill()
+		applyErr = <-done
+	}
+	r.outputs.WriteString(out.String())
+	if applyErr != nil {
+		select {
+		case err := <-nodes:
+			t.Logf("simulated machines: %v", err)
+		default:
+		}
+		t.Fatalf("okdctl apply failed: %v\n%s", applyErr, out.String())
+	}
+	if err := <-nodes; err != nil {
+		t.Fatalf("simulated machines: %v", err)
+	}
+	return out.String()
+}
+
+// checkBootstrapGone checks that after bootstrap HAProxy has no bootstrap
+// server and the web server no longer serves the bootstrap ignition.
+func (r *rehearsal) checkBootstrapGone(t *testing.T) {
+	t.Helper()
+	cfg, err := os.ReadFile(filepath.Join(r.root, "etc/haproxy/haproxy.cfg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(cfg), "127.0.1.2:") {
+		t.Errorf("haproxy.cfg still has the bootstrap server:\n%s", cfg)
+	}
+	url := installer.IgnitionURL(r.cluster, r.cluster.Spec.NodesWithRole(installer.RoleBootstrap)[0])
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("%s answers %s after bootstrap, want 404", url, resp.Status)
+	}
+}
+
+// snapshot lists every file under the directories with size, mode and
+// modification time; the run log (appended on every run) is left out.
+func snapshot(t *testing.T, dirs ...string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, dir := range dirs {
+		filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+			if err != nil || filepath.Base(p) == installer.FileRunLog || strings.Contains(p, "/var/log/okdctl/") ||
+				strings.Contains(p, "registry-data") || strings.HasSuffix(p, "/lock") || strings.Contains(p, "/run/okdctl") {
+				return nil
+			}
+			b.WriteString(p + " " + fi.Mode().String() + " " + fi.ModTime().Format(time.RFC3339Nano) + "\n")
+			return nil
+		})
+	}
+	return b.String()
+}
+
+func diffLines(a, b string) string {
+	seen := map[string]bool{}
+	for _, l := range strings.Split(a, "\n") {
+		seen[l] = true
+	}
+	var out []string
+	for _, l := range strings.Split(b, "\n") {
+		if !seen[l] {
+			out = append(out, "+ "+l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,6 +1,8 @@
 package day2
 
 import (
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -19,3 +21,11 @@ func etcdClient(t testing.TB, endpoint string) *clientv3.Client {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if snapPath != "" {
+		os.RemoveAll(filepath.Dir(snapPath))
+	}
+	os.Exit(code)
+}

@@ -104,6 +104,21 @@ func (a *Approver) pass(ctx context.Context, csrs []*certv1.CertificateSigningRe
 	if a.flood(pending, len(nodes), v.now) {
 		return nil
 	}
+	decisions := decide(v, pending)
+	var approve []int
+	for i, csr := range pending {
+		if !decisions[i].Approve {
+			a.noteSkip(csr, decisions[i])
+			continue
+		}
+		approve = append(approve, i)
+	}
+	return a.approveAll(ctx, pending, decisions, approve)
+}
+
+// decide evaluates each pending CSR; of a node's approvable client CSRs
+// only the newest is approved.
+func decide(v *view, pending []*certv1.CertificateSigningRequest) []Decision {
 	decisions := make([]Decision, len(pending))
 	newest := map[string]string{} // node -> newest approvable client CSR
 	for i, csr := range pending {
@@ -112,19 +127,13 @@ func (a *Approver) pass(ctx context.Context, csrs []*certv1.CertificateSigningRe
 			newest[decisions[i].Node] = csr.Name
 		}
 	}
-	var approve []int
 	for i, csr := range pending {
 		d := decisions[i]
 		if d.Approve && d.Kind == "client" && newest[d.Node] != csr.Name {
-			d = skip(d.Kind, d.Node, "a newer client CSR for this node (%s) is pending; only the newest is approved", newest[d.Node])
+			decisions[i] = skip(d.Kind, d.Node, "a newer client CSR for this node (%s) is pending; only the newest is approved", newest[d.Node])
 		}
-		if !d.Approve {
-			a.noteSkip(csr, d)
-			continue
-		}
-		approve = append(approve, i)
 	}
-	return a.approveAll(ctx, pending, decisions, approve)
+	return decisions
 }
 
 // approveAll approves the chosen CSRs, a few at a time (a burst of nodes

@@ -9,6 +9,7 @@ import (
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/ignition"
+	"github.com/okdctl/okdctl/installer/cluster"
 )
 
 // This file is the seam of the day-2 commands (installer/day2: okdctl etcd,
@@ -82,8 +83,13 @@ func NodeIgnition(c *Cluster, n Node) ignition.Node { return nodeIgnition(c, n) 
 // runs; ignition certificates no longer matter).
 func Bootstrapped(rc *RunContext) bool { return bootstrapped(rc) }
 
-// ClusterInventory is the spec's node inventory for the CSR approver.
-func ClusterInventory(c *Cluster) []string { return nodeNames(c) }
+// NewApprover is the approve phase's verifying CSR approver for rc's cluster.
+func NewApprover(rc *RunContext) (*cluster.Approver, error) {
+	return newApprover(rc.Cluster(), rc.Kubeconfig(), rc.State(), rc.Log())
+}
+
+// ClusterClients connects to the cluster with rc's admin kubeconfig.
+func ClusterClients(rc *RunContext) (*cluster.Clients, error) { return clusterClients(rc) }
 
 // ApproveUntilReady runs the approve phase's verifying approver until every
 // spec node is Ready, or the spec's node timeout.

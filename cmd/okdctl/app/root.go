@@ -63,5 +63,6 @@ then waits for bootstrap, approves the nodes' certificates and finishes.`,
 	root.AddCommand(newBoot())
 	root.AddCommand(newApproveCSRs())
 	root.AddCommand(newEtcd())
+	root.AddCommand(newCerts())
 	return root
 }

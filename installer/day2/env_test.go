@@ -52,11 +52,6 @@ func sandboxSpec(t *testing.T, ports []string, edits ...string) *installer.Clust
 	return c
 }
 
-// withBin puts the repository's bin/ (coredns, kube-apiserver) first in PATH.
-func withBin(t *testing.T) {
-	t.Setenv("PATH", filepath.Join(testenv.RepoRoot(), "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
-}
-
 // sandboxHost is a sandbox host rooted in root whose services stop with the test.
 func sandboxHost(t *testing.T, root string) *bastion.Host {
 	t.Helper()

@@ -18,7 +18,7 @@ import (
 // TestBastionEtcdBackupRestore backs up the sandbox's DNS etcd, loses its
 // data, and restores the backup into a fresh etcd that answers the same DNS.
 func TestBastionEtcdBackupRestore(t *testing.T) {
-	withBin(t)
+	t.Parallel()
 	ctx := testenv.Context(t, 3*time.Minute)
 	c := sandboxSpec(t, []string{"dns", "etcd", "etcdPeer"})
 	root := t.TempDir()

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/okdctl/okdctl/internal/testenv"
 )
 
 func etcdClient(t testing.TB, endpoint string) *clientv3.Client {
@@ -23,6 +25,8 @@ func etcdClient(t testing.TB, endpoint string) *clientv3.Client {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestMain(m *testing.M) {
+	// coredns and kube-apiserver are built into the repository's bin/
+	_ = os.Setenv("PATH", filepath.Join(testenv.RepoRoot(), "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 	code := m.Run()
 	if snapPath != "" {
 		os.RemoveAll(filepath.Dir(snapPath))

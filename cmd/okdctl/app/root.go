@@ -64,5 +64,6 @@ then waits for bootstrap, approves the nodes' certificates and finishes.`,
 	root.AddCommand(newApproveCSRs())
 	root.AddCommand(newEtcd())
 	root.AddCommand(newCerts())
+	root.AddCommand(newAddNode())
 	return root
 }

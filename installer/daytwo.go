@@ -1,7 +1,6 @@
 package installer
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -90,12 +89,6 @@ func NewApprover(rc *RunContext) (*cluster.Approver, error) {
 
 // ClusterClients connects to the cluster with rc's admin kubeconfig.
 func ClusterClients(rc *RunContext) (*cluster.Clients, error) { return clusterClients(rc) }
-
-// ApproveUntilReady runs the approve phase's verifying approver until every
-// spec node is Ready, or the spec's node timeout.
-func ApproveUntilReady(ctx context.Context, rc *RunContext) error {
-	return (&ApprovePhase{}).Run(ctx, rc)
-}
 
 // InstallDirFile is a file of openshift-install's directory.
 func InstallDirFile(rc *RunContext, name string) string { return filepath.Join(rc.InstallDir(), name) }

@@ -1,6 +1,7 @@
 package day2
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,4 +33,13 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(filepath.Dir(snapPath))
 	}
 	os.Exit(code)
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := strconv.Atoi(port)
+	return host, n, err
 }

@@ -181,14 +181,23 @@ func (m *machines) boot(rec bootRecord) error {
 // node, joins the others through okdctl's CSR approval and plays the
 // operators that report install-complete. It returns when all that is done.
 func (m *machines) run(ctx context.Context) error {
-	recs, err := m.bootRecords(ctx)
+	// an interrupted okdctl may publish new ignition on its next run:
+	// boot again until the served bytes match the boot lines
+	var recs []bootRecord
+	err := waitFor(ctx, "every node booting from what okdctl serves", func() (bool, error) {
+		var err error
+		if recs, err = m.bootRecords(ctx); err != nil {
+			return false, err
+		}
+		for _, rec := range recs {
+			if err := m.boot(rec); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	})
 	if err != nil {
 		return err
-	}
-	for _, rec := range recs {
-		if err := m.boot(rec); err != nil {
-			return err
-		}
 	}
 	k := m.r.kube
 	admin, err := kubernetes.NewForConfig(m.via(k.AdminConfig()))

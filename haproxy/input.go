@@ -88,6 +88,18 @@ func (in Input) Ingress() []Server {
 	return in.Masters
 }
 
+// IngressBackup lists the masters as backup ingress servers when there are
+// workers: a cluster installed without workers keeps its routers on the
+// masters until they are moved, so adding the first worker must not cut
+// off *.apps. HAProxy sends traffic to a backup only when no worker's
+// router answers its health check.
+func (in Input) IngressBackup() []Server {
+	if len(in.Workers) > 0 {
+		return in.Masters
+	}
+	return nil
+}
+
 func (in Input) withDefaults() Input {
 	np := &in.NodePorts
 	np.API = orDefault(np.API, 6443)

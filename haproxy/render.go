@@ -17,7 +17,7 @@ var cfgTmpl = template.Must(template.New("haproxy.cfg.tmpl").Funcs(template.Func
 
 type cfgData struct {
 	Input
-	Ingress                             []Server
+	Ingress, IngressBackup              []Server
 	IngressRole                         string
 	Interval, Timeout, Removal, Connect string
 	Rise, Fall                          int
@@ -29,8 +29,9 @@ func Render(in Input) ([]byte, error) {
 		return nil, fmt.Errorf("failed to render haproxy.cfg: %w", err)
 	}
 	in = in.withDefaults()
-	d := cfgData{Input: in, Ingress: in.Ingress(), IngressRole: "workers",
-		Interval: haDuration(in.Health.Interval), Timeout: haDuration(in.Health.Timeout),
+	d := cfgData{Input: in, Ingress: in.Ingress(), IngressBackup: in.IngressBackup(),
+		IngressRole: "workers; the masters are backups for routers still on them",
+		Interval:    haDuration(in.Health.Interval), Timeout: haDuration(in.Health.Timeout),
 		Removal: in.Health.Removal().String(), Connect: haDuration(ConnectTimeout), Rise: in.Health.Rise, Fall: in.Health.Fall}
 	if len(in.Workers) == 0 {
 		d.IngressRole = "masters, as there are no workers"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
@@ -69,6 +70,7 @@ type RunContext struct {
 	kubeconfig string
 	now        func() time.Time
 	changed    bool
+	forced     []string
 }
 
 // Cluster is the defaulted, validated spec.
@@ -154,3 +156,6 @@ func (rc *RunContext) Changed() { rc.changed = true }
 func (rc *RunContext) BastionReachable() bool {
 	return bastionAddress(rc.Spec().Bastion.IP) == nil
 }
+
+// Forced reports whether the user forced a phase to run (--force).
+func (rc *RunContext) Forced(phase string) bool { return slices.Contains(rc.forced, phase) }

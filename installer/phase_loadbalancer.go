@@ -57,6 +57,23 @@ func (p *LoadBalancerPhase) haproxyInput(rc *RunContext) haproxy.Input {
 	return in
 }
 
+// liveMatches reports whether the live haproxy.cfg is the wanted one. A
+// bootstrap phase interrupted between recording the removal and reloading
+// leaves the bootstrap servers in: that is its own work to finish when it
+// runs again, not a change of this phase's result.
+func (p *LoadBalancerPhase) liveMatches(rc *RunContext, in haproxy.Input, live []byte) (bool, error) {
+	want, err := haproxy.Render(in)
+	if err != nil || string(live) == string(want) {
+		return err == nil, err
+	}
+	if rc.State().Phase("bootstrap").Status == StatusDone || len(in.Bootstrap) > 0 {
+		return false, nil
+	}
+	in.Bootstrap = p.servers(rc, RoleBootstrap)
+	withBootstrap, err := haproxy.Render(in)
+	return err == nil && string(live) == string(withBootstrap), err
+}
+
 // servers are the spec's nodes of one role as HAProxy backends.
 func (p *LoadBalancerPhase) servers(rc *RunContext, role string) []haproxy.Server {
 	var out []haproxy.Server
@@ -88,12 +105,12 @@ func (p *LoadBalancerPhase) Done(ctx context.Context, rc *RunContext) (bool, err
 		return false, nil
 	}
 	in := p.haproxyInput(rc)
-	want, err := haproxy.Render(in)
+	live, err := rc.Host().Files.ReadFile(HAProxyConfigPath(rc))
 	if err != nil {
-		return false, err
-	}
-	if live, err := rc.Host().Files.ReadFile(HAProxyConfigPath(rc)); err != nil || string(live) != string(want) {
 		return false, nil
+	}
+	if ok, err := p.liveMatches(rc, in, live); !ok || err != nil {
+		return false, err
 	}
 	if up, _ := rc.Host().Services.Running(ctx, haproxy.ServiceName); !up {
 		return false, nil
@@ -204,6 +221,13 @@ func (p *LoadBalancerPhase) RemoveBootstrap(ctx context.Context, rc *RunContext)
 	if d == nil {
 		return false, err
 	}
+	// the intent is recorded first: a run killed between the two steps
+	// then finishes the removal, where the other order would let the
+	// loadbalancer phase put the bootstrap servers back
+	mark := []byte("the bootstrap phase removed the bootstrap servers from haproxy.cfg\n")
+	if _, err := rc.Host().Files.WriteFile(rc.StatePath(FileBootstrapRemoved), mark, 0o644); err != nil {
+		return false, err
+	}
 	res, err := haproxy.RemoveBootstrap(ctx, d, p.haproxyInput(rc))
 	if err != nil {
 		return false, err
@@ -211,10 +235,6 @@ func (p *LoadBalancerPhase) RemoveBootstrap(ctx context.Context, rc *RunContext)
 	if res.Action != bastion.Unchanged && !rc.DryRun() {
 		pid, _, _ := d.Status(ctx)
 		rc.Log().Infof("%s %s without the bootstrap servers (master pid %d)", haproxy.ServiceName, res.Action, pid)
-	}
-	mark := []byte("the bootstrap phase removed the bootstrap servers from haproxy.cfg\n")
-	if _, err := rc.Host().Files.WriteFile(rc.StatePath(FileBootstrapRemoved), mark, 0o644); err != nil {
-		return false, err
 	}
 	return res.Written || res.Action != bastion.Unchanged, nil
 }

@@ -60,6 +60,9 @@ func (p *ManifestsPhase) Run(ctx context.Context, rc *RunContext) error {
 	}
 	st := readStamp(rc)
 	switch {
+	case installed(rc, st) && st.Digest != plan.digest:
+		rc.Log().Warnf("the cluster has bootstrapped from %s: it is kept as it is and openshift-install is not run again (new workers get their ignition from it; okdctl add-node); to start a new install, run with --force manifests", rc.InstallDir())
+		return nil
 	case !installDirCurrent(rc, plan.digest):
 		return makeManifests(ctx, rc, plan, "its inputs changed")
 	case st.Stage == stageIgnition && !bootstrapped(rc):
@@ -125,6 +128,9 @@ func planManifests(rc *RunContext) (*manifestsPlan, error) {
 // digest and still holds its last stage's output.
 func installDirCurrent(rc *RunContext, digest string) bool {
 	st := readStamp(rc)
+	if installed(rc, st) {
+		return true
+	}
 	if st.Digest != digest {
 		return false
 	}
@@ -135,6 +141,16 @@ func installDirCurrent(rc *RunContext, digest string) bool {
 		return exists(filepath.Join(rc.InstallDir(), "bootstrap.ign"))
 	}
 	return false
+}
+
+// installed reports whether the cluster was installed from this install
+// directory: once bootstrap is done it is never remade (that would mean a
+// new CA and ignition that no running node trusts) unless the user forces
+// the manifests phase to start a new install. Nodes added to the spec
+// later get their ignition from it.
+func installed(rc *RunContext, st installStamp) bool {
+	return bootstrapped(rc) && !rc.Forced("manifests") && st.Stage == stageIgnition &&
+		exists(filepath.Join(rc.InstallDir(), "bootstrap.ign"))
 }
 
 // makeManifests runs create manifests in a fresh install directory, then

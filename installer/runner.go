@@ -133,7 +133,7 @@ func (r *Runner) Apply(ctx context.Context, o ApplyOptions) (*Summary, error) {
 	var firstErr error
 	for _, p := range r.phases() {
 		rc := &RunContext{cluster: r.Cluster, host: r.Host, state: state, log: r.Log, phase: p.Name(),
-			release: ver, kubeconfig: r.Kubeconfig, now: r.Now}
+			release: ver, kubeconfig: r.Kubeconfig, now: r.Now, forced: o.Force}
 		res, err := r.runPhase(ctx, p, rc, sel[p.Name()], slices.Contains(o.Force, p.Name()))
 		sum.Results = append(sum.Results, res)
 		if err != nil {
@@ -233,7 +233,6 @@ func (r *Runner) execute(ctx context.Context, p Phase, rc *RunContext, res Resul
 	if d, ok := p.(Describer); ok {
 		desc = d.Describe()
 	}
-	rc.Log().Infof("running: %s (%s)", desc, why)
 	if !rc.DryRun() {
 		prev := rc.state.Phase(name)
 		running := *prev
@@ -242,6 +241,7 @@ func (r *Runner) execute(ctx context.Context, p Phase, rc *RunContext, res Resul
 			return res, err
 		}
 	}
+	rc.Log().Infof("running: %s (%s)", desc, why)
 	before := r.Host.Changes()
 	var err error
 	if dr, ok := p.(DryRunner); ok && rc.DryRun() {

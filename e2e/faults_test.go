@@ -1,0 +1,331 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/internal/testenv"
+)
+
+// TestKillInEveryPhase interrupts okdctl apply with SIGKILL in each phase in
+// turn, every run getting one phase further, while the simulated machines
+// keep booting. Each re-run must resume where the last stopped (finished
+// phases confirmed, not run again), keep the CA, the registry password,
+// the mirrored release and the install directory, and the last run must
+// finish the install.
+func TestKillInEveryPhase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the fault rehearsal takes minutes; make test runs it")
+	}
+	// killed as each phase starts, then a little later, inside the
+	// longer phases (starting services, syncing, mirroring, waiting)
+	for _, delay := range []time.Duration{0, 120 * time.Millisecond} {
+		t.Run(fmt.Sprintf("%s-in", delay), func(t *testing.T) { killEveryPhase(t, delay) })
+	}
+}
+
+func killEveryPhase(t *testing.T, delay time.Duration) {
+	r := newRehearsal(t)
+	ctx := testenv.Context(t, 10*time.Minute)
+	nodes := make(chan error, 1)
+	go func() { nodes <- newMachines(r).run(ctx) }()
+
+	kept := keptFacts{}
+	phases := installer.PhaseNames()
+	for _, target := range phases {
+		if r.state().Phase(target).Status == installer.StatusDone {
+			continue // the last kill landed after it
+		}
+		finished := r.donePhases()
+		out, at := r.applyKilledAt(t, target, delay, target == "registry")
+		t.Logf("SIGKILL %s after %s started: %s", delay, target, at)
+		r.checkResumed(t, out, finished)
+		kept.check(t, r)
+	}
+	out := r.mustRun("apply")
+	r.checkResumed(t, out, nil)
+	for _, p := range phases {
+		if st := r.state().Phase(p).Status; st != installer.StatusDone {
+			t.Errorf("after the interrupted runs, phase %s is %s", p, st)
+		}
+	}
+	if err := <-nodes; err != nil {
+		t.Fatalf("simulated machines: %v", err)
+	}
+	kept.check(t, r)
+	r.auditSecrets(t)
+}
+
+// applyKilledAt starts apply and SIGKILLs it (and openshift-install, in its
+// process group) as soon as it says the phase runs. With second set, a
+// second apply is started first and must be refused by the lock.
+func (r *rehearsal) applyKilledAt(t *testing.T, phase string, delay time.Duration, second bool) (string, string) {
+	t.Helper()
+	cmd := r.command("apply")
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	sc := bufio.NewScanner(pipe)
+	marker := "[" + phase + "] running:"
+	killed := false
+	for sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		if second && strings.Contains(line, "running:") {
+			second = false
+			r.checkSecondRunRefused(t)
+		}
+		if strings.Contains(line, marker) {
+			time.Sleep(delay)
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			killed = true
+			break
+		}
+	}
+	rest, _ := io.ReadAll(pipe)
+	out.Write(rest)
+	cmd.Wait()
+	r.outputs.Write(out.Bytes())
+	if !killed {
+		t.Fatalf("apply ended before the %s phase ran:\n%s", phase, out.String())
+	}
+	return out.String(), r.where()
+}
+
+// donePhases are the phases the state shows done.
+func (r *rehearsal) donePhases() []string {
+	var done []string
+	st := r.state()
+	for _, p := range installer.PhaseNames() {
+		if st.Phase(p).Status == installer.StatusDone {
+			done = append(done, p)
+		}
+	}
+	return done
+}
+
+// where says which phase the state shows running (or the last done).
+func (r *rehearsal) where() string {
+	st := r.state()
+	last := "none"
+	for _, p := range installer.PhaseNames() {
+		switch st.Phase(p).Status {
+		case installer.StatusRunning:
+			return p + " was running"
+		case installer.StatusDone:
+			last = p
+		}
+	}
+	return "killed between phases, after " + last
+}
+
+// checkSecondRunRefused runs a second apply while one runs.
+func (r *rehearsal) checkSecondRunRefused(t *testing.T) {
+	t.Helper()
+	out, code := r.run("apply")
+	if code != 1 || !strings.HasPrefix(out, "ERROR: another okdctl run holds the lock") {
+		t.Errorf("a second apply during a run: exit %d\n%s", code, out)
+	}
+}
+
+// checkResumed checks that the phases finished before were confirmed and
+// skipped, not run again.
+func (r *rehearsal) checkResumed(t *testing.T, out string, finished []string) {
+	t.Helper()
+	for _, p := range finished {
+		if strings.Contains(out, "["+p+"] running:") {
+			t.Errorf("phase %s, finished before, ran again:\n%s", p, out)
+		}
+	}
+}
+
+// keptFacts are what no interruption may lose, recorded when first seen.
+type keptFacts map[string]string
+
+func (k keptFacts) check(t *testing.T, r *rehearsal) {
+	t.Helper()
+	state := r.stateDir()
+	for name, path := range map[string]string{
+		"okdctl's CA": filepath.Join(state, "pki/ca.crt"), "okdctl's CA key": filepath.Join(state, "pki/ca.key"),
+		"the registry password": filepath.Join(state, "registry/password"),
+		"the mirror mapping":    filepath.Join(state, installer.FileMirrorMapping),
+	} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			if k[name] != "" {
+				t.Errorf("%s is gone: %v", name, err)
+			}
+			continue
+		}
+		sum := sha256.Sum256(data)
+		got := hex.EncodeToString(sum[:])
+		if k[name] == "" {
+			k[name] = got
+		} else if k[name] != got {
+			t.Errorf("%s changed after an interruption", name)
+		}
+	}
+	if st := r.state(); st.Phase("ignition").Status == installer.StatusDone {
+		if _, err := os.Stat(filepath.Join(r.cluster.Spec.InstallDir, "auth/kubeconfig")); err != nil {
+			t.Errorf("the install directory lost its kubeconfig: %v", err)
+		}
+	}
+}
+
+// TestServicesDying stops each service okdctl depends on in turn: the
+// phase that needs it fails with an error naming it, and a re-run after it
+// is back succeeds. A full disk while a config is rewritten leaves the
+// old file intact and serving.
+func TestServicesDying(t *testing.T) {
+	if testing.Short() {
+		t.Skip("make test runs it")
+	}
+	r := newRehearsal(t)
+	r.install(t)
+
+	for _, svc := range []struct{ service, phase, port, want string }{
+		{"okdctl-etcd", "dns", "etcd", "okdctl-etcd"},
+		{"okdctl-registry", "registry", "registry", "okdctl-registry"},
+	} {
+		t.Run(svc.service, func(t *testing.T) {
+			hold := r.killAndHoldPort(t, svc.service, svc.port)
+			out, code := r.run("apply", "--force", svc.phase)
+			if code != 1 || !strings.Contains(out, "ERROR: phase "+svc.phase) || !strings.Contains(out, svc.want) {
+				t.Errorf("with %s dead and its port taken: exit %d\n%s", svc.service, code, out)
+			}
+			hold.Close()
+			r.mustRun("apply")
+		})
+	}
+	t.Run("kube-apiserver", func(t *testing.T) {
+		pid := r.kube.Proc.Cmd.Process.Pid
+		syscall.Kill(pid, syscall.SIGSTOP)
+		out, code := r.runWithTimeouts(10*time.Second, "apply", "--force", "bootstrap")
+		syscall.Kill(pid, syscall.SIGCONT)
+		if code != 1 || !strings.Contains(out, "ERROR: phase bootstrap: timed out after 10s waiting for the Kubernetes API") {
+			t.Errorf("with the API server stopped: exit %d\n%s", code, out)
+		}
+		r.mustRun("apply")
+	})
+	t.Run("full disk", func(t *testing.T) { r.fullDisk(t) })
+}
+
+// killAndHoldPort kills a sandbox service and listens on its port so that
+// okdctl cannot start it again.
+func (r *rehearsal) killAndHoldPort(t *testing.T, service, port string) net.Listener {
+	t.Helper()
+	pid := r.servicePIDs()[service]
+	if pid == 0 {
+		t.Fatalf("%s does not run", service)
+	}
+	syscall.Kill(-pid, syscall.SIGKILL)
+	syscall.Kill(pid, syscall.SIGKILL)
+	p := r.cluster.Spec.Bastion.Ports
+	ports := map[string]int{"etcd": p.Etcd, "registry": p.Registry}
+	addr := net.JoinHostPort(bastionIP, strconv.Itoa(ports[port]))
+	var l net.Listener
+	var err error
+	for i := 0; i < 50; i++ {
+		if l, err = net.Listen("tcp", addr); err == nil {
+			return l
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("failed to take %s: %v", addr, err)
+	return nil
+}
+
+// runWithTimeouts runs okdctl on a copy of the spec whose API and
+// bootstrap waits are d.
+func (r *rehearsal) runWithTimeouts(d time.Duration, args ...string) (string, int) {
+	orig := r.spec
+	r.spec = r.variant("short-timeouts", func(c *installer.Cluster) {
+		c.Spec.Timeouts.API, c.Spec.Timeouts.Bootstrap = dur(d), dur(d)
+	})
+	defer func() { r.spec = orig }()
+	return r.run(args...)
+}
+
+// variant writes a copy of the spec changed by fn and returns its path.
+func (r *rehearsal) variant(name string, fn func(c *installer.Cluster)) string {
+	data, err := os.ReadFile(r.spec)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var c installer.Cluster
+	if err := yaml.Unmarshal(data, &c); err != nil {
+		r.t.Fatal(err)
+	}
+	fn(&c)
+	out, err := yaml.Marshal(&c)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	path := filepath.Join(r.dir, name+".yaml")
+	writeFile(r.t, path, out, 0o644)
+	return path
+}
+
+// fullDisk rewrites haproxy.cfg for a spec with one more worker while
+// okdctl may write no file larger than 1 KiB: the write fails, the old
+// haproxy.cfg stays whole and HAProxy keeps serving; without the limit the
+// same run converges.
+func (r *rehearsal) fullDisk(t *testing.T) {
+	cfgPath := filepath.Join(r.root, "etc/haproxy/haproxy.cfg")
+	before, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := r.spec
+	r.spec = r.variant("grown", func(c *installer.Cluster) {
+		c.Spec.Nodes = append(c.Spec.Nodes, installer.Node{Name: "w1", Role: installer.RoleWorker, IP: "127.0.1.5"})
+	})
+	defer func() { r.spec = orig }()
+
+	cmd := r.command("apply", "--only", "loadbalancer")
+	cmd.Path = "/bin/bash"
+	cmd.Args = append([]string{"bash", "-c", `trap '' XFSZ; ulimit -f 1; exec "$0" "$@"`, r.okdctl}, cmd.Args[1:]...)
+	out, err := cmd.CombinedOutput()
+	r.outputs.Write(out)
+	if err == nil || !strings.Contains(string(out), "file too large") {
+		t.Errorf("the write did not fail on a full disk: %v\n%s", err, out)
+	}
+	if after, _ := os.ReadFile(cfgPath); !bytes.Equal(after, before) {
+		t.Errorf("haproxy.cfg changed although its write failed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(bastionIP, strconv.Itoa(r.cluster.Spec.Bastion.Ports.API)))
+	if err != nil {
+		t.Errorf("HAProxy stopped serving after the failed write: %v", err)
+	} else {
+		c.Close()
+	}
+	r.mustRun("apply", "--only", "loadbalancer")
+	if after, _ := os.ReadFile(cfgPath); !strings.Contains(string(after), "127.0.1.5") {
+		t.Errorf("the re-run did not converge:\n%s", after)
+	}
+}

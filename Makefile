@@ -1,5 +1,6 @@
 # okdctl: build, tools, tests, demo. Run `make help` for the targets.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 GO ?= go
 BIN := $(CURDIR)/bin
 COREDNS_VERSION := v1.15.0
@@ -14,11 +15,12 @@ help:
 	@echo "make demo   build okdctl, plan examples/lab.yaml, print its boot lines, apply examples/sandbox.yaml under ./.demo"
 	@echo "make test   install the tools (make tools), then run every test"
 	@echo "make tools  install or build every program the sandbox and the tests need (idempotent)"
+	@echo "make e2e    rehearse the whole install in a sandbox (part of make test)"
 	@echo "make bench  run the benchmarks"
 	@echo "make lint   gofmt and go vet"
 	@echo "make fuzz   fuzz the spec loader (FUZZTIME=10m)"
 
-build: $(BIN)/okdctl $(BIN)/synthrelease
+build: $(BIN)/okdctl $(BIN)/synthrelease $(BIN)/openshift-install-double
 
 $(BIN)/okdctl: FORCE
 	@mkdir -p $(BIN)
@@ -27,6 +29,11 @@ $(BIN)/okdctl: FORCE
 $(BIN)/synthrelease: FORCE
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/synthrelease ./internal/synthrelease/cmd/synthrelease
+
+# the openshift-install test double the sandbox example uses
+$(BIN)/openshift-install-double: FORCE
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/openshift-install-double ./internal/fakeinstall
 
 FORCE:
 
@@ -64,6 +71,10 @@ test: tools
 
 unit:
 	$(GO) test -count=1 -short ./...
+
+# the whole install rehearsed in a sandbox (also part of make test)
+e2e: tools
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -v -run 'TestRehearsal|TestKillInEveryPhase|TestServicesDying' ./e2e/ 2>&1 | grep -E '^(=== RUN|--- |    --- |PASS|FAIL|ok )|(rehearsal|faults)_test.go'
 
 bench: tools
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...

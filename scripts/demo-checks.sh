@@ -36,4 +36,17 @@ if [ -f "$state/pki/ca.crt" ]; then
 	check "the password file is 0600" expect 600 stat -c %a "$state/registry/password"
 	check "the pull secret is 0600" expect 600 stat -c %a "$state/pull-secret.json"
 fi
+ports=$(sed -n 's/^ *ports: *{\(.*\)}.*/\1/p;/^ *ports:/,/}/p' examples/sandbox.yaml | tr -d '\n ')
+port() { echo "$ports" | grep -o "$1:[0-9]*" | head -1 | cut -d: -f2; }
+echo "Load balancer (HAProxy):"
+check "API listener accepts on 127.0.1.1:$(port api)" bash -c "exec 3<>/dev/tcp/127.0.1.1/$(port api)"
+check "statistics page answers" expect 200 curl -s -o /dev/null -w '%{http_code}' "http://127.0.1.1:$(port stats)/"
+if [ -f "$state/ignition/hashes.json" ]; then
+	echo "Web server (nginx) for ignition and media:"
+	base="http://127.0.1.1:$(port ignition)"
+	want=$(sed -n 's/.*"m0": *"sha512-\([0-9a-f]*\)".*/\1/p' "$state/ignition/hashes.json")
+	check "m0.ign served with the sha512 of its boot line" expect "$want" bash -c "curl -s $base/ignition/m0.ign | sha512sum"
+	check "no directory listing of /ignition/" expect 40 curl -s -o /dev/null -w '%{http_code}' "$base/ignition/"
+	check "nothing outside /ignition/ and /install/" expect 404 curl -s -o /dev/null -w '%{http_code}' "$base/auth/kubeconfig"
+fi
 exit $fail

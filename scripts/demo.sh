@@ -10,7 +10,11 @@ demo=$2
 cd "$(dirname "$0")/.."
 
 # The phases that run end to end in the sandbox today; the list grows as phases land.
-SANDBOX_PHASES=${SANDBOX_PHASES:-preflight,dns,registry,mirror}
+# Bootstrap, approve, scale and complete need machines and a cluster: the
+# demo ends with the rehearsal that provides both (make e2e).
+SANDBOX_PHASES=${SANDBOX_PHASES:-preflight,dns,loadbalancer,registry,mirror,installconfig,manifests,ignition,http,boot}
+# the test double of openshift-install reports the sandbox release
+export FAKEINSTALL_VERSION=4.16.0-0.okd-sandbox
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -43,4 +47,10 @@ if [ -x scripts/demo-checks.sh ]; then
 	scripts/demo-checks.sh "$demo"
 fi
 
-printf '\nThe sandbox services keep running; stop them with: make demo-down\n'
+step "okdctl boot w0 -f examples/sandbox.yaml --root $demo   (with the ignition hash, once ignition exists)"
+"$okdctl" boot w0 -f examples/sandbox.yaml --root "$demo"
+
+step "the whole install, every phase, against a real kube-apiserver and simulated nodes (the e2e rehearsal)"
+go test -count=1 -v -run '^TestRehearsal$' ./e2e/ 2>&1 | grep -E '^(--- |PASS|FAIL|ok )|rehearsal_test.go'
+
+printf '\nThe sandbox services under %s keep running; stop them with: make demo-down\n' "$demo"

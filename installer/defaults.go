@@ -49,6 +49,12 @@ func (c *Cluster) SetDefaults() {
 	if s.Registry.User == "" {
 		s.Registry.User = "admin"
 	}
+	if s.Registry.Enabled == nil {
+		s.Registry.Enabled = ptr(true)
+	}
+	if s.Registry.Mirror == nil {
+		s.Registry.Mirror = ptr(*s.Registry.Enabled)
+	}
 	c.defaultTimeouts()
 	for i := range s.Nodes {
 		n := &s.Nodes[i]
@@ -159,3 +165,5 @@ func (c *Cluster) ReleaseVersion() (release.Version, error) {
 	}
 	return release.FromImage(c.Spec.Release.Image)
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -147,8 +148,14 @@ func (w *objectWait) check(obj *unstructured.Unstructured) bool {
 	return ok
 }
 
-// noteErr logs an error only when it differs from the previous one.
+// noteErr logs an error only when it differs from the previous one. An
+// error that only says the wait's own deadline came (a request cut short,
+// the client's rate limiter refusing to wait past it) does not replace
+// the error that explains why the wait did not end earlier.
 func (w *objectWait) noteErr(err error) {
+	if w.lastErr != nil && deadlineOnly(err) {
+		return
+	}
 	if w.lastErr == nil || w.lastErr.Error() != err.Error() {
 		w.Log.Progressf("%s: %v (retrying every %s)", w.What, err, w.Interval)
 	}
@@ -164,4 +171,9 @@ func (w *objectWait) timeout(ctx context.Context) error {
 		return fmt.Errorf("%s: last error: %w", msg, w.lastErr)
 	}
 	return errors.New(msg)
+}
+
+func deadlineOnly(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		strings.Contains(err.Error(), "would exceed context deadline")
 }

@@ -26,6 +26,11 @@ type logShared struct {
 	json    bool
 	secrets []string
 	now     func() time.Time
+	// a spinner line, drawn only on a terminal, for the phase that runs
+	tty       bool
+	spinWhat  string
+	spinStart time.Time
+	spinStop  chan struct{}
 }
 
 // LoggerOptions configures a Logger.
@@ -33,6 +38,8 @@ type LoggerOptions struct {
 	Out  io.Writer
 	File io.Writer // the run's log file (optional)
 	JSON bool
+	// TTY draws a spinner line while a phase runs (text output on a terminal only).
+	TTY bool
 }
 
 // NewLogger builds a Logger.
@@ -40,7 +47,7 @@ func NewLogger(o LoggerOptions) *Logger {
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	return &Logger{shared: &logShared{out: o.Out, file: o.File, json: o.JSON, now: time.Now}}
+	return &Logger{shared: &logShared{out: o.Out, file: o.File, json: o.JSON, now: time.Now, tty: o.TTY && !o.JSON}}
 }
 
 // WithPhase returns a Logger whose lines carry [phase].
@@ -103,6 +110,7 @@ func (l *Logger) write(ev Event) {
 	if s.json {
 		fmt.Fprintf(s.out, "%s\n", jsonLine)
 	} else {
+		s.clearSpinner()
 		fmt.Fprint(s.out, text)
 	}
 	if s.file != nil {
@@ -139,6 +147,7 @@ func (l *Logger) Raw(s string) {
 	defer sh.mu.Unlock()
 	s = bastion.Mask(s, sh.secrets...)
 	if !sh.json {
+		sh.clearSpinner()
 		fmt.Fprint(sh.out, s)
 	}
 }
@@ -177,4 +186,56 @@ func (l *Logger) attachFile(w io.Writer) {
 	l.shared.mu.Lock()
 	defer l.shared.mu.Unlock()
 	l.shared.file = w
+}
+
+var spinnerFrames = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+
+// startSpinner shows "⠋ what 1.2s" on a terminal until stopSpinner; other
+// lines print above it.
+func (l *Logger) startSpinner(what string) {
+	s := l.shared
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.tty || s.spinStop != nil {
+		return
+	}
+	s.spinWhat, s.spinStart, s.spinStop = what, time.Now(), make(chan struct{})
+	go s.spin(s.spinStop)
+}
+
+func (s *logShared) spin(stop chan struct{}) {
+	t := time.NewTicker(120 * time.Millisecond)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		if s.spinStop == stop {
+			fmt.Fprintf(s.out, "\r\033[K%s %s %s", spinnerFrames[i%len(spinnerFrames)], s.spinWhat,
+				roundDuration(time.Since(s.spinStart)))
+		}
+		s.mu.Unlock()
+	}
+}
+
+// stopSpinner removes the spinner line.
+func (l *Logger) stopSpinner() {
+	s := l.shared
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.spinStop != nil {
+		close(s.spinStop)
+		s.spinStop = nil
+		s.clearSpinner()
+	}
+}
+
+// clearSpinner erases the spinner line before another line (mu held).
+func (s *logShared) clearSpinner() {
+	if s.tty {
+		fmt.Fprint(s.out, "\r\033[K")
+	}
 }

@@ -247,7 +247,9 @@ func (r *Runner) execute(ctx context.Context, p Phase, rc *RunContext, res Resul
 	if dr, ok := p.(DryRunner); ok && rc.DryRun() {
 		err = dr.DryRun(ctx, rc)
 	} else {
+		r.Log.startSpinner(name)
 		err = p.Run(ctx, rc)
+		r.Log.stopSpinner()
 	}
 	if rc.DryRun() && r.Host.Rec != nil {
 		res.Planned = r.Host.Rec.Take()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -66,6 +67,17 @@ func (f *specFlags) runner(c *installer.Cluster, out io.Writer, dryRun bool) (*i
 		return nil, err
 	}
 	host := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: f.sandbox, DryRun: dryRun})
-	log := installer.NewLogger(installer.LoggerOptions{Out: out, JSON: f.logFormat == "json"})
+	log := installer.NewLogger(installer.LoggerOptions{Out: out, JSON: f.logFormat == "json", TTY: isTerminal(out)})
 	return &installer.Runner{Cluster: c, Host: host, Log: log, Kubeconfig: f.kubeconfig}, nil
+}
+
+// isTerminal reports whether w is a character device (a terminal), where
+// okdctl may draw a spinner.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

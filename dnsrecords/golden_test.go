@@ -1,15 +1,13 @@
 package dnsrecords
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+	"github.com/okdctl/okdctl/internal/golden"
+)
 
 // goldenCase is one input whose record set, keys and Corefile are pinned.
 type goldenCase struct {
@@ -88,29 +86,9 @@ func TestGolden(t *testing.T) {
 			for _, e := range entries {
 				fmt.Fprintf(&keys, "%s %s\n", e.Key, e.Value)
 			}
-			golden(t, filepath.Join("testdata", c.name, "records.golden"), recs.String())
-			golden(t, filepath.Join("testdata", c.name, "keys.golden"), keys.String())
-			golden(t, filepath.Join("testdata", c.name, "Corefile.golden"), string(corefile))
+			golden.Assert(t, filepath.Join("testdata", c.name, "records.golden"), []byte(recs.String()))
+			golden.Assert(t, filepath.Join("testdata", c.name, "keys.golden"), []byte(keys.String()))
+			golden.Assert(t, filepath.Join("testdata", c.name, "Corefile.golden"), corefile)
 		})
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run the test with -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the rendering (run with -update if intended):\n--- want\n%s\n--- got\n%s", path, want, got)
 	}
 }

@@ -2,17 +2,14 @@ package haproxy
 
 import (
 	"context"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/internal/golden"
 	"github.com/okdctl/okdctl/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func servers(spec ...string) []Server {
 	var out []Server
@@ -59,24 +56,10 @@ func TestRenderGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", name, "haproxy.cfg.golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if string(got) != string(want) {
-				t.Fatalf("haproxy.cfg differs from %s (run with -update if intended):\n%s", golden, bastion.Diff(golden, want, got))
-			}
-			if err := Check(context.Background(), bastion.ExecRunner{}, bin, want); err != nil {
-				t.Fatalf("haproxy -c refuses %s: %v", golden, err)
+			path := filepath.Join("testdata", name, "haproxy.cfg.golden")
+			golden.Assert(t, path, got)
+			if err := Check(context.Background(), bastion.ExecRunner{}, bin, got); err != nil {
+				t.Fatalf("haproxy -c refuses %s: %v", path, err)
 			}
 		})
 	}

@@ -112,7 +112,7 @@ func TestBootFormatsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "boot/"+tc.name, out)
+			assertGolden(t, "boot/"+tc.name, out)
 		})
 	}
 }

@@ -24,7 +24,7 @@ func TestNodeConfigGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "node/worker.ign", out)
+	assertGolden(t, "node/worker.ign", out)
 
 	cfg, _, err := Parse(out)
 	if err != nil {
@@ -46,7 +46,7 @@ func TestNodeConfigGolden(t *testing.T) {
 	if files["/etc/hostname"] != "worker.okd.example\n" {
 		t.Errorf("/etc/hostname = %q", files["/etc/hostname"])
 	}
-	golden(t, "node/ens786f1.nmconnection", []byte(files["/etc/NetworkManager/system-connections/ens786f1.nmconnection"]))
+	assertGolden(t, "node/ens786f1.nmconnection", []byte(files["/etc/NetworkManager/system-connections/ens786f1.nmconnection"]))
 }
 
 func TestNodeConfigWithoutNIC(t *testing.T) {
@@ -110,7 +110,7 @@ func TestMachineConfigGolden(t *testing.T) {
 	if name != "99-worker-chrony" {
 		t.Errorf("name = %q", name)
 	}
-	golden(t, "butane/chrony.yaml", out)
+	assertGolden(t, "butane/chrony.yaml", out)
 }
 
 func TestMachineConfigStrict(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/internal/golden"
 )
 
 func TestApproverServiceUnit(t *testing.T) {
@@ -15,14 +16,7 @@ func TestApproverServiceUnit(t *testing.T) {
 	c.File = "/etc/okdctl/cluster.yaml"
 	svc := ApproverService(c, "/usr/local/bin/okdctl", "/okdinstall/auth/kubeconfig")
 	unit := bastion.RenderUnit(svc)
-	golden := filepath.Join("testdata", "approver", ApproverServiceName+".service.golden")
-	if updatingGolden() {
-		_ = os.MkdirAll(filepath.Dir(golden), 0o755)
-		_ = os.WriteFile(golden, unit, 0o644)
-	}
-	if want, err := os.ReadFile(golden); err != nil || string(want) != string(unit) {
-		t.Errorf("%s differs (go test -update to accept): %v\n%s", golden, err, unit)
-	}
+	golden.Assert(t, filepath.Join("testdata", "approver", ApproverServiceName+".service.golden"), unit)
 
 	path := filepath.Join(t.TempDir(), ApproverServiceName+".service")
 	if err := os.WriteFile(path, unit, 0o644); err != nil {

@@ -2,7 +2,6 @@ package installer
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"sync"
@@ -10,41 +9,13 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/internal/golden"
 )
-
-// The -update flag may be defined by another test file of the package; it
-// is looked up, never defined twice.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files")
-	}
-}
-
-func updatingGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // flowGolden compares got with testdata/bootflow/<name>.golden.
 func flowGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "bootflow", name+".golden")
-	if updatingGolden() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("failed to read golden file (run go test -update): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	golden.Assert(t, filepath.Join("testdata", "bootflow", name+".golden"), got)
 }
 
 // syncBuffer collects log output from a run.

@@ -10,6 +10,7 @@ import (
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/haproxy"
 	"github.com/okdctl/okdctl/ignition/hosting"
+	"github.com/okdctl/okdctl/internal/golden"
 	"github.com/okdctl/okdctl/internal/testenv"
 )
 
@@ -35,7 +36,7 @@ func TestLoadBalancerAndHTTPUnits(t *testing.T) {
 	sa := testenv.Binary(t, "systemd-analyze")
 	for _, svc := range []bastion.Service{lb.Service(cfg), web.Service(conf)} {
 		unit := bastion.RenderUnit(svc)
-		dnsGolden(t, filepath.Join("testdata", "lbhttp", svc.Name+".service.golden"), unit)
+		golden.Assert(t, filepath.Join("testdata", "lbhttp", svc.Name+".service.golden"), unit)
 		path := filepath.Join(t.TempDir(), svc.Name+".service")
 		if err := os.WriteFile(path, unit, 0o644); err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/dnsrecords"
+	"github.com/okdctl/okdctl/internal/golden"
 	"github.com/okdctl/okdctl/internal/testenv"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -52,28 +53,8 @@ func TestDNSGolden(t *testing.T) {
 				fmt.Fprintf(&b, "%s %s\n", e.Key, e.Value)
 			}
 			fmt.Fprintf(&b, "\n# %s\n%s", strings.TrimPrefix(CorefilePath(rc), host.Paths.Root), corefile)
-			dnsGolden(t, filepath.Join("testdata", "dns", name+".golden"), b.Bytes())
+			golden.Assert(t, filepath.Join("testdata", "dns", name+".golden"), b.Bytes())
 		})
-	}
-}
-
-func dnsGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if updatingGolden() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("failed to read golden file (run go test -update): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
 
@@ -216,7 +197,7 @@ func TestDNSUnits(t *testing.T) {
 	sa := testenv.Binary(t, "systemd-analyze")
 	for _, svc := range []bastion.Service{etcdService(rc, "/usr/bin/etcd"), corednsService(rc, "/usr/local/bin/coredns", corefile)} {
 		unit := bastion.RenderUnit(svc)
-		dnsGolden(t, filepath.Join("testdata", "dns", svc.Name+".service.golden"), unit)
+		golden.Assert(t, filepath.Join("testdata", "dns", svc.Name+".service.golden"), unit)
 		path := filepath.Join(t.TempDir(), svc.Name+".service")
 		if err := os.WriteFile(path, unit, 0o644); err != nil {
 			t.Fatal(err)

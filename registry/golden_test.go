@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,29 +8,8 @@ import (
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n%s", path, bastion.Diff(path, want, got))
-	}
-}
 
 func TestRenderGolden(t *testing.T) {
 	t.Parallel()
@@ -56,11 +34,11 @@ func TestRenderGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", c.name, "config.yml.golden"), cfg)
+			golden.Assert(t, filepath.Join("testdata", c.name, "config.yml.golden"), cfg)
 			svc := Service(ServiceInput{Runtime: c.runtime, Config: l.Config, Files: []string{l.Cert, l.Key, l.Htpasswd},
 				DataDir: l.DataDir, ConfigDigest: "digest"})
 			unit := bastion.RenderUnit(svc)
-			golden(t, filepath.Join("testdata", c.name, ServiceName+".service.golden"), unit)
+			golden.Assert(t, filepath.Join("testdata", c.name, ServiceName+".service.golden"), unit)
 			systemdVerify(t, unit)
 		})
 	}

@@ -2,17 +2,15 @@ package hosting
 
 import (
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/internal/golden"
 	"github.com/okdctl/okdctl/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // goldenCases mirror a real bastion (lab) and a sandbox run under --root.
 func goldenCases() map[string]Input {
@@ -39,22 +37,8 @@ func TestRenderGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", name, "nginx.conf.golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if string(got) != string(want) {
-				t.Fatalf("nginx.conf differs from %s (run with -update if intended):\n%s", golden, bastion.Diff(golden, want, got))
-			}
+			path := filepath.Join("testdata", name, "nginx.conf.golden")
+			golden.Assert(t, path, got)
 			// nginx -t opens the pid file, creates the temp paths and binds
 			// the listener: check the same rendering with those moved to a
 			// scratch directory and a spare loopback port (as a plan does).
@@ -65,7 +49,7 @@ func TestRenderGolden(t *testing.T) {
 			}
 			scratch, _ := Render(loc)
 			if err := Check(context.Background(), bastion.ExecRunner{}, bin, scratch); err != nil {
-				t.Fatalf("nginx -t refuses %s: %v", golden, err)
+				t.Fatalf("nginx -t refuses %s: %v", path, err)
 			}
 		})
 	}

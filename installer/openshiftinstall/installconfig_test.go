@@ -1,34 +1,18 @@
 package openshiftinstall
 
 import (
-	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/okdctl/okdctl/internal/golden"
 	"gopkg.in/yaml.v3"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name string, got []byte) {
+// assertGolden compares got with testdata/<name>.golden.
+func assertGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("failed to read golden file (run go test -update): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	golden.Assert(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 const testCA = "-----BEGIN CERTIFICATE-----\nMIIBfjCCASSgAwIBAgIBATAKBggqhkjOPQQDAjAjMSEwHwYDVQQDExhva2RjdGwg\n-----END CERTIFICATE-----\n"
@@ -57,7 +41,7 @@ func TestRenderMirrorFieldByRelease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden(t, field, out)
+		assertGolden(t, field, out)
 		var back map[string]any
 		if err := yaml.Unmarshal(out, &back); err != nil {
 			t.Fatal(err)

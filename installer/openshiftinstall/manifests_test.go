@@ -23,7 +23,7 @@ func TestPatchSchedulerGolden(t *testing.T) {
 		if schedulable {
 			name = "scheduler/schedulable"
 		}
-		golden(t, name, out)
+		assertGolden(t, name, out)
 		var back struct {
 			Spec struct {
 				MastersSchedulable bool `yaml:"mastersSchedulable"`

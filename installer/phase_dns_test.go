@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -58,48 +57,16 @@ func TestDNSGolden(t *testing.T) {
 	}
 }
 
-// dnsSandbox is examples/sandbox.yaml with free DNS and etcd ports.
-func dnsSandbox(t *testing.T) (*Cluster, []byte) {
-	t.Helper()
-	file := filepath.Join(testenv.RepoRoot(), "examples", "sandbox.yaml")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := string(data)
-	for _, p := range []string{"dns: 15353", "etcd: 12379", "etcdPeer: 12380"} {
-		name, _, _ := strings.Cut(p, ":")
-		spec = strings.Replace(spec, p, name+": "+strconv.Itoa(testenv.FreePort(t, "127.0.1.1")), 1)
-	}
-	c, err := Load([]byte(spec), file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, []byte(spec)
-}
-
-func dnsRun(t *testing.T, c *Cluster, root string, dry bool, o ApplyOptions) (*Runner, *Summary, string) {
-	t.Helper()
-	var out bytes.Buffer
-	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, DryRun: dry})
-	r := &Runner{Cluster: c, Host: h, Log: NewLogger(LoggerOptions{Out: &out}), Phases: []Phase{&DNSPhase{}}}
-	sum, err := r.Apply(testenv.Context(t, 2*time.Minute), o)
-	if err != nil {
-		t.Fatalf("apply (dry run %v): %v\n%s", dry, err, out.String())
-	}
-	return r, sum, out.String()
-}
-
 // TestDNSPhaseSandbox plans and applies the dns phase as `okdctl apply
 // --sandbox --only dns` does: real etcd and CoreDNS on loopback.
 func TestDNSPhaseSandbox(t *testing.T) {
 	t.Setenv("PATH", filepath.Join(testenv.RepoRoot(), "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
-	c, _ := dnsSandbox(t)
+	c := sandboxWithPorts(t, "dns: 15353", "etcd: 12379", "etcdPeer: 12380")
 	root := t.TempDir()
 	sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
 	t.Cleanup(func() { _, _ = sb.StopAll(context.Background()) })
 
-	_, sum, _ := dnsRun(t, c, root, true, ApplyOptions{})
+	_, sum, _ := runPhase(t, c, root, true, &DNSPhase{}, ApplyOptions{})
 	planned := plannedText(sum)
 	for _, want := range []string{"to add, 0 to change, 0 to delete", "+ api.sandbox.okd.test.", "+ 3.1.0.127.in-addr.arpa.",
 		"ensure okdctl-etcd runs", "ensure okdctl-coredns runs", "+    template IN A apps.sandbox.okd.test", "verify 13 DNS answers"} {
@@ -111,7 +78,7 @@ func TestDNSPhaseSandbox(t *testing.T) {
 		t.Error("the plan wrote files")
 	}
 
-	_, sum, out := dnsRun(t, c, root, false, ApplyOptions{})
+	_, sum, out := runPhase(t, c, root, false, &DNSPhase{}, ApplyOptions{})
 	if sum.Results[0].Status != StatusDone || !strings.Contains(out, "all 13 DNS checks answered rightly") {
 		t.Fatalf("apply: %+v\n%s", sum.Results[0], out)
 	}
@@ -130,10 +97,10 @@ func TestDNSPhaseSandbox(t *testing.T) {
 	pids := []int{sb.PID(EtcdService), sb.PID(CoreDNSService)}
 
 	// unchanged: the runner confirms it; forced: the phase itself writes nothing
-	if _, sum, _ = dnsRun(t, c, root, false, ApplyOptions{}); sum.Results[0].Status != StatusUnchanged {
+	if _, sum, _ = runPhase(t, c, root, false, &DNSPhase{}, ApplyOptions{}); sum.Results[0].Status != StatusUnchanged {
 		t.Errorf("re-run: %+v, want unchanged", sum.Results[0])
 	}
-	r, _, out := dnsRun(t, c, root, false, ApplyOptions{Force: []string{"dns"}})
+	r, _, out := runPhase(t, c, root, false, &DNSPhase{}, ApplyOptions{Force: []string{"dns"}})
 	if n := r.Host.Changes(); n != 0 {
 		t.Errorf("forced re-run made %d changes:\n%s", n, out)
 	}
@@ -146,12 +113,12 @@ func TestDNSPhaseSandbox(t *testing.T) {
 
 	// a node leaves the spec: its A and PTR go, nothing else
 	c.Spec.Nodes = c.Spec.Nodes[:2]
-	_, sum, _ = dnsRun(t, c, root, true, ApplyOptions{})
+	_, sum, _ = runPhase(t, c, root, true, &DNSPhase{}, ApplyOptions{})
 	if planned := plannedText(sum); !strings.Contains(planned, "0 to add, 0 to change, 2 to delete") ||
 		!strings.Contains(planned, "- w0.sandbox.okd.test.") || !strings.Contains(planned, "- 4.1.0.127.in-addr.arpa.") {
 		t.Errorf("plan after removing w0:\n%s", planned)
 	}
-	dnsRun(t, c, root, false, ApplyOptions{})
+	runPhase(t, c, root, false, &DNSPhase{}, ApplyOptions{})
 	for _, key := range []string{"/skydns/test/okd/sandbox/w0/okdctl-1", "/skydns/arpa/in-addr/127/0/1/4"} {
 		if resp, err := client.Get(ctx, key); err != nil || len(resp.Kvs) != 0 {
 			t.Errorf("%s survived the node's removal (%v)", key, err)
@@ -165,7 +132,7 @@ func TestDNSPhaseSandbox(t *testing.T) {
 	// upstream is a loopback port nothing asks
 	c.Spec.Network.UpstreamDNS = []string{"127.0.0.1:1"}
 	pid := sb.PID(CoreDNSService)
-	if _, _, out = dnsRun(t, c, root, false, ApplyOptions{}); !strings.Contains(out, "okdctl-coredns reloaded") ||
+	if _, _, out = runPhase(t, c, root, false, &DNSPhase{}, ApplyOptions{}); !strings.Contains(out, "okdctl-coredns reloaded") ||
 		!strings.Contains(out, "the new Corefile served on a spare loopback port") {
 		t.Errorf("Corefile change:\n%s", out)
 	}
@@ -194,20 +161,9 @@ func TestDNSUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sa := testenv.Binary(t, "systemd-analyze")
 	for _, svc := range []bastion.Service{etcdService(rc, "/usr/bin/etcd"), corednsService(rc, "/usr/local/bin/coredns", corefile)} {
 		unit := bastion.RenderUnit(svc)
 		golden.Assert(t, filepath.Join("testdata", "dns", svc.Name+".service.golden"), unit)
-		path := filepath.Join(t.TempDir(), svc.Name+".service")
-		if err := os.WriteFile(path, unit, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out, _ := exec.Command(sa, "verify", path).CombinedOutput()
-		for _, line := range strings.Split(string(out), "\n") {
-			if strings.Contains(line, svc.Name+".service:") && !strings.Contains(line, "is not executable") &&
-				!strings.Contains(line, "No such file") {
-				t.Errorf("systemd-analyze verify: %s", line)
-			}
-		}
+		verifyUnit(t, svc.Name, unit)
 	}
 }

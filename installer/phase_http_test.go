@@ -169,20 +169,9 @@ func TestHTTPPlanLab(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.Spec.Bastion.Ports.Ignition = port
-		fake := &fakeHost{answers: map[string]string{"firewall-cmd --state": "running", "getenforce": "Enforcing",
+		text := planOnFakeHost(t, c, &HTTPPhase{}, map[string]string{"firewall-cmd --state": "running", "getenforce": "Enforcing",
 			"semanage port -l": "http_cache_port_t              tcp      8080, 8118, 8123, 10001-10010\n" +
-				"http_port_t                    tcp      80, 81, 443, 488, 8008, 8009, 8443, 9000"}}
-		h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir(), DryRun: true})
-		h.Runner = &bastion.RecordingRunner{Base: fake, Rec: h.Rec}
-		rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{}), phase: "http"}
-		if err := (&HTTPPhase{}).Run(context.Background(), rc); err != nil {
-			t.Fatal(err)
-		}
-		var planned []string
-		for _, p := range h.Rec.Take() {
-			planned = append(planned, p.Summary)
-		}
-		text := strings.Join(planned, "\n")
+				"http_port_t                    tcp      80, 81, 443, 488, 8008, 8009, 8443, 9000"})
 		p := strconv.Itoa(port)
 		for _, want := range []string{"run firewall-cmd --permanent --add-port=" + p + "/tcp", "run firewall-cmd --reload",
 			"ensure okdctl-nginx runs", "publish https://builds.coreos.fedoraproject.org/", "(resumable download)"} {

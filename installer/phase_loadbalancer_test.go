@@ -115,20 +115,9 @@ func TestLoadBalancerPlanLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := &fakeHost{answers: map[string]string{"firewall-cmd --state": "running", "getenforce": "Enforcing",
+	text := planOnFakeHost(t, c, &LoadBalancerPhase{}, map[string]string{"firewall-cmd --state": "running", "getenforce": "Enforcing",
 		"firewall-cmd --permanent --query-port=6443/tcp": "yes", "getsebool haproxy_connect_any": "haproxy_connect_any --> off",
-		"systemctl is-active haproxy.service": "active"}}
-	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir(), DryRun: true})
-	h.Runner = &bastion.RecordingRunner{Base: fake, Rec: h.Rec}
-	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{}), phase: "loadbalancer"}
-	if err := (&LoadBalancerPhase{}).Run(testenv.Context(t, time.Minute), rc); err != nil {
-		t.Fatal(err)
-	}
-	var planned []string
-	for _, p := range h.Rec.Take() {
-		planned = append(planned, p.Summary)
-	}
-	text := strings.Join(planned, "\n")
+		"systemctl is-active haproxy.service": "active"})
 	for _, want := range []string{
 		"run firewall-cmd --permanent --add-port=22623/tcp --add-port=80/tcp --add-port=443/tcp --add-port=9000/tcp",
 		"run firewall-cmd --reload", "run setsebool -P haproxy_connect_any=1", "run systemctl disable --now haproxy.service",
@@ -140,6 +129,23 @@ func TestLoadBalancerPlanLab(t *testing.T) {
 	if strings.Contains(text, "6443/tcp --add") || strings.Contains(text, "add-port=6443") {
 		t.Errorf("the plan opens 6443, which firewalld already allows:\n%s", text)
 	}
+}
+
+// planOnFakeHost plans phase p for a real bastion whose read-only commands
+// are answered from answers; it returns the planned steps, one a line.
+func planOnFakeHost(t *testing.T, c *Cluster, p Phase, answers map[string]string) string {
+	t.Helper()
+	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir(), DryRun: true})
+	h.Runner = &bastion.RecordingRunner{Base: &fakeHost{answers: answers}, Rec: h.Rec}
+	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{}), phase: p.Name()}
+	if err := p.Run(testenv.Context(t, time.Minute), rc); err != nil {
+		t.Fatal(err)
+	}
+	var planned []string
+	for _, s := range h.Rec.Take() {
+		planned = append(planned, s.Summary)
+	}
+	return strings.Join(planned, "\n")
 }
 
 // fakeHost answers read-only commands from a table (others fail).

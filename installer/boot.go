@@ -45,7 +45,9 @@ func MediaURL(c *Cluster, src string) string {
 // BootArtifacts derives every node's boot artifacts from the spec alone, so
 // that they can be printed on a laptop. hashes (node name -> sha512-<hex>,
 // from the ignition phase) may be empty: the coreos-installer commands then
-// carry no --ignition-hash.
+// carry no --ignition-hash. Once ignition is published without the
+// bootstrap node's (bootstrap is over), the bootstrap node is left out: it
+// is not to be booted again.
 func BootArtifacts(c *Cluster, hashes map[string]string) []ignition.Boot {
 	s := &c.Spec
 	netmask := ""
@@ -54,6 +56,9 @@ func BootArtifacts(c *Cluster, hashes map[string]string) []ignition.Boot {
 	}
 	var boots []ignition.Boot
 	for _, n := range s.Nodes {
+		if n.Role == RoleBootstrap && len(hashes) > 0 && hashes[n.Name] == "" {
+			continue
+		}
 		b := ignition.Boot{Name: n.Name, Role: n.Role, FQDN: c.FQDN(n), IP: n.IP, MAC: strings.ToLower(n.MAC),
 			Gateway: s.Network.Gateway, Netmask: netmask, NIC: n.NIC, Nameservers: []string{s.Bastion.IP},
 			Disk: n.Disk, IgnitionURL: IgnitionURL(c, n), IgnitionHash: hashes[n.Name],
@@ -95,6 +100,11 @@ func BootOutput(c *Cluster, o BootOptions) ([]byte, error) {
 			names = append(names, b.Name)
 			if b.Name == o.Node {
 				one = append(one, b)
+			}
+		}
+		for _, n := range c.Spec.NodesWithRole(RoleBootstrap) {
+			if one == nil && n.Name == o.Node {
+				return nil, fmt.Errorf("node %q is the bootstrap node and bootstrap is complete: it is not booted again (its ignition is no longer served)", o.Node)
 			}
 		}
 		if one == nil {

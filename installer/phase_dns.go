@@ -245,9 +245,12 @@ func ensureCoreDNS(ctx context.Context, rc *RunContext, bin string, in dnsrecord
 }
 
 // checkCorefile starts the candidate on a spare loopback port (see
-// dnsrecords.CheckCorefile); a dry run checks too when coredns is there.
+// dnsrecords.CheckCorefile); a dry run on the bastion checks too when
+// coredns is there.
 func checkCorefile(ctx context.Context, rc *RunContext, bin string, in dnsrecords.Input, srv dnsrecords.Server) error {
-	if _, err := bastion.LookPath("coredns"); err != nil && rc.DryRun() {
+	// a plan made away from the bastion never starts a CoreDNS whose etcd
+	// plugin would dial the bastion's etcd
+	if _, err := bastion.LookPath("coredns"); rc.DryRun() && (err != nil || !rc.BastionReachable()) {
 		rc.Host().Note("check the new Corefile with CoreDNS on a spare loopback port before it replaces " + CorefilePath(rc))
 		return nil
 	}

@@ -158,7 +158,7 @@ func (k *Kube) waitReady(t testing.TB, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	var last string
 	for time.Now().Before(deadline) {
-		if k.Proc.Cmd.ProcessState != nil {
+		if k.Proc.Exited() {
 			t.Fatalf("kube-apiserver exited: %s\n%s", k.Proc.Cmd.ProcessState, tail(k.Proc.Log.String(), 3000))
 		}
 		resp, err := c.Get(k.URL + "/readyz")

@@ -90,8 +90,9 @@ func FreePort(t testing.TB, ip string) int {
 
 // Process is a program started by a test.
 type Process struct {
-	Cmd *exec.Cmd
-	Log *SafeBuffer
+	Cmd  *exec.Cmd
+	Log  *SafeBuffer
+	done chan struct{} // closed once the process is reaped
 }
 
 // SafeBuffer is a bytes.Buffer safe for concurrent writes and reads.
@@ -123,8 +124,8 @@ func Start(t testing.TB, name string, args ...string) *Process {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("failed to start %s: %v", name, err)
 	}
-	p := &Process{Cmd: cmd, Log: log}
 	done := make(chan struct{})
+	p := &Process{Cmd: cmd, Log: log, done: done}
 	go func() { cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
@@ -144,8 +145,19 @@ func Start(t testing.TB, name string, args ...string) *Process {
 // Stop kills the process now (the test's cleanup then does nothing).
 func (p *Process) Stop() {
 	_ = syscall.Kill(-p.Cmd.Process.Pid, syscall.SIGKILL)
-	for i := 0; i < 200 && p.Cmd.ProcessState == nil; i++ {
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+// Exited reports whether the process has ended (and been reaped).
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -8,10 +8,15 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 )
 
 // Main runs okdctl with args and returns the exit status: 0 success, 1 failure.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// client-go's own logging would interleave with okdctl's output during
+	// API outages; okdctl reports those errors itself
+	klog.LogToStderr(false)
+	klog.SetOutput(io.Discard)
 	if err := Run(ctx, args, stdout, stderr); err != nil {
 		printError(stderr, err)
 		return 1

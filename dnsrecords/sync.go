@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -30,8 +32,13 @@ type Syncer struct {
 
 // NewClient connects to etcd without waiting for it (requests wait and retry).
 func NewClient(endpoints []string) (*clientv3.Client, error) {
+	// a short run waits on etcd for seconds, not minutes: reconnect quickly
+	// (grpc's default backoff grows towards two minutes)
+	reconnect := grpc.WithConnectParams(grpc.ConnectParams{MinConnectTimeout: 2 * time.Second,
+		Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second}})
 	c, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 2 * time.Second,
-		Logger: zap.NewNop(), MaxCallSendMsgSize: 16 << 20, MaxCallRecvMsgSize: 64 << 20})
+		Logger: zap.NewNop(), MaxCallSendMsgSize: 16 << 20, MaxCallRecvMsgSize: 64 << 20,
+		DialOptions: []grpc.DialOption{reconnect}})
 	if err != nil {
 		return nil, fmt.Errorf("failed to create etcd client for %v: %w", endpoints, err)
 	}

@@ -38,8 +38,12 @@ func TestEtcdBrieflyDown(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	client, peer := testenv.FreePort(t, "127.0.0.1"), testenv.FreePort(t, "127.0.0.1")
-	stopProcess(t, startEtcdAt(t, dir, client, peer), client)
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", client)
+	first := startEtcdAt(t, dir, client, peer)
+	// an etcd killed before it has committed its own membership cannot
+	// restart from its data (it waits for voters forever): let it settle
+	waitEtcdReady(t, endpoint)
+	stopProcess(t, first, client)
 	c, err := NewClient([]string{endpoint})
 	if err != nil {
 		t.Fatal(err)
@@ -104,4 +108,27 @@ func stopProcess(t *testing.T, p *testenv.Process, port int) {
 		c.Close()
 	}
 	t.Fatalf("port %d still answers after killing its process", port)
+}
+
+// waitEtcdReady waits until etcd answers a linearizable read.
+func waitEtcdReady(t *testing.T, endpoint string) {
+	t.Helper()
+	c, err := NewClient([]string{endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := c.Get(ctx, "ready")
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("etcd at %s not ready: %v", endpoint, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -1,15 +1,14 @@
 package dnsrecords
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"github.com/okdctl/okdctl/bastion"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -55,7 +54,7 @@ func checkOnce(ctx context.Context, binary string, in Input, srv Server) error {
 }
 
 func runCandidate(ctx context.Context, binary, conf, zone, addr string) error {
-	out := &lockedBuffer{}
+	out := &bastion.SyncBuffer{}
 	cmd := exec.Command(binary, "-conf", conf)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = filepath.Dir(conf), out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -110,22 +109,4 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// lockedBuffer collects a process's output while it runs.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

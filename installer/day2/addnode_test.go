@@ -64,7 +64,7 @@ func testAddNode(t *testing.T, c0 *installer.Cluster, joined []string) {
 	installedBastion(t, c0, host, k.Kubeconfig)
 
 	c1 := withNode(c0, installer.Node{Name: "w1", Role: installer.RoleWorker, IP: "127.0.1.7", NIC: "eth0", Disk: "/dev/vda"})
-	out := &lockedBuffer{}
+	out := &bastion.SyncBuffer{}
 	r := &installer.Runner{Cluster: c1, Host: host, Log: installer.NewLogger(installer.LoggerOptions{Out: out}), Kubeconfig: k.Kubeconfig}
 	done := make(chan error, 1)
 	go func() {
@@ -93,7 +93,7 @@ func testAddNode(t *testing.T, c0 *installer.Cluster, joined []string) {
 		pids[s] = sb.PID(s)
 	}
 	before := host.Changes()
-	out2 := &lockedBuffer{}
+	out2 := &bastion.SyncBuffer{}
 	r.Log = installer.NewLogger(installer.LoggerOptions{Out: out2})
 	if _, err := AddNode(ctx, r, "w1", AddNodeOptions{}); err != nil {
 		t.Fatalf("second add-node: %v\n%s", err, out2)

@@ -1,13 +1,11 @@
 package day2
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -63,7 +61,7 @@ func sandboxHost(t *testing.T, root string) *bastion.Host {
 // applyPhases runs phases with the real runner, as okdctl apply --only does.
 func applyPhases(t *testing.T, c *installer.Cluster, host *bastion.Host, kubeconfig string, phases ...installer.Phase) string {
 	t.Helper()
-	var out lockedBuffer
+	var out bastion.SyncBuffer
 	r := &installer.Runner{Cluster: c, Host: host, Log: installer.NewLogger(installer.LoggerOptions{Out: &out}),
 		Phases: phases, Kubeconfig: kubeconfig}
 	if _, err := r.Apply(testenv.Context(t, 2*time.Minute), installer.ApplyOptions{}); err != nil {
@@ -73,30 +71,13 @@ func applyPhases(t *testing.T, c *installer.Cluster, host *bastion.Host, kubecon
 }
 
 // newRC is a day-2 RunContext logging into out.
-func newRC(t *testing.T, c *installer.Cluster, host *bastion.Host, kubeconfig string) (*installer.RunContext, *lockedBuffer) {
+func newRC(t *testing.T, c *installer.Cluster, host *bastion.Host, kubeconfig string) (*installer.RunContext, *bastion.SyncBuffer) {
 	t.Helper()
-	out := &lockedBuffer{}
+	out := &bastion.SyncBuffer{}
 	rc, err := installer.NewRunContext(c, host, installer.NewLogger(installer.LoggerOptions{Out: out}),
 		installer.RunContextOptions{Phase: "test", Kubeconfig: kubeconfig})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rc, out
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

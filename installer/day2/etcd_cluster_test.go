@@ -61,7 +61,7 @@ func masters(t *testing.T, c *installer.Cluster, key ssh.PublicKey, port int) ma
 	return out
 }
 
-func dayTwoRC(t *testing.T, c *installer.Cluster) (*installer.RunContext, *lockedBuffer) {
+func dayTwoRC(t *testing.T, c *installer.Cluster) (*installer.RunContext, *bastion.SyncBuffer) {
 	t.Helper()
 	return newRC(t, c, bastion.NewHost(bastion.HostOptions{Root: t.TempDir()}), "")
 }

@@ -5,9 +5,9 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"github.com/okdctl/okdctl/bastion"
 	"net"
 	"os"
 	"os/exec"
@@ -96,22 +96,7 @@ type Process struct {
 }
 
 // SafeBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type SafeBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *SafeBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *SafeBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type SafeBuffer = bastion.SyncBuffer
 
 // Start runs a program until the test ends; its output is shown when the
 // test fails.

@@ -57,17 +57,8 @@ the node's CSRs (verified against the spec) until it is Ready.`,
 // printAddNodePlan prints what each phase of add-node would do.
 func printAddNodePlan(out io.Writer, r *installer.Runner, sum *installer.Summary, node string) {
 	for i, res := range sum.Results {
-		fmt.Fprintf(out, "[%d/%d] %s: %s", i+1, len(sum.Results), res.Phase, planVerb(res.Status))
-		switch {
-		case res.Error != "":
-			fmt.Fprintf(out, ": %s", strings.ReplaceAll(r.Log.Mask(res.Error), "\n", "\n      "))
-		case res.Note != "":
-			fmt.Fprintf(out, ": %s", r.Log.Mask(res.Note))
-		}
-		fmt.Fprintln(out)
-		for _, p := range res.Planned {
-			fmt.Fprintf(out, "      - %s\n", r.Log.Mask(p.Summary))
-		}
+		fmt.Fprintf(out, "[%d/%d] %s: ", i+1, len(sum.Results), res.Phase)
+		printOutcome(out, r, res, false)
 	}
 	fmt.Fprintf(out, "then: print the boot line of %s and approve its CSRs until it is Ready. Nothing was changed.\n", node)
 }

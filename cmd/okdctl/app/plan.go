@@ -76,27 +76,34 @@ func printPlan(out io.Writer, r *installer.Runner, sum *installer.Summary) {
 		if d, ok := phases[i].(installer.Describer); ok {
 			desc = d.Describe()
 		}
-		fmt.Fprintf(out, "[%d/%d] %s: %s\n", i+1, len(sum.Results), res.Phase, desc)
-		fmt.Fprintf(out, "      %s", planVerb(res.Status))
-		switch {
-		case res.Error != "":
-			fmt.Fprintf(out, ": %s", strings.ReplaceAll(r.Log.Mask(res.Error), "\n", "\n      "))
-		case res.Note != "":
-			fmt.Fprintf(out, ": %s", r.Log.Mask(res.Note))
-		}
-		fmt.Fprintln(out)
-		for _, p := range res.Planned {
-			fmt.Fprintf(out, "      - %s\n", r.Log.Mask(p.Summary))
-			if p.Diff != "" {
-				for _, line := range strings.Split(r.Log.Mask(p.Diff), "\n") {
-					fmt.Fprintf(out, "          %s\n", line)
-				}
-			}
-		}
+		fmt.Fprintf(out, "[%d/%d] %s: %s\n      ", i+1, len(sum.Results), res.Phase, desc)
+		printOutcome(out, r, res, true)
 	}
 	fmt.Fprintf(out, "\nPlan: %d phases: %d would run, %d unchanged, %d skipped, %d would fail, %d not selected. Nothing was changed.\n",
 		len(sum.Results), counts["planned"], counts[installer.StatusUnchanged], counts[installer.StatusSkipped],
 		counts["would fail"], counts["not selected"])
+}
+
+// printOutcome prints what a dry run says of one phase: would it run and
+// why, or why it would fail, then each planned action (with file diffs
+// when asked). Secrets are masked.
+func printOutcome(out io.Writer, r *installer.Runner, res installer.Result, diffs bool) {
+	fmt.Fprint(out, planVerb(res.Status))
+	switch {
+	case res.Error != "":
+		fmt.Fprintf(out, ": %s", strings.ReplaceAll(r.Log.Mask(res.Error), "\n", "\n      "))
+	case res.Note != "":
+		fmt.Fprintf(out, ": %s", r.Log.Mask(res.Note))
+	}
+	fmt.Fprintln(out)
+	for _, p := range res.Planned {
+		fmt.Fprintf(out, "      - %s\n", r.Log.Mask(p.Summary))
+		if diffs && p.Diff != "" {
+			for _, line := range strings.Split(r.Log.Mask(p.Diff), "\n") {
+				fmt.Fprintf(out, "          %s\n", line)
+			}
+		}
+	}
 }
 
 func planVerb(status string) string {

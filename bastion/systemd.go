@@ -41,10 +41,7 @@ func RenderUnit(svc Service) []byte {
 	for _, e := range svc.Env {
 		fmt.Fprintf(&b, "Environment=%s\n", quoteUnitWord(e))
 	}
-	if len(svc.Capabilities) > 0 {
-		caps := strings.Join(svc.Capabilities, " ")
-		fmt.Fprintf(&b, "AmbientCapabilities=%s\nCapabilityBoundingSet=%s\nNoNewPrivileges=true\n", caps, caps)
-	}
+	renderConfinement(&b, svc)
 	words := make([]string, len(svc.Command))
 	for i, w := range svc.Command {
 		words[i] = quoteUnitWord(w)

@@ -28,6 +28,11 @@ type Deployer struct {
 	SocketPath string
 	// ReloadTimeout bounds a reload (default 15 s).
 	ReloadTimeout time.Duration
+	// User runs HAProxy on a real bastion, confined by systemd, with
+	// Capabilities (CAP_NET_BIND_SERVICE when a port is below 1024);
+	// empty in a sandbox.
+	User         string
+	Capabilities []string
 }
 
 // Result says what Apply changed.
@@ -41,13 +46,20 @@ type Result struct {
 // in master-worker mode, reloaded in place by SIGUSR2.
 func (d *Deployer) Service(cfg []byte) bastion.Service {
 	sum := sha256.Sum256(cfg)
-	return bastion.Service{
+	svc := bastion.Service{
 		Name:         ServiceName,
 		Description:  "okdctl HAProxy: API, machine config and ingress load balancer",
 		Command:      []string{d.Binary, "-Ws", "-f", d.ConfigPath, "-S", d.SocketPath + ",mode,600"},
 		ReloadSignal: syscall.SIGUSR2,
 		ConfigDigest: hex.EncodeToString(sum[:]),
 	}
+	if d.User != "" {
+		// the master socket is the only file it writes; a reload re-executes
+		// the master, which takes the listeners over from the old workers
+		svc.User, svc.Capabilities = d.User, d.Capabilities
+		svc.Confine.WritePaths = []string{filepath.Dir(d.SocketPath)}
+	}
+	return svc
 }
 
 // Apply checks cfg, replaces the live file with it and starts or reloads
@@ -60,6 +72,11 @@ func (d *Deployer) Apply(ctx context.Context, cfg []byte) (Result, error) {
 	}
 	if err := Check(ctx, d.Host.Runner, d.Binary, cfg); err != nil {
 		return Result{}, fmt.Errorf("%w\nthe live %s was left in place", err, d.ConfigPath)
+	}
+	if d.User != "" {
+		if err := bastion.EnsureSystemUser(ctx, d.Host.Runner, d.User); err != nil {
+			return Result{}, err
+		}
 	}
 	old, err := d.Host.Files.ReadFile(d.ConfigPath)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

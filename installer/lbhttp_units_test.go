@@ -1,10 +1,7 @@
 package installer
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
@@ -40,19 +37,10 @@ func TestLoadBalancerAndHTTPUnits(t *testing.T) {
 	}
 }
 
-// verifyUnit checks the unit name.service with systemd-analyze verify; a
-// program missing on this machine is the only complaint tolerated.
+// verifyUnit checks the unit name.service with systemd-analyze verify (a
+// program missing on this machine is the only complaint tolerated) and its
+// exposure with systemd-analyze security (at most testenv.MaxExposure).
 func verifyUnit(t *testing.T, name string, unit []byte) {
 	t.Helper()
-	sa := testenv.Binary(t, "systemd-analyze")
-	path := filepath.Join(t.TempDir(), name+".service")
-	if err := os.WriteFile(path, unit, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := exec.Command(sa, "verify", path).CombinedOutput()
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.Contains(line, name+".service:") && !strings.Contains(line, "No such file") {
-			t.Errorf("systemd-analyze verify: %s", line)
-		}
-	}
+	testenv.VerifyUnit(t, name, unit, false)
 }

@@ -187,6 +187,8 @@ func etcdService(rc *RunContext, bin string) bastion.Service {
 			"--auto-compaction-retention", "1", "--log-level", "warn"}}
 	if !rc.Sandbox() {
 		svc.User = "etcd"
+		svc.Capabilities = bastion.BindCapabilities(ports.Etcd, ports.EtcdPeer)
+		svc.Confine.WritePaths = []string{etcdDataDir(rc)}
 	}
 	return svc
 }
@@ -199,7 +201,10 @@ func corednsService(rc *RunContext, bin string, corefile []byte) bastion.Service
 		Command: []string{bin, "-conf", CorefilePath(rc)}, Dir: rc.Path("/etc/coredns"), ReloadSignal: syscall.SIGUSR1,
 		ConfigDigest: hex.EncodeToString(sum[:]), After: []string{EtcdService + ".service"}}
 	if !rc.Sandbox() {
-		svc.User, svc.Capabilities = "coredns", []string{"CAP_NET_BIND_SERVICE"}
+		// it only reads (the Corefile, etcd over TCP); AF_NETLINK lists the
+		// interfaces for its bind plugin
+		svc.User, svc.Capabilities = "coredns", bastion.BindCapabilities(rc.Spec().Bastion.Ports.DNS)
+		svc.Confine.Families = []string{"AF_NETLINK"}
 	}
 	return svc
 }

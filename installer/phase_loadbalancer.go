@@ -32,6 +32,9 @@ func (*LoadBalancerPhase) Describe() string { return "HAProxy for the API, machi
 // Needs implements Dependent.
 func (*LoadBalancerPhase) Needs() []string { return nil }
 
+// HAProxyUser runs okdctl-haproxy on a real bastion.
+const HAProxyUser = "haproxy"
+
 // HAProxyConfigPath is the live haproxy.cfg (okdctl-haproxy owns it).
 func HAProxyConfigPath(rc *RunContext) string { return rc.Path("/etc/haproxy/haproxy.cfg") }
 
@@ -50,9 +53,6 @@ func (p *LoadBalancerPhase) haproxyInput(rc *RunContext) haproxy.Input {
 	in.Masters, in.Workers = p.servers(rc, RoleMaster), p.servers(rc, RoleWorker)
 	if !bootstrapRemoved(rc) {
 		in.Bootstrap = p.servers(rc, RoleBootstrap)
-	}
-	if !rc.Sandbox() {
-		in.User = "haproxy" // created by the haproxy package; HAProxy drops to it after binding
 	}
 	return in
 }
@@ -156,7 +156,19 @@ func (p *LoadBalancerPhase) deployer(rc *RunContext) (*haproxy.Deployer, error) 
 		}
 		return nil, err
 	}
-	return &haproxy.Deployer{Host: rc.Host(), Binary: bin, ConfigPath: HAProxyConfigPath(rc), SocketPath: haproxySocket(rc)}, nil
+	return haproxyDeployer(rc, bin), nil
+}
+
+// haproxyDeployer runs HAProxy as user haproxy on a real bastion (systemd
+// starts it so: it has no user directive to drop to).
+func haproxyDeployer(rc *RunContext, bin string) *haproxy.Deployer {
+	d := &haproxy.Deployer{Host: rc.Host(), Binary: bin, ConfigPath: HAProxyConfigPath(rc), SocketPath: haproxySocket(rc)}
+	if !rc.Sandbox() {
+		pt := rc.Spec().Bastion.Ports
+		d.User = HAProxyUser
+		d.Capabilities = bastion.BindCapabilities(pt.API, pt.MachineConfig, pt.IngressHTTP, pt.IngressHTTPS, pt.Stats)
+	}
+	return d
 }
 
 func (p *LoadBalancerPhase) apply(ctx context.Context, rc *RunContext, d *haproxy.Deployer, cfg []byte, what string) error {

@@ -86,6 +86,9 @@ func (p *RegistryPhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return err
 	}
+	if err := moveRegistryData(ctx, rc); err != nil {
+		return err
+	}
 	res, err := registry.Ensure(ctx, rc.Host(), in)
 	if err != nil {
 		return err
@@ -117,6 +120,7 @@ func (p *RegistryPhase) input(rc *RunContext) (registry.Input, error) {
 		Layout: registryLayout(rc), Now: rc.Now(), AddSecret: rc.Log().AddSecret, Log: rc.Log(),
 	}
 	if !rc.Sandbox() {
+		in.ServiceUser = RegistryUser
 		ts, err := registry.DetectTrustStore(rc.Host().Paths, "okdctl-"+rc.Cluster().Metadata.Name+"-ca")
 		if err != nil && rc.DryRun() {
 			rc.Log().Warnf("%v", err)
@@ -153,7 +157,7 @@ func registryLayout(rc *RunContext) registry.Layout {
 		Cert: rc.StatePath(FileRegistryCert), Key: rc.StatePath(FileRegistryKey),
 		Password: rc.StatePath(FileRegistryPass), Htpasswd: rc.StatePath(FileRegistryHtpass),
 		PullSecret: rc.StatePath(FilePullSecret), Config: RegistryConfigPath(rc),
-		DataDir: rc.StatePath("registry-data"),
+		DataDir: registryDataDir(rc),
 	}
 }
 

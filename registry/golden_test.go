@@ -1,14 +1,12 @@
 package registry
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/internal/golden"
+	"github.com/okdctl/okdctl/internal/testenv"
 )
 
 func TestRenderGolden(t *testing.T) {
@@ -35,32 +33,23 @@ func TestRenderGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden.Assert(t, filepath.Join("testdata", c.name, "config.yml.golden"), cfg)
-			svc := Service(ServiceInput{Runtime: c.runtime, Config: l.Config, Files: []string{l.Cert, l.Key, l.Htpasswd},
-				DataDir: l.DataDir, ConfigDigest: "digest"})
+			in := ServiceInput{Runtime: c.runtime, Config: l.Config, Files: []string{l.Cert, l.Key, l.Htpasswd},
+				DataDir: l.DataDir, ConfigDigest: "digest", Port: 5000, CertFile: l.Cert, KeyFile: l.Key, HtpasswdFile: l.Htpasswd}
+			if c.root == "" {
+				in.User = "registry"
+			}
+			svc := Service(in)
 			unit := bastion.RenderUnit(svc)
 			golden.Assert(t, filepath.Join("testdata", c.name, ServiceName+".service.golden"), unit)
-			systemdVerify(t, unit)
+			systemdVerify(t, unit, c.runtime.Kind == RuntimePodman)
 		})
 	}
 }
 
-// systemdVerify checks a unit with systemd-analyze; programs missing on
-// this machine (podman) are the only complaints tolerated.
-func systemdVerify(t *testing.T, unit []byte) {
+// systemdVerify checks a unit with systemd-analyze verify (programs
+// missing on this machine, such as podman, are the only complaints
+// tolerated) and its exposure; podman's unit is not confined.
+func systemdVerify(t *testing.T, unit []byte, unconfined bool) {
 	t.Helper()
-	sa, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Fatalf("systemd-analyze is needed (apt-get install systemd): %v", err)
-	}
-	path := filepath.Join(t.TempDir(), ServiceName+".service")
-	if err := os.WriteFile(path, unit, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := exec.Command(sa, "verify", path).CombinedOutput()
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.Contains(line, ServiceName+".service:") && !strings.Contains(line, "is not executable") &&
-			!strings.Contains(line, "No such file") {
-			t.Errorf("systemd-analyze verify: %s", line)
-		}
-	}
+	testenv.VerifyUnit(t, ServiceName, unit, unconfined, "is not executable")
 }

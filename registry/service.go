@@ -59,6 +59,27 @@ type ServiceInput struct {
 	DataDir string
 	// ConfigDigest changes when any file the registry reads changes.
 	ConfigDigest string
+	// User runs the registry binary on a real bastion (empty: sandbox).
+	// systemd hands it the certificate, key and htpasswd (Credentials:
+	// the files stay root's 0600) and owns DataDir to it.
+	User string
+	// Port is where it listens: CAP_NET_BIND_SERVICE below 1024.
+	Port int
+	// CertFile, KeyFile and HtpasswdFile are the files a User's registry
+	// is handed (the config names them under CredentialDir).
+	CertFile, KeyFile, HtpasswdFile string
+}
+
+// Credential names of the files systemd hands to the registry's user.
+const (
+	CredCert     = "registry.crt"
+	CredKey      = "registry.key"
+	CredHtpasswd = "htpasswd"
+)
+
+// CredentialPath is where the registry's user reads the credential name.
+func CredentialPath(name string) string {
+	return bastion.CredentialDir(ServiceName) + "/" + name
 }
 
 // Service is the registry's service definition (pure).
@@ -70,8 +91,15 @@ func Service(in ServiceInput) bastion.Service {
 	}
 	if in.Runtime.Kind != RuntimePodman {
 		svc.Command = []string{in.Runtime.Program, "serve", in.Config}
+		if in.User != "" {
+			svc.User, svc.Capabilities = in.User, bastion.BindCapabilities(in.Port)
+			svc.Confine = bastion.Confinement{WritePaths: []string{in.DataDir}, Credentials: []bastion.Credential{
+				{Name: CredCert, Path: in.CertFile}, {Name: CredKey, Path: in.KeyFile}, {Name: CredHtpasswd, Path: in.HtpasswdFile}}}
+		}
 		return svc
 	}
+	// podman needs root, namespaces and mounts: its container is the confinement
+	svc.Confine.None = true
 	image := in.Runtime.Image
 	if image == "" {
 		image = DefaultImage

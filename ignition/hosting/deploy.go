@@ -23,6 +23,13 @@ type Deployer struct {
 	Binary string
 	// ConfigPath is the live nginx.conf of okdctl-nginx.
 	ConfigPath string
+	// User runs nginx on a real bastion, confined by systemd, with
+	// Capabilities (CAP_NET_BIND_SERVICE for a port below 1024) and
+	// writing only WritePaths (the pid file's, access log's and temp
+	// directories); empty in a sandbox.
+	User         string
+	Capabilities []string
+	WritePaths   []string
 }
 
 // Result says what Apply changed.
@@ -35,14 +42,23 @@ type Result struct {
 // reloads gracefully on SIGHUP.
 func (d *Deployer) Service(cfg []byte) bastion.Service {
 	sum := sha256.Sum256(cfg)
-	return bastion.Service{
+	svc := bastion.Service{
 		Name:         ServiceName,
 		Description:  "okdctl nginx: ignition and CoreOS media for the cluster's nodes",
 		Command:      []string{d.Binary, "-c", d.ConfigPath, "-e", "stderr"},
 		ReloadSignal: syscall.SIGHUP,
 		ConfigDigest: hex.EncodeToString(sum[:]),
 	}
+	if d.User != "" {
+		svc.User, svc.Capabilities = d.User, d.Capabilities
+		svc.Confine.WritePaths = d.WritePaths
+	}
+	return svc
 }
+
+// WriteDirs are the directories nginx writes: its pid file's, its access
+// log's and its temp directory.
+func (in Input) WriteDirs() []string { return in.writeDirs()[:3] }
 
 // Apply renders in, checks it with `nginx -t`, replaces the live file and
 // starts or reloads nginx. A failed check changes nothing; a failed start
@@ -59,6 +75,11 @@ func (d *Deployer) Apply(ctx context.Context, in Input) (Result, error) {
 	}
 	if err := d.check(ctx, in, cfg); err != nil {
 		return Result{}, fmt.Errorf("%w\nthe live %s was left in place", err, d.ConfigPath)
+	}
+	if d.User != "" {
+		if err := bastion.EnsureSystemUser(ctx, d.Host.Runner, d.User); err != nil {
+			return Result{}, err
+		}
 	}
 	old, err := d.Host.Files.ReadFile(d.ConfigPath)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -28,8 +28,8 @@ func TestLoadBalancerAndHTTPUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lb := &haproxy.Deployer{Binary: "/usr/sbin/haproxy", ConfigPath: HAProxyConfigPath(rc), SocketPath: haproxySocket(rc)}
-	web := &hosting.Deployer{Binary: "/usr/sbin/nginx", ConfigPath: NginxConfigPath(rc)}
+	lb := haproxyDeployer(rc, "/usr/sbin/haproxy")
+	web := nginxDeployer(rc, "/usr/sbin/nginx", nginxInput(rc))
 	for _, svc := range []bastion.Service{lb.Service(cfg), web.Service(conf)} {
 		unit := bastion.RenderUnit(svc)
 		golden.Assert(t, filepath.Join("testdata", "lbhttp", svc.Name+".service.golden"), unit)

@@ -38,8 +38,10 @@ const HAProxyUser = "haproxy"
 // HAProxyConfigPath is the live haproxy.cfg (okdctl-haproxy owns it).
 func HAProxyConfigPath(rc *RunContext) string { return rc.Path("/etc/haproxy/haproxy.cfg") }
 
-// haproxySocket is the master CLI socket: outside /run so that it survives a reboot's tmpfs.
-func haproxySocket(rc *RunContext) string { return rc.Path("/var/lib/okdctl/haproxy/master.sock") }
+// haproxySocket is the master CLI socket: outside /run so that it survives
+// a reboot's tmpfs, and outside /var/lib/okdctl (root's) so that user
+// haproxy reaches it.
+func haproxySocket(rc *RunContext) string { return rc.Path("/var/lib/okdctl-haproxy/master.sock") }
 
 // haproxyInput translates the spec: every listener on the bastion, the
 // bootstrap node until the bootstrap phase dropped it, ingress to the

@@ -2,7 +2,6 @@ package installer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -69,6 +68,28 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 	return nil
 }
 
+// toolAlternatives are programs known by more than one name: Debian ships
+// the distribution registry as docker-registry.
+var toolAlternatives = map[string][]string{"registry": {"docker-registry", "registry"}}
+
+// toolNames is how a missing tool is named: "docker-registry or registry".
+func toolNames(name string) string {
+	if alts, ok := toolAlternatives[name]; ok {
+		return strings.Join(alts, " or ")
+	}
+	return name
+}
+
+func findTool(name string) error {
+	var err error
+	for _, n := range append(toolAlternatives[name], name) {
+		if _, err = bastion.LookPath(n); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
 // ToolsFor lists the programs the bastion needs for a spec.
 func ToolsFor(s *ClusterSpec, sandbox bool) []string {
 	tools := []string{"etcd", "coredns", "haproxy", "nginx"}
@@ -88,8 +109,8 @@ func ToolsFor(s *ClusterSpec, sandbox bool) []string {
 func missingTools(rc *RunContext) []string {
 	var missing []string
 	for _, t := range ToolsFor(rc.Spec(), rc.Sandbox()) {
-		if _, err := bastion.LookPath(t); err != nil {
-			missing = append(missing, t)
+		if err := findTool(t); err != nil {
+			missing = append(missing, toolNames(t))
 		}
 	}
 	if len(missing) == 0 {
@@ -126,13 +147,17 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 		if p.name == "registry" && !rc.Spec().RegistryEnabled() {
 			continue
 		}
-		addr := net.JoinHostPort(rc.Spec().Bastion.IP, strconv.Itoa(p.port))
+		ip := rc.Spec().Bastion.IP
+		if strings.HasPrefix(p.name, "etcd") && !rc.Sandbox() {
+			ip = "127.0.0.1" // okdctl's etcd listens on loopback only (see etcdURL)
+		}
+		addr := net.JoinHostPort(ip, strconv.Itoa(p.port))
 		if err := portFree(addr, p.name == "dns"); err == nil {
 			continue
 		} else if running, _ := rc.Host().Services.Running(ctx, owners[p.name]); running {
 			continue
 		} else {
-			busy = append(busy, fmt.Sprintf("spec.bastion.ports.%s: %s is in use by another program (%v): stop it or choose another port", p.name, addr, errors.Unwrap(err)))
+			busy = append(busy, busyPort("spec.bastion.ports."+p.name, ip, p.port, p.name == "dns", err))
 		}
 	}
 	return busy

@@ -77,7 +77,7 @@ func (*DNSPhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
 	}
 	rep := dnsrecords.Verify(ctx, dnsrecords.VerifyOptions{Server: dnsAddr(rc), Timeout: time.Second, Attempts: 2},
 		dnsrecords.Checks(in, records))
-	return rep.OK(), nil
+	return rep.OK() && bastionResolverDone(ctx, rc), nil
 }
 
 // Run implements Phase: etcd, the records, CoreDNS, then every answer checked.
@@ -99,7 +99,10 @@ func (p *DNSPhase) Run(ctx context.Context, rc *RunContext) error {
 	if err := ensureCoreDNS(ctx, rc, coredns, in, srv); err != nil {
 		return err
 	}
-	return verifyDNS(ctx, rc, in)
+	if err := verifyDNS(ctx, rc, in); err != nil {
+		return err
+	}
+	return ensureBastionResolver(ctx, rc)
 }
 
 // dnsInput translates the spec into the record set's input. The load

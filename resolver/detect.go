@@ -18,7 +18,7 @@ func Detect(ctx context.Context, h *bastion.Host, in Input) (Record, error) {
 		rec.Link = LinkOf(in.IP)
 	}
 	resolvConf := h.Paths.Path("/etc/resolv.conf")
-	if h.Paths.Root != "" {
+	if h.Paths.Root != "" && !in.AskUnderRoot {
 		// a relocated root: its resolv.conf, and nothing asked of the host
 		rec.Method, rec.File = ResolvConf, resolvConf
 		return rec, nil
@@ -31,14 +31,14 @@ func Detect(ctx context.Context, h *bastion.Host, in Input) (Record, error) {
 		switch {
 		case file != "" && !ownDNS:
 			rec.Method = Networkd
-			rec.File = filepath.Join("/etc/systemd/network", filepath.Base(file)+".d", "okdctl-"+in.Cluster+".conf")
+			rec.File = h.Paths.Path("/etc/systemd/network", filepath.Base(file)+".d", "okdctl-"+in.Cluster+".conf")
 		case uuid != "" && !ownDNS:
 			rec.Method, rec.Connection = NetworkManager, uuid
 		default:
 			// the link's own DNS servers would share the cluster's routing
 			// domain (and lose their default route): a global routing domain
 			rec.Method, rec.Link = ResolvedGlobal, ""
-			rec.File = "/etc/systemd/resolved.conf.d/okdctl-" + in.Cluster + ".conf"
+			rec.File = h.Paths.Path("/etc/systemd/resolved.conf.d", "okdctl-"+in.Cluster+".conf")
 		}
 		return rec, nil
 	}

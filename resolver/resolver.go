@@ -40,6 +40,10 @@ type Input struct {
 	Link string
 	// RecordPath keeps what Ensure did, for Remove (okdctl's state).
 	RecordPath string
+	// AskUnderRoot asks networkctl, resolvectl and nmcli even when the
+	// host's paths are relocated (tests with a fake runner); otherwise a
+	// relocated root gets a resolv.conf block and no command runs.
+	AskUnderRoot bool
 }
 
 // Record is what Ensure changed: enough to undo it.

@@ -131,7 +131,7 @@ func TestNetworkdLink(t *testing.T) {
 	t.Parallel()
 	h, run, in := newHost(t, "", true, map[string]string{
 		"networkctl status --no-pager --lines=0 eth0": "● 2: eth0\n    Link File: n/a\n Network File: /run/systemd/network/10-netplan-eth0.network\n   State: routable (configured)\n",
-		"resolvectl dns eth0": "Link 2 (eth0):\n",
+		"resolvectl dns eth0":                         "Link 2 (eth0):\n",
 	})
 	res := ensure(t, h, in)
 	dropIn := h.Paths.Path("/etc/systemd/network/10-netplan-eth0.network.d/okdctl-okd.conf")
@@ -168,7 +168,7 @@ func TestResolvedGlobal(t *testing.T) {
 	t.Parallel()
 	h, run, in := newHost(t, "", true, map[string]string{
 		"networkctl status --no-pager --lines=0 eth0": "Network File: /etc/systemd/network/eth0.network\n",
-		"resolvectl dns eth0": "Link 2 (eth0): 10.0.0.1 fd00::1\n",
+		"resolvectl dns eth0":                         "Link 2 (eth0): 10.0.0.1 fd00::1\n",
 	})
 	res := ensure(t, h, in)
 	conf := h.Paths.Path("/etc/systemd/resolved.conf.d/okdctl-okd.conf")

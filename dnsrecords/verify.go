@@ -242,3 +242,17 @@ func show(rcode int, vals []string) string {
 	}
 	return strings.Join(vals, " ")
 }
+
+// AbsentChecks ask that each name (a removed node, a removed reverse name)
+// answer NXDOMAIN: no stale record is served.
+func AbsentChecks(names []string) []Check {
+	out := make([]Check, 0, len(names))
+	for _, n := range names {
+		typ := dns.TypeA
+		if strings.HasSuffix(n, ".arpa.") {
+			typ = dns.TypePTR
+		}
+		out = append(out, Check{Name: dns.Fqdn(strings.ToLower(n)), Type: typ, Rcode: dns.RcodeNameError})
+	}
+	return out
+}

@@ -256,3 +256,22 @@ func AbsentChecks(names []string) []Check {
 	}
 	return out
 }
+
+// RemovedNames are the names a plan deletes records of and that no record
+// of the desired set has any more: after the sync they must answer
+// NXDOMAIN (see AbsentChecks). A wildcard name is left out.
+func RemovedNames(p *Plan, desired []Record) []string {
+	keep := map[string]bool{}
+	for _, r := range desired {
+		keep[strings.ToLower(r.Name)] = true
+	}
+	var out []string
+	for _, c := range p.Changes {
+		n := strings.ToLower(c.Record.Name)
+		if c.Op == OpDelete && !keep[n] && !strings.HasPrefix(n, "*.") {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

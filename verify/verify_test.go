@@ -97,7 +97,9 @@ func TestDNS(t *testing.T) {
 			}
 			return l
 		}, nil, []string{"PTR of every node"}},
-		{"wrong A", func(l string) string { return strings.Replace(l, "api-int.vt.okd.test.\t60\tIN\tA\t127.0.1.1", "api-int.vt.okd.test. 60 IN A 127.0.1.99", 1) },
+		{"wrong A", func(l string) string {
+			return strings.Replace(l, "api-int.vt.okd.test.\t60\tIN\tA\t127.0.1.1", "api-int.vt.okd.test. 60 IN A 127.0.1.99", 1)
+		},
 			nil, []string{"A api-int."}},
 		{"wildcard above apps", func(l string) string {
 			if strings.HasPrefix(l, "*.apps") {

@@ -71,8 +71,8 @@ type IgnitionFile struct {
 // RegistryInput is the mirror registry and the release mirrored into it.
 type RegistryInput struct {
 	Endpoint registry.Endpoint
-	// Release is the mirrored release as "repository@sha256:..." on the
-	// registry (empty before the mirror phase).
+	// Release is the mirrored release image, "host:port/repository@sha256:..."
+	// (empty before the mirror phase).
 	Release  string
 	External bool
 }

@@ -126,7 +126,7 @@ func (in Input) validateNodes() error {
 // reservedNames are the labels the cluster's own records use.
 func (in Input) reservedNames() map[string]string {
 	r := map[string]string{"api": "API", "api-int": "internal API", "apps": "*.apps wildcard",
-		"bastion": "bastion", "_tcp": "etcd SRV"}
+		"bastion": "bastion", "_tcp": "etcd SRV", "dns": "name server (ns.dns)"}
 	if in.RegistryEnabled {
 		r["registry"] = "registry"
 	}

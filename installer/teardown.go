@@ -50,7 +50,9 @@ type teardown struct {
 	done []string
 }
 
-func (t *teardown) did(format string, args ...any) { t.done = append(t.done, fmt.Sprintf(format, args...)) }
+func (t *teardown) did(format string, args ...any) {
+	t.done = append(t.done, fmt.Sprintf(format, args...))
+}
 
 // sharedServices serve every cluster of the bastion (one etcd, one CoreDNS).
 var sharedServices = []string{CoreDNSService, EtcdService}

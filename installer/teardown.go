@@ -106,10 +106,10 @@ func (t *teardown) firewalld(ctx context.Context) error {
 		t.did("firewalld is not running: the ports okdctl opened (%s) stay in its permanent configuration; start it and run okdctl down again to close them", strings.Join(c.FirewalldPorts, " "))
 		return nil
 	}
-	var remove []string
+	var remove, closed []string
 	for _, p := range c.FirewalldPorts {
 		if t.h.query("firewall-cmd", "--permanent", "--query-port="+p) == "yes" {
-			remove = append(remove, "--remove-port="+p)
+			remove, closed = append(remove, "--remove-port="+p), append(closed, p)
 		}
 	}
 	if len(remove) > 0 {
@@ -119,7 +119,7 @@ func (t *teardown) firewalld(ctx context.Context) error {
 		if err := t.h.do("firewall-cmd", "--reload"); err != nil {
 			return fmt.Errorf("failed to reload firewalld: %w", err)
 		}
-		t.did("firewalld: closed %s", strings.Join(c.FirewalldPorts, " "))
+		t.did("firewalld: closed %s", strings.Join(closed, " "))
 	}
 	return recordHostChange(t.rc, func(c *hostChanges) { c.FirewalldPorts = nil })
 }

@@ -86,10 +86,14 @@ func (s *Systemd) Ensure(ctx context.Context, svc Service) (Action, error) {
 	}
 	switch {
 	case !running:
-		_, err = s.systemctl(ctx, "enable", "--now", svc.Name+".service")
+		if _, err = s.systemctl(ctx, "enable", "--now", svc.Name+".service"); err == nil {
+			err = s.confirmStarted(ctx, svc.Name)
+		}
 		return Started, err
 	case unitChanged || (digestChanged && svc.ReloadSignal == 0):
-		_, err = s.systemctl(ctx, "restart", svc.Name+".service")
+		if _, err = s.systemctl(ctx, "restart", svc.Name+".service"); err == nil {
+			err = s.confirmStarted(ctx, svc.Name)
+		}
 		return Restarted, err
 	case digestChanged:
 		return Reloaded, s.Reload(ctx, svc)

@@ -88,7 +88,7 @@ fmt:
 
 FUZZTIME ?= 10m
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./installer
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./spec
 
 ## demo: the main job on a fresh machine
 DEMO := $(CURDIR)/.demo

@@ -15,12 +15,13 @@ import (
 	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/ignition/hosting"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // flow drives installconfig -> manifests -> ignition -> boot with the real
 // runner, the openshift-install test double and a fake clock.
 type flow struct {
-	c     *Cluster
+	c     *spec.Cluster
 	root  string
 	host  *bastion.Host
 	out   *syncBuffer
@@ -35,7 +36,7 @@ func newFlow(t *testing.T) *flow {
 	dir := t.TempDir()
 	examples, _ := filepath.Abs(filepath.Join("..", "examples", "files"))
 	port := testenv.FreePort(t, "127.0.1.1")
-	spec := fmt.Sprintf(`apiVersion: okdctl/v1alpha1
+	specYAML := fmt.Sprintf(`apiVersion: okdctl/v1alpha1
 kind: Cluster
 metadata: {name: flow}
 spec:
@@ -57,7 +58,7 @@ spec:
   - {name: m0, role: master, ip: 127.0.1.3, nic: eth0}
   - {name: w0, role: worker, ip: 127.0.1.4}
 `, examples, dir, fake, port)
-	c, err := Load([]byte(spec), filepath.Join(dir, "cluster.yaml"))
+	c, err := spec.Load([]byte(specYAML), filepath.Join(dir, "cluster.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

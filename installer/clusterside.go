@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/installer/cluster"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // clusterClients connects to the cluster with the admin kubeconfig.
@@ -17,10 +18,10 @@ func clusterClients(rc *RunContext) (*cluster.Clients, error) {
 
 // NodeInventory is the spec's nodes that join the cluster (the bootstrap
 // node never does), named as their kubelets name themselves: the FQDN.
-func NodeInventory(c *Cluster) []cluster.Node {
+func NodeInventory(c *spec.Cluster) []cluster.Node {
 	var out []cluster.Node
 	for _, n := range c.Spec.Nodes {
-		if n.Role == RoleBootstrap {
+		if n.Role == spec.RoleBootstrap {
 			continue
 		}
 		out = append(out, cluster.Node{Name: n.Name, FQDN: c.FQDN(n), IP: n.IP, Role: n.Role})

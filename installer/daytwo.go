@@ -9,6 +9,7 @@ import (
 	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/installer/cluster"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // This file is the seam of the day-2 commands (installer/day2: okdctl etcd,
@@ -28,7 +29,7 @@ type RunContextOptions struct {
 // NewRunContext is a RunContext outside a run of the phases, for a day-2
 // command: the cluster's state is read (never written) from host's state
 // directory.
-func NewRunContext(c *Cluster, host *bastion.Host, log *Logger, o RunContextOptions) (*RunContext, error) {
+func NewRunContext(c *spec.Cluster, host *bastion.Host, log *Logger, o RunContextOptions) (*RunContext, error) {
 	ver, err := c.ReleaseVersion()
 	if err != nil {
 		return nil, err
@@ -76,7 +77,7 @@ func DNSChecks(rc *RunContext) ([]dnsrecords.Check, error) {
 }
 
 // NodeIgnition is a spec node as the ignition package sees it.
-func NodeIgnition(c *Cluster, n Node) ignition.Node { return nodeIgnition(c, n) }
+func NodeIgnition(c *spec.Cluster, n spec.Node) ignition.Node { return nodeIgnition(c, n) }
 
 // Bootstrapped reports whether the bootstrap phase finished (the cluster
 // runs; ignition certificates no longer matter).

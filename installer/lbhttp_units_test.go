@@ -12,13 +12,14 @@ import (
 	"github.com/okdctl/okdctl/ignition/hosting"
 	"github.com/okdctl/okdctl/internal/golden"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // TestLoadBalancerAndHTTPUnits pins the real bastion's okdctl-haproxy and
 // okdctl-nginx units for the lab example and checks them with systemd-analyze.
 func TestLoadBalancerAndHTTPUnits(t *testing.T) {
 	t.Parallel()
-	c, err := LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

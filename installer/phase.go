@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // Phase is one step of the install. Its name is the CLI name and the state key.
@@ -59,7 +60,7 @@ type Timing struct {
 
 // RunContext is what a phase gets: narrow accessors, no globals.
 type RunContext struct {
-	cluster *Cluster
+	cluster *spec.Cluster
 	host    *bastion.Host
 	state   *State
 	log     *Logger
@@ -74,10 +75,10 @@ type RunContext struct {
 }
 
 // Cluster is the defaulted, validated spec.
-func (rc *RunContext) Cluster() *Cluster { return rc.cluster }
+func (rc *RunContext) Cluster() *spec.Cluster { return rc.cluster }
 
 // Spec is a shortcut for &Cluster().Spec.
-func (rc *RunContext) Spec() *ClusterSpec { return &rc.cluster.Spec }
+func (rc *RunContext) Spec() *spec.ClusterSpec { return &rc.cluster.Spec }
 
 // Host is the bastion: files, commands, services (recording in a dry run).
 func (rc *RunContext) Host() *bastion.Host { return rc.host }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/installer/cluster"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // ApprovePhase is the approve phase: verifying CSR approval until every node is Ready.
@@ -66,7 +67,7 @@ type ApproveOptions struct {
 
 // ApproveCSRs is the verifying approver on its own, for day 2: nodes
 // renewing serving certificates, or added later to the spec.
-func ApproveCSRs(ctx context.Context, c *Cluster, o ApproveOptions) error {
+func ApproveCSRs(ctx context.Context, c *spec.Cluster, o ApproveOptions) error {
 	if o.Log == nil {
 		o.Log = NewLogger(LoggerOptions{})
 	}
@@ -85,7 +86,7 @@ func ApproveCSRs(ctx context.Context, c *Cluster, o ApproveOptions) error {
 	return nil
 }
 
-func newApprover(c *Cluster, kubeconfig string, s *State, log *Logger) (*cluster.Approver, error) {
+func newApprover(c *spec.Cluster, kubeconfig string, s *State, log *Logger) (*cluster.Approver, error) {
 	cfg, err := cluster.LoadKubeconfig(kubeconfig)
 	if err != nil {
 		return nil, err
@@ -102,7 +103,7 @@ func newApprover(c *Cluster, kubeconfig string, s *State, log *Logger) (*cluster
 		ProvisionedAfter: provisionedAfter(s), Log: log})
 }
 
-func nodeNames(c *Cluster) []string {
+func nodeNames(c *spec.Cluster) []string {
 	var out []string
 	for _, n := range NodeInventory(c) {
 		out = append(out, n.FQDN)

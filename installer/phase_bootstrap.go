@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/installer/cluster"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // BootstrapPhase is the bootstrap phase: waits for bootstrap-complete, then drops the bootstrap node.
@@ -116,7 +117,7 @@ func (p *BootstrapPhase) removeBootstrapBackends(ctx context.Context, rc *RunCon
 // bootstrapIgnitionFiles are the published ignition files of the bootstrap node(s).
 func bootstrapIgnitionFiles(rc *RunContext) []string {
 	var out []string
-	for _, n := range rc.Spec().NodesWithRole(RoleBootstrap) {
+	for _, n := range rc.Spec().NodesWithRole(spec.RoleBootstrap) {
 		out = append(out, filepath.Join(rc.IgnitionWebDir(), n.Name+".ign"))
 	}
 	return out

@@ -14,7 +14,8 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/dnsrecords"
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // DNSPhase is the dns phase: etcd and CoreDNS serving the cluster's records.
@@ -104,7 +105,7 @@ func (p *DNSPhase) Run(ctx context.Context, rc *RunContext) error {
 
 // dnsInput translates the spec into the record set's input. The load
 // balancers (api, api-int, *.apps) are the bastion's HAProxy.
-func dnsInput(c *Cluster, v release.Version) dnsrecords.Input {
+func dnsInput(c *spec.Cluster, v release.Version) dnsrecords.Input {
 	s := &c.Spec
 	in := dnsrecords.Input{ClusterName: c.Metadata.Name, BaseDomain: s.BaseDomain, BastionIP: s.Bastion.IP,
 		RegistryEnabled: s.RegistryEnabled(), EtcdRecords: v.Major == 4 && v.NeedsEtcdRecords()}

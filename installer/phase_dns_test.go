@@ -15,6 +15,7 @@ import (
 	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/internal/golden"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -23,7 +24,7 @@ import (
 func TestDNSGolden(t *testing.T) {
 	for _, name := range []string{"lab", "ha", "single-master", "sandbox", "compact", "disconnected"} {
 		t.Run(name, func(t *testing.T) {
-			c, err := LoadFile(filepath.Join("..", "examples", name+".yaml"))
+			c, err := spec.LoadFile(filepath.Join("..", "examples", name+".yaml"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,7 +153,7 @@ func etcdRevision(t *testing.T, c *clientv3.Client) int64 {
 
 // TestDNSUnits pins the real bastion's units and checks them with systemd-analyze.
 func TestDNSUnits(t *testing.T) {
-	c, err := LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/ignition/hosting"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // HTTPPhase is the http phase: nginx serving ignition and the CoreOS media.
@@ -76,7 +77,7 @@ func nginxUser(sandbox bool) (string, string) {
 // coreosMedia are the media the spec names: the image (checked against
 // spec.coreos.imageSHA256 when given), and the live kernel, initramfs and
 // rootfs when given.
-func coreosMedia(s *ClusterSpec) []hosting.Media {
+func coreosMedia(s *spec.ClusterSpec) []hosting.Media {
 	out := []hosting.Media{{Source: s.CoreOS.Image, SHA256: s.CoreOS.ImageSHA256}}
 	for _, src := range []string{s.CoreOS.Kernel, s.CoreOS.Initramfs, s.CoreOS.Rootfs} {
 		if src != "" {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/ignition/hosting"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // TestHTTPPhaseSandbox plans and applies the http phase in a sandbox: the
@@ -66,7 +67,7 @@ func TestHTTPPhaseSandbox(t *testing.T) {
 		!strings.Contains(out, "no ignition published for bootstrap") {
 		t.Fatalf("apply: %+v\n%s", s.Results[0], out)
 	}
-	for _, n := range []Node{c.Spec.Nodes[1], c.Spec.Nodes[2]} {
+	for _, n := range []spec.Node{c.Spec.Nodes[1], c.Spec.Nodes[2]} {
 		local, _ := os.ReadFile(filepath.Join(rc.IgnitionWebDir(), n.Name+".ign"))
 		if got := fetchSHA512(t, IgnitionURL(c, n)); got != sha512Hex(local) {
 			t.Errorf("%s serves other bytes than %s.ign", IgnitionURL(c, n), n.Name)
@@ -164,7 +165,7 @@ func fetchSHA512(t *testing.T, url string) string {
 func TestHTTPPlanLab(t *testing.T) {
 	t.Parallel()
 	for port, label := range map[int]bool{8080: false, 8090: true} {
-		c, err := LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+		c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
 		if err != nil {
 			t.Fatal(err)
 		}

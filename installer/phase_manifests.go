@@ -10,6 +10,7 @@ import (
 
 	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/installer/openshiftinstall"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // ManifestsPhase is the manifests phase: openshift-install create manifests, then okdctl's patches.
@@ -87,7 +88,7 @@ type manifestsPlan struct {
 // manifests; nothing is written.
 func planManifests(rc *RunContext) (*manifestsPlan, error) {
 	s := rc.Spec()
-	workers := len(s.NodesWithRole(RoleWorker))
+	workers := len(s.NodesWithRole(spec.RoleWorker))
 	plan := &manifestsPlan{schedulable: workers == 0, files: map[string][]byte{}}
 	for _, file := range s.MachineConfigs {
 		data, err := os.ReadFile(file)
@@ -106,7 +107,7 @@ func planManifests(rc *RunContext) (*manifestsPlan, error) {
 	}
 	ingressNodes := workers
 	if ingressNodes == 0 {
-		ingressNodes = len(s.NodesWithRole(RoleMaster))
+		ingressNodes = len(s.NodesWithRole(spec.RoleMaster))
 	}
 	if !rc.Release().HasTopology() && ingressNodes == 1 {
 		plan.files[openshiftinstall.IngressControllerManifest] = openshiftinstall.IngressController(1)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/registry"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // RegistryPhase is the registry phase: the mirror registry with okdctl's CA
@@ -49,7 +50,7 @@ func (*RegistryPhase) ShouldRun(rc *RunContext) (bool, string) {
 }
 
 // RegistryName is the registry's DNS name: registry.<cluster>.<baseDomain>.
-func RegistryName(c *Cluster) string { return "registry." + c.ClusterDomain() }
+func RegistryName(c *spec.Cluster) string { return "registry." + c.ClusterDomain() }
 
 // RegistryConfigPath is the registry's config.yml.
 func RegistryConfigPath(rc *RunContext) string { return rc.Path("/etc/okdctl/registry/config.yml") }
@@ -158,7 +159,7 @@ func registryLayout(rc *RunContext) registry.Layout {
 }
 
 // userPullSecret reads spec.pullSecretFile (empty when unset).
-func userPullSecret(s *ClusterSpec) ([]byte, error) {
+func userPullSecret(s *spec.ClusterSpec) ([]byte, error) {
 	if s.PullSecretFile == "" {
 		return nil, nil
 	}

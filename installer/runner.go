@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // ApplyOptions select the phases of one run.
@@ -25,7 +26,7 @@ type ApplyOptions struct {
 
 // Runner runs the phases of one cluster in order.
 type Runner struct {
-	Cluster *Cluster
+	Cluster *spec.Cluster
 	Host    *bastion.Host
 	Log     *Logger
 	// Phases defaults to Phases().

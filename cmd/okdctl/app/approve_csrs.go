@@ -9,6 +9,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/spec"
 )
 
 func newApproveCSRs() *cobra.Command {
@@ -57,7 +58,7 @@ renewals on bare metal.`,
 }
 
 // installApprover starts (or updates) the okdctl-approver service.
-func installApprover(cmd *cobra.Command, c *installer.Cluster, root string, sandbox bool, kubeconfig string) error {
+func installApprover(cmd *cobra.Command, c *spec.Cluster, root string, sandbox bool, kubeconfig string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("failed to find the okdctl binary: %w", err)

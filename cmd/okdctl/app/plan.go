@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/spec"
 )
 
 func newPlan() *cobra.Command {
@@ -40,7 +41,7 @@ func newPlan() *cobra.Command {
 }
 
 // runPlan prints the defaulted spec, then what each phase would do.
-func runPlan(cmd *cobra.Command, c *installer.Cluster, r *installer.Runner, opts installer.ApplyOptions, asJSON bool) error {
+func runPlan(cmd *cobra.Command, c *spec.Cluster, r *installer.Runner, opts installer.ApplyOptions, asJSON bool) error {
 	out := cmd.OutOrStdout()
 	var buf strings.Builder
 	planLog := installer.NewLogger(installer.LoggerOptions{Out: &buf})
@@ -53,7 +54,7 @@ func runPlan(cmd *cobra.Command, c *installer.Cluster, r *installer.Runner, opts
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
-			Spec *installer.Cluster `json:"spec"`
+			Spec *spec.Cluster      `json:"spec"`
 			Plan *installer.Summary `json:"plan"`
 		}{c, sum})
 	}
@@ -62,7 +63,7 @@ func runPlan(cmd *cobra.Command, c *installer.Cluster, r *installer.Runner, opts
 	return nil
 }
 
-func printSpec(out io.Writer, c *installer.Cluster) {
+func printSpec(out io.Writer, c *spec.Cluster) {
 	data, _ := yaml.Marshal(c)
 	fmt.Fprintf(out, "# The spec %s with defaults filled in:\n%s\n", c.File, data)
 }

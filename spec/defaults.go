@@ -1,4 +1,4 @@
-package installer
+package spec
 
 import (
 	"os"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // DefaultPorts are the bastion ports of a real bastion.

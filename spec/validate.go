@@ -1,4 +1,4 @@
-package installer
+package spec
 
 import (
 	"encoding/base64"
@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 var (

@@ -1,4 +1,4 @@
-package installer
+package spec
 
 // The user-facing messages of spec loading and validation, in one place.
 // Each says what is wrong and what to do about it.

@@ -1,4 +1,4 @@
-package installer
+package spec
 
 // APIVersion and Kind identify a cluster spec.
 const (

@@ -1,4 +1,4 @@
-package installer
+package spec
 
 import (
 	"bytes"
@@ -233,7 +233,7 @@ func goTypeWord(t string) string {
 		return "true or false"
 	case t == "string":
 		return "a string"
-	case strings.HasPrefix(t, "map["), strings.HasPrefix(t, "installer."):
+	case strings.HasPrefix(t, "map["), strings.HasPrefix(t, "spec."):
 		return "a mapping of fields"
 	}
 	return "of type " + t

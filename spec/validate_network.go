@@ -1,4 +1,4 @@
-package installer
+package spec
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // network validates spec.network and returns the machine network (invalid
@@ -78,27 +78,29 @@ func (v *validator) bastion(b *Bastion, machine netip.Prefix) {
 		v.add("spec.bastion.ip", msgOutsideCIDR, b.IP, machine)
 	}
 	seen := map[int]string{}
-	for _, p := range portList(b.Ports) {
-		path := "spec.bastion.ports." + p.name
-		if p.port < 1 || p.port > 65535 {
-			v.add(path, msgPort, p.port)
+	for _, p := range b.Ports.List() {
+		path := "spec.bastion.ports." + p.Name
+		if p.Port < 1 || p.Port > 65535 {
+			v.add(path, msgPort, p.Port)
 			continue
 		}
-		if other, dup := seen[p.port]; dup {
-			v.add(path, msgPortCollision, p.port, other)
+		if other, dup := seen[p.Port]; dup {
+			v.add(path, msgPortCollision, p.Port, other)
 			continue
 		}
-		seen[p.port] = p.name
+		seen[p.Port] = p.Name
 	}
 }
 
-type namedPort struct {
-	name string
-	port int
+// NamedPort is one bastion port with its spec field name.
+type NamedPort struct {
+	Name string
+	Port int
 }
 
-func portList(p Ports) []namedPort {
-	return []namedPort{{"dns", p.DNS}, {"api", p.API}, {"machineConfig", p.MachineConfig},
+// List names every bastion port, in spec order.
+func (p Ports) List() []NamedPort {
+	return []NamedPort{{"dns", p.DNS}, {"api", p.API}, {"machineConfig", p.MachineConfig},
 		{"ingressHTTP", p.IngressHTTP}, {"ingressHTTPS", p.IngressHTTPS}, {"ignition", p.Ignition},
 		{"registry", p.Registry}, {"etcd", p.Etcd}, {"etcdPeer", p.EtcdPeer}, {"stats", p.Stats}}
 }

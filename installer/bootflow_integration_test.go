@@ -13,9 +13,9 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/ignition"
-	"github.com/okdctl/okdctl/ignition/hosting"
 	"github.com/okdctl/okdctl/internal/testenv"
 	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/webserver"
 )
 
 // flow drives installconfig -> manifests -> ignition -> boot with the real
@@ -124,20 +124,20 @@ func webFiles(t *testing.T, dir string) []string {
 }
 
 // startNginx serves the web root with okdctl's own nginx.conf
-// (ignition/hosting), as the http phase deploys it.
+// (webserver), as the http phase deploys it.
 func startNginx(t *testing.T, webRoot string, port int) string {
 	t.Helper()
 	dir := t.TempDir()
-	in := hosting.Input{BindIP: "127.0.1.1", Port: port, WebRoot: webRoot,
+	in := webserver.Input{BindIP: "127.0.1.1", Port: port, WebRoot: webRoot,
 		PidFile: filepath.Join(dir, "nginx.pid"), AccessLog: filepath.Join(dir, "access.log"), TempDir: filepath.Join(dir, "tmp")}
 	if os.Geteuid() == 0 {
 		in.User, in.Group = "root", "root"
 	}
-	conf, err := hosting.Render(in)
+	conf, err := webserver.Render(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []string{in.TempDir, filepath.Join(webRoot, hosting.InstallDir)} {
+	for _, d := range []string{in.TempDir, filepath.Join(webRoot, webserver.InstallDir)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}

@@ -24,12 +24,12 @@ import (
 	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/haproxy"
 	"github.com/okdctl/okdctl/ignition"
-	"github.com/okdctl/okdctl/ignition/hosting"
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/installer/cluster"
 	"github.com/okdctl/okdctl/internal/nodesim"
 	"github.com/okdctl/okdctl/internal/testenv"
 	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/webserver"
 )
 
 var allPorts = []string{"dns", "api", "machineConfig", "ingressHTTP", "ingressHTTPS", "ignition", "registry", "etcd", "etcdPeer", "stats"}
@@ -269,7 +269,7 @@ func checkAdded(t *testing.T, ctx context.Context, c *spec.Cluster, host *bastio
 	if hashes["w1"] == "" || hashes["m0"] == "" {
 		t.Errorf("hashes = %v", hashes)
 	}
-	files, _ := hosting.Published(rc.WebRoot())
+	files, _ := webserver.Published(rc.WebRoot())
 	if len(files) < 3 {
 		t.Errorf("published: %v", files)
 	}

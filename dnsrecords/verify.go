@@ -242,3 +242,12 @@ func show(rcode int, vals []string) string {
 	}
 	return strings.Join(vals, " ")
 }
+
+// AllChecks are the questions that verify in's whole record set.
+func AllChecks(in Input) ([]Check, error) {
+	records, err := Records(in)
+	if err != nil {
+		return nil, err
+	}
+	return Checks(in, records), nil
+}

@@ -1,12 +1,10 @@
 package installer
 
 import (
-	"fmt"
 	"path/filepath"
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/installer/cluster"
 	"github.com/okdctl/okdctl/spec"
@@ -43,37 +41,6 @@ func NewRunContext(c *spec.Cluster, host *bastion.Host, log *Logger, o RunContex
 	}
 	return &RunContext{cluster: c, host: host, state: st, log: log, phase: o.Phase, release: ver,
 		kubeconfig: o.Kubeconfig, now: o.Now}, nil
-}
-
-// EtcdServiceOf is the okdctl-etcd service exactly as the dns phase runs it.
-func EtcdServiceOf(rc *RunContext) (bastion.Service, error) {
-	bin, err := bastion.LookPath("etcd")
-	if err != nil {
-		return bastion.Service{}, fmt.Errorf("failed to find etcd: %w (Debian: apt-get install etcd-server)", err)
-	}
-	return etcdService(rc, bin), nil
-}
-
-// EtcdDataDir is the data directory of okdctl-etcd.
-func EtcdDataDir(rc *RunContext) string { return etcdDataDir(rc) }
-
-// EtcdEndpoint is okdctl-etcd's client URL.
-func EtcdEndpoint(rc *RunContext) string { return etcdURL(rc, rc.Spec().Bastion.Ports.Etcd) }
-
-// DNSAddr is where CoreDNS answers (host:port).
-func DNSAddr(rc *RunContext) string { return dnsAddr(rc) }
-
-// DNSInput is the cluster's record set input, as the dns phase builds it.
-func DNSInput(rc *RunContext) dnsrecords.Input { return dnsInput(rc.Cluster(), rc.Release()) }
-
-// DNSChecks are the questions the dns phase asks CoreDNS to verify the records.
-func DNSChecks(rc *RunContext) ([]dnsrecords.Check, error) {
-	in := DNSInput(rc)
-	records, err := dnsrecords.Records(in)
-	if err != nil {
-		return nil, err
-	}
-	return dnsrecords.Checks(in, records), nil
 }
 
 // NodeIgnition is a spec node as the ignition package sees it.

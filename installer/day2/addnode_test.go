@@ -240,7 +240,7 @@ func bootMachine(ctx context.Context, c *spec.Cluster, host *bastion.Host, name 
 func checkAdded(t *testing.T, ctx context.Context, c *spec.Cluster, host *bastion.Host, out string, singleNode bool) {
 	t.Helper()
 	rc, _ := newRC(t, c, host, "")
-	server := installer.DNSAddr(rc)
+	server := installer.DNS(rc).Addr()
 	for name, want := range map[string]string{"w1.sandbox.okd.test.": "127.0.1.7", "7.1.0.127.in-addr.arpa.": "w1.sandbox.okd.test."} {
 		qtype := dns.TypeA
 		if strings.HasSuffix(name, ".arpa.") {

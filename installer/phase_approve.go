@@ -54,38 +54,6 @@ func (*ApprovePhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
 	return err == nil && len(missing) == 0, err
 }
 
-// ApproveOptions configures ApproveCSRs (okdctl approve-csrs).
-type ApproveOptions struct {
-	Kubeconfig string
-	// State bounds client CSRs by when ignition was made (optional).
-	State *State
-	// Watch keeps approving until ctx ends; otherwise what is pending is
-	// handled once.
-	Watch bool
-	Log   *Logger
-}
-
-// ApproveCSRs is the verifying approver on its own, for day 2: nodes
-// renewing serving certificates, or added later to the spec.
-func ApproveCSRs(ctx context.Context, c *spec.Cluster, o ApproveOptions) error {
-	if o.Log == nil {
-		o.Log = NewLogger(LoggerOptions{})
-	}
-	a, err := newApprover(c, o.Kubeconfig, o.State, o.Log)
-	if err != nil {
-		return err
-	}
-	if o.Watch {
-		o.Log.Infof("approving the CSRs of %d spec nodes as they come; stop with Ctrl-C", len(NodeInventory(c)))
-		return a.Run(ctx, cluster.WatchOptions{})
-	}
-	if err := a.Once(ctx); err != nil {
-		return err
-	}
-	o.Log.Infof("%d CSRs approved, %d left pending (reasons above)", a.Approved(), len(a.Skipped()))
-	return nil
-}
-
 func newApprover(c *spec.Cluster, kubeconfig string, s *State, log *Logger) (*cluster.Approver, error) {
 	cfg, err := cluster.LoadKubeconfig(kubeconfig)
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"github.com/okdctl/okdctl/internal/nodesim"
 	"github.com/okdctl/okdctl/internal/testenv"
 	"github.com/okdctl/okdctl/spec"
-	certv1 "k8s.io/api/certificates/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -62,7 +61,6 @@ func TestClusterPhases(t *testing.T) {
 
 	t.Run("bootstrap", func(t *testing.T) { testBootstrapPhase(t, ctx, rc, dyn, out) })
 	t.Run("approve", func(t *testing.T) { testApprovePhase(t, ctx, rc, k) })
-	t.Run("approve-csrs once", func(t *testing.T) { testApproveCSRs(t, ctx, c, k) })
 	t.Run("scale", func(t *testing.T) { testScalePhase(t, ctx, k, dyn) })
 	t.Run("complete", func(t *testing.T) { testCompletePhase(t, ctx, rc, dyn, out) })
 }
@@ -136,25 +134,6 @@ func testApprovePhase(t *testing.T, ctx context.Context, rc *RunContext, k *test
 	}
 	if ok, err := (&ApprovePhase{}).Done(ctx, rc); !ok || err != nil {
 		t.Errorf("Done after every node joined: %v %v", ok, err)
-	}
-}
-
-func testApproveCSRs(t *testing.T, ctx context.Context, c *spec.Cluster, k *testenv.Kube) {
-	csr, _, err := nodesim.Create(ctx, testenv.Clientset(t, k.BootstrapperConfig()), nodesim.CSR{
-		Signer: certv1.KubeAPIServerClientKubeletSignerName, CN: "system:node:intruder.sandbox.okd.test",
-		O: []string{"system:nodes"}, Usages: nodesim.ClientUsages})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := &syncBuffer{}
-	err = ApproveCSRs(ctx, c, ApproveOptions{Kubeconfig: k.Kubeconfig, Log: NewLogger(LoggerOptions{Out: out})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"skipping CSR " + csr.Name, `node "intruder.sandbox.okd.test" is not in the cluster spec's node list`, "0 CSRs approved, 1 left pending"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
 	}
 }
 

@@ -36,7 +36,7 @@ func provisionedAfter(s *State) time.Time {
 	if s == nil {
 		return time.Time{}
 	}
-	ps := s.Phase("ignition")
+	ps := s.Phase(PhaseIgnition)
 	if ps.StartedAt.IsZero() {
 		return time.Time{}
 	}

@@ -105,7 +105,7 @@ func pruneInstallDirBackups(dir string) {
 // bootstrapped reports whether the cluster got past bootstrap: its
 // ignition is then no longer served and its age no longer matters.
 func bootstrapped(rc *RunContext) bool {
-	return rc.State() != nil && rc.State().Phase("bootstrap").Status == StatusDone
+	return rc.State() != nil && rc.State().Phase(PhaseBootstrap).Status == StatusDone
 }
 
 // ignitionFreshness reads the certificates embedded in bootstrap.ign.

@@ -2,8 +2,6 @@ package installer
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"path/filepath"
 	"slices"
 	"time"
@@ -31,7 +29,8 @@ type Checker interface {
 	Done(ctx context.Context, rc *RunContext) (bool, error)
 }
 
-// Describer phases summarise their work in one line (used by plan and status).
+// Describer phases outside the plan (add-node's, say) summarise their work
+// in one line; the plan's phases are described in Plan.
 type Describer interface {
 	Describe() string
 }
@@ -42,20 +41,11 @@ type InputProvider interface {
 	Inputs(rc *RunContext) (any, error)
 }
 
-// Dependent phases name the earlier phases whose output they consume; when
-// one of those re-runs, this one runs again too.
+// Dependent phases outside the plan name the earlier phases whose output
+// they consume; when one of those re-runs, this one runs again too. The
+// plan's phases declare their needs in Plan.
 type Dependent interface {
 	Needs() []string
-}
-
-// Unimplemented marks phases not built yet; running one fails clearly.
-type Unimplemented interface {
-	NotImplemented() bool
-}
-
-// Timing is the clock and deadlines phases use (tests shorten them).
-type Timing struct {
-	Now func() time.Time
 }
 
 // RunContext is what a phase gets: narrow accessors, no globals.
@@ -66,7 +56,6 @@ type RunContext struct {
 	log     *Logger
 	phase   string
 	release release.Version
-	out     io.Writer
 	// Kubeconfig overrides <installDir>/auth/kubeconfig when set.
 	kubeconfig string
 	now        func() time.Time
@@ -132,11 +121,6 @@ func (rc *RunContext) Kubeconfig() string {
 		return rc.kubeconfig
 	}
 	return filepath.Join(rc.InstallDir(), "auth", "kubeconfig")
-}
-
-// errNotImplemented is what a phase not built yet returns.
-func errNotImplemented(name string) error {
-	return fmt.Errorf("not implemented yet: this okdctl cannot run the %s phase; run the earlier phases with --only, or do this step by hand", name)
 }
 
 // DryRunner phases describe themselves in a dry run instead of running

@@ -13,20 +13,12 @@ import (
 type ApprovePhase struct{}
 
 var (
-	_ Describer = (*ApprovePhase)(nil)
-	_ Dependent = (*ApprovePhase)(nil)
 	_ DryRunner = (*ApprovePhase)(nil)
 	_ Checker   = (*ApprovePhase)(nil)
 )
 
 // Name implements Phase.
-func (*ApprovePhase) Name() string { return "approve" }
-
-// Describe implements Describer.
-func (*ApprovePhase) Describe() string { return "verifying CSR approval until every node is Ready" }
-
-// Needs implements Dependent.
-func (*ApprovePhase) Needs() []string { return []string{"bootstrap"} }
+func (*ApprovePhase) Name() string { return PhaseApprove }
 
 // DryRun implements DryRunner.
 func (*ApprovePhase) DryRun(ctx context.Context, rc *RunContext) error {

@@ -18,22 +18,12 @@ type BootstrapPhase struct {
 }
 
 var (
-	_ Describer = (*BootstrapPhase)(nil)
-	_ Dependent = (*BootstrapPhase)(nil)
 	_ DryRunner = (*BootstrapPhase)(nil)
 	_ Checker   = (*BootstrapPhase)(nil)
 )
 
 // Name implements Phase.
-func (*BootstrapPhase) Name() string { return "bootstrap" }
-
-// Describe implements Describer.
-func (*BootstrapPhase) Describe() string {
-	return "waits for bootstrap-complete, then drops the bootstrap node"
-}
-
-// Needs implements Dependent.
-func (*BootstrapPhase) Needs() []string { return []string{"ignition", "loadbalancer"} }
+func (*BootstrapPhase) Name() string { return PhaseBootstrap }
 
 // BootstrapRemover is implemented by the phase that owns the load balancer:
 // it re-renders the load balancer's configuration without the bootstrap

@@ -15,18 +15,10 @@ type DNSPhase struct{}
 var (
 	_ Checker       = (*DNSPhase)(nil)
 	_ InputProvider = (*DNSPhase)(nil)
-	_ Dependent     = (*DNSPhase)(nil)
-	_ Describer     = (*DNSPhase)(nil)
 )
 
 // Name implements Phase.
-func (*DNSPhase) Name() string { return "dns" }
-
-// Describe implements Describer.
-func (*DNSPhase) Describe() string { return "etcd and CoreDNS serving the cluster's records" }
-
-// Needs implements Dependent.
-func (*DNSPhase) Needs() []string { return nil }
+func (*DNSPhase) Name() string { return PhaseDNS }
 
 // DNS is the cluster's DNS deployment on rc's bastion (dnsrecords owns the work).
 func DNS(rc *RunContext) *dnsrecords.Deployment {

@@ -21,18 +21,10 @@ type HTTPPhase struct{}
 var (
 	_ Checker       = (*HTTPPhase)(nil)
 	_ InputProvider = (*HTTPPhase)(nil)
-	_ Dependent     = (*HTTPPhase)(nil)
-	_ Describer     = (*HTTPPhase)(nil)
 )
 
 // Name implements Phase.
-func (*HTTPPhase) Name() string { return "http" }
-
-// Describe implements Describer.
-func (*HTTPPhase) Describe() string { return "nginx serving ignition and the CoreOS media" }
-
-// Needs implements Dependent.
-func (*HTTPPhase) Needs() []string { return []string{"ignition"} }
+func (*HTTPPhase) Name() string { return PhaseHTTP }
 
 // NginxConfigPath is the live configuration of okdctl-nginx (not included
 // by the distribution's nginx.conf).

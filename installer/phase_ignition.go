@@ -27,15 +27,7 @@ var (
 )
 
 // Name implements Phase.
-func (*IgnitionPhase) Name() string { return "ignition" }
-
-// Describe implements Describer.
-func (*IgnitionPhase) Describe() string {
-	return "openshift-install create ignition-configs and per-node ignition"
-}
-
-// Needs implements Dependent.
-func (*IgnitionPhase) Needs() []string { return []string{"manifests"} }
+func (*IgnitionPhase) Name() string { return PhaseIgnition }
 
 // Inputs implements InputProvider: what the per-node configs are made of.
 func (p *IgnitionPhase) Inputs(rc *RunContext) (any, error) {

@@ -28,13 +28,7 @@ var (
 )
 
 // Name implements Phase.
-func (*InstallConfigPhase) Name() string { return "installconfig" }
-
-// Describe implements Describer.
-func (*InstallConfigPhase) Describe() string { return "install-config.yaml rendered from the spec" }
-
-// Needs implements Dependent.
-func (*InstallConfigPhase) Needs() []string { return []string{"registry", "mirror"} }
+func (*InstallConfigPhase) Name() string { return PhaseInstallConfig }
 
 // Inputs implements InputProvider: the rendered file's digest (the pull
 // secret is inside it, but only its digest reaches the state).

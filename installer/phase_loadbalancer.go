@@ -19,19 +19,11 @@ type LoadBalancerPhase struct {
 var (
 	_ Checker          = (*LoadBalancerPhase)(nil)
 	_ InputProvider    = (*LoadBalancerPhase)(nil)
-	_ Dependent        = (*LoadBalancerPhase)(nil)
-	_ Describer        = (*LoadBalancerPhase)(nil)
 	_ BootstrapRemover = (*LoadBalancerPhase)(nil)
 )
 
 // Name implements Phase.
-func (*LoadBalancerPhase) Name() string { return "loadbalancer" }
-
-// Describe implements Describer.
-func (*LoadBalancerPhase) Describe() string { return "HAProxy for the API, machine config and ingress" }
-
-// Needs implements Dependent.
-func (*LoadBalancerPhase) Needs() []string { return nil }
+func (*LoadBalancerPhase) Name() string { return PhaseLoadBalancer }
 
 // HAProxyConfigPath is the live haproxy.cfg (okdctl-haproxy owns it).
 func HAProxyConfigPath(rc *RunContext) string { return rc.Path("/etc/haproxy/haproxy.cfg") }
@@ -67,7 +59,7 @@ func (p *LoadBalancerPhase) liveMatches(rc *RunContext, in haproxy.Input, live [
 	if err != nil || string(live) == string(want) {
 		return err == nil, err
 	}
-	if rc.State().Phase("bootstrap").Status == StatusDone || len(in.Bootstrap) > 0 {
+	if rc.State().Phase(PhaseBootstrap).Status == StatusDone || len(in.Bootstrap) > 0 {
 		return false, nil
 	}
 	in.Bootstrap = p.servers(rc, spec.RoleBootstrap)

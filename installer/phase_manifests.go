@@ -24,15 +24,7 @@ var (
 )
 
 // Name implements Phase.
-func (*ManifestsPhase) Name() string { return "manifests" }
-
-// Describe implements Describer.
-func (*ManifestsPhase) Describe() string {
-	return "openshift-install create manifests, then okdctl's patches"
-}
-
-// Needs implements Dependent.
-func (*ManifestsPhase) Needs() []string { return []string{"installconfig"} }
+func (*ManifestsPhase) Name() string { return PhaseManifests }
 
 // Inputs implements InputProvider.
 func (p *ManifestsPhase) Inputs(rc *RunContext) (any, error) {
@@ -150,7 +142,7 @@ func installDirCurrent(rc *RunContext, digest string) bool {
 // the manifests phase to start a new install. Nodes added to the spec
 // later get their ignition from it.
 func installed(rc *RunContext, st installStamp) bool {
-	return bootstrapped(rc) && !rc.Forced("manifests") && st.Stage == stageIgnition &&
+	return bootstrapped(rc) && !rc.Forced(PhaseManifests) && st.Stage == stageIgnition &&
 		exists(filepath.Join(rc.InstallDir(), "bootstrap.ign"))
 }
 

@@ -22,12 +22,7 @@ var (
 )
 
 // Name implements Phase.
-func (*PreflightPhase) Name() string { return "preflight" }
-
-// Describe implements Describer.
-func (*PreflightPhase) Describe() string {
-	return "checks the tools, the bastion address, free ports, SELinux, firewalld and time sync"
-}
+func (*PreflightPhase) Name() string { return PhasePreflight }
 
 // Inputs implements InputProvider: the whole spec.
 func (*PreflightPhase) Inputs(rc *RunContext) (any, error) {

@@ -26,20 +26,10 @@ var (
 	_ Conditional   = (*RegistryPhase)(nil)
 	_ Checker       = (*RegistryPhase)(nil)
 	_ InputProvider = (*RegistryPhase)(nil)
-	_ Dependent     = (*RegistryPhase)(nil)
-	_ Describer     = (*RegistryPhase)(nil)
 )
 
 // Name implements Phase.
-func (*RegistryPhase) Name() string { return "registry" }
-
-// Describe implements Describer.
-func (*RegistryPhase) Describe() string {
-	return "the mirror registry with okdctl's CA and htpasswd auth"
-}
-
-// Needs implements Dependent.
-func (*RegistryPhase) Needs() []string { return nil }
+func (*RegistryPhase) Name() string { return PhaseRegistry }
 
 // ShouldRun implements Conditional.
 func (*RegistryPhase) ShouldRun(rc *RunContext) (bool, string) {

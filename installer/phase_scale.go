@@ -16,22 +16,12 @@ type ScalePhase struct {
 }
 
 var (
-	_ Describer   = (*ScalePhase)(nil)
-	_ Dependent   = (*ScalePhase)(nil)
 	_ Conditional = (*ScalePhase)(nil)
 	_ DryRunner   = (*ScalePhase)(nil)
 )
 
 // Name implements Phase.
-func (*ScalePhase) Name() string { return "scale" }
-
-// Describe implements Describer.
-func (*ScalePhase) Describe() string {
-	return "small-cluster adjustments through the operators' resources"
-}
-
-// Needs implements Dependent.
-func (*ScalePhase) Needs() []string { return []string{"approve"} }
+func (*ScalePhase) Name() string { return PhaseScale }
 
 // ScalePlanFor decides, in one place, what a topology needs on a release
 // (REFERENCE.md section 6):

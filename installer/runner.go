@@ -68,6 +68,16 @@ func (r *Runner) now() time.Time {
 	return time.Now()
 }
 
+// Describe is the one-line description of the run's phase called name.
+func (r *Runner) Describe(name string) string {
+	for _, p := range r.phases() {
+		if p.Name() == name {
+			return Declared(p).Describe
+		}
+	}
+	return ""
+}
+
 // StateDir is the cluster's state directory.
 func (r *Runner) StateDir() string { return r.Host.Paths.StateDir(r.Cluster.Metadata.Name) }
 
@@ -211,11 +221,7 @@ func (r *Runner) reason(ctx context.Context, p Phase, rc *RunContext, digest str
 }
 
 func (r *Runner) changedDependency(p Phase, rc *RunContext, prev *PhaseState) string {
-	d, ok := p.(Dependent)
-	if !ok {
-		return ""
-	}
-	for _, dep := range d.Needs() {
+	for _, dep := range Declared(p).Needs {
 		ds, ok := rc.state.Phases[dep]
 		if ok && ds.Generation != prev.Consumed[dep] {
 			return dep
@@ -227,13 +233,7 @@ func (r *Runner) changedDependency(p Phase, rc *RunContext, prev *PhaseState) st
 func (r *Runner) execute(ctx context.Context, p Phase, rc *RunContext, res Result, digest, why string) (Result, error) {
 	name := p.Name()
 	start := r.now()
-	if u, ok := p.(Unimplemented); ok && u.NotImplemented() {
-		return r.fail(rc, res, start, digest, errNotImplemented(name))
-	}
-	desc := ""
-	if d, ok := p.(Describer); ok {
-		desc = d.Describe()
-	}
+	desc := Declared(p).Describe
 	if !rc.DryRun() {
 		prev := rc.state.Phase(name)
 		running := *prev
@@ -274,12 +274,12 @@ func (r *Runner) execute(ctx context.Context, p Phase, rc *RunContext, res Resul
 }
 
 func (r *Runner) consumed(p Phase, rc *RunContext) map[string]int {
-	d, ok := p.(Dependent)
-	if !ok {
+	needs := Declared(p).Needs
+	if needs == nil {
 		return nil
 	}
 	m := map[string]int{}
-	for _, dep := range d.Needs() {
+	for _, dep := range needs {
 		m[dep] = rc.state.Phase(dep).Generation
 	}
 	return m

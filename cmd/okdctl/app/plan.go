@@ -69,15 +69,10 @@ func printSpec(out io.Writer, c *spec.Cluster) {
 }
 
 func printPlan(out io.Writer, r *installer.Runner, sum *installer.Summary) {
-	phases := installer.Phases()
 	counts := map[string]int{}
 	for i, res := range sum.Results {
 		counts[res.Status]++
-		desc := ""
-		if d, ok := phases[i].(installer.Describer); ok {
-			desc = d.Describe()
-		}
-		fmt.Fprintf(out, "[%d/%d] %s: %s\n      ", i+1, len(sum.Results), res.Phase, desc)
+		fmt.Fprintf(out, "[%d/%d] %s: %s\n      ", i+1, len(sum.Results), res.Phase, r.Describe(res.Phase))
 		printOutcome(out, r, res, true)
 	}
 	fmt.Fprintf(out, "\nPlan: %d phases: %d would run, %d unchanged, %d skipped, %d would fail, %d not selected. Nothing was changed.\n",

@@ -12,8 +12,8 @@ import (
 
 // BootstrapPhase is the bootstrap phase: waits for bootstrap-complete, then drops the bootstrap node.
 type BootstrapPhase struct {
-	// LoadBalancer drops the bootstrap servers (default: the phase of
-	// Phases() that implements BootstrapRemover).
+	// LoadBalancer drops the bootstrap servers (default: the loadbalancer
+	// phase; tests put a fake here).
 	LoadBalancer BootstrapRemover
 }
 
@@ -25,7 +25,8 @@ var (
 // Name implements Phase.
 func (*BootstrapPhase) Name() string { return PhaseBootstrap }
 
-// BootstrapRemover is implemented by the phase that owns the load balancer:
+// BootstrapRemover is implemented by the phase that owns the load balancer
+// (LoadBalancerPhase):
 // it re-renders the load balancer's configuration without the bootstrap
 // servers, checks it and reloads (haproxy.RemoveBootstrap). It reports
 // whether anything changed.
@@ -81,18 +82,11 @@ func (p *BootstrapPhase) dropBootstrap(ctx context.Context, rc *RunContext) erro
 	return nil
 }
 
-// removeBootstrapBackends asks the load balancer's phase to drop the bootstrap servers.
+// removeBootstrapBackends asks the load balancer to drop the bootstrap servers.
 func (p *BootstrapPhase) removeBootstrapBackends(ctx context.Context, rc *RunContext) error {
-	lb := p.LoadBalancer
-	for _, ph := range Phases() {
-		if r, ok := ph.(BootstrapRemover); ok && lb == nil {
-			lb = r
-		}
-	}
-	if lb == nil {
-		rc.Log().Warnf("this okdctl cannot drop the bootstrap servers from the load balancer yet: delete them from %s and reload haproxy",
-			rc.Path("/etc/haproxy/haproxy.cfg"))
-		return nil
+	var lb BootstrapRemover = &LoadBalancerPhase{}
+	if p.LoadBalancer != nil {
+		lb = p.LoadBalancer
 	}
 	changed, err := lb.RemoveBootstrap(ctx, rc)
 	if err != nil {

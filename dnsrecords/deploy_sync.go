@@ -40,7 +40,7 @@ func (d *Deployment) syncRecords(ctx context.Context, in Input) error {
 		return nil
 	}
 	desc := fmt.Sprintf("write DNS records to etcd at %s in one transaction: %s", strings.Join(endpoints, ","), plan.Summary())
-	return d.Host.WetDetail(ctx, desc, strings.Join(plan.Lines(500), "\n"), func(ctx context.Context) error {
+	return d.Host.Wet(ctx, desc, strings.Join(plan.Lines(500), "\n"), func(ctx context.Context) error {
 		res, err := s.Sync(ctx, desired)
 		if err != nil {
 			return etcdHint(err)

@@ -61,7 +61,7 @@ func freshInstallDir(ctx context.Context, rc *RunContext, why string) error {
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		backup := backupName(dir, rc.Now())
-		err := rc.Wet(ctx, fmt.Sprintf("move %s aside to %s (%s)", dir, backup, why), func(context.Context) error {
+		err := rc.Host().Wet(ctx, fmt.Sprintf("move %s aside to %s (%s)", dir, backup, why), "", func(context.Context) error {
 			if err := os.Rename(dir, backup); err != nil {
 				return fmt.Errorf("failed to move the old install directory aside: %w", err)
 			}

@@ -95,11 +95,6 @@ func (rc *RunContext) Now() time.Time {
 	return time.Now()
 }
 
-// Wet runs fn unless this is a dry run, in which case it records desc.
-func (rc *RunContext) Wet(ctx context.Context, desc string, fn func(context.Context) error) error {
-	return rc.host.Wet(ctx, desc, fn)
-}
-
 // Path relocates a system path under --root.
 func (rc *RunContext) Path(p ...string) string { return rc.host.Paths.Path(p...) }
 

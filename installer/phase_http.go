@@ -175,7 +175,7 @@ func placeMedia(ctx context.Context, rc *RunContext) error {
 			how += ", sha256 checked"
 		}
 		desc := fmt.Sprintf("publish %s as %s/%s (%s)", m.Source, rc.InstallWebDir(), webserver.MediaName(m.Source), how)
-		err := rc.Wet(ctx, desc, func(ctx context.Context) error {
+		err := rc.Host().Wet(ctx, desc, "", func(ctx context.Context) error {
 			pl, err := placer.Place(ctx, m)
 			if err == nil {
 				rc.Log().Infof("published %s (%s) as /install/%s", m.Source, pl.How, pl.Name)
@@ -201,7 +201,7 @@ func pruneMedia(ctx context.Context, rc *RunContext, placer *webserver.Placer) e
 		return err
 	}
 	for _, path := range stale {
-		err := rc.Wet(ctx, "remove "+path+" (no longer named by spec.coreos)", func(context.Context) error {
+		err := rc.Host().Wet(ctx, "remove "+path+" (no longer named by spec.coreos)", "", func(context.Context) error {
 			if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 				return fmt.Errorf("failed to remove %s: %w", path, err)
 			}

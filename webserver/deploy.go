@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"syscall"
 
@@ -26,10 +24,7 @@ type Deployer struct {
 }
 
 // Result says what Apply changed.
-type Result struct {
-	Written bool
-	Action  bastion.Action
-}
+type Result = bastion.ReplaceResult
 
 // Service is the bastion service running the configuration cfg; nginx
 // reloads gracefully on SIGHUP.
@@ -45,8 +40,9 @@ func (d *Deployer) Service(cfg []byte) bastion.Service {
 }
 
 // Apply renders in, checks it with `nginx -t`, replaces the live file and
-// starts or reloads nginx. A failed check changes nothing; a failed start
-// or reload puts the previous file back. Applying again does nothing.
+// starts or reloads nginx (bastion's checked replace). A failed check
+// changes nothing; a failed start or reload puts the previous file back.
+// Applying again does nothing.
 func (d *Deployer) Apply(ctx context.Context, in Input) (Result, error) {
 	cfg, err := Render(in)
 	if err != nil {
@@ -57,22 +53,9 @@ func (d *Deployer) Apply(ctx context.Context, in Input) (Result, error) {
 			return Result{}, err
 		}
 	}
-	if err := d.check(ctx, in, cfg); err != nil {
-		return Result{}, fmt.Errorf("%w\nthe live %s was left in place", err, d.ConfigPath)
-	}
-	old, err := d.Host.Files.ReadFile(d.ConfigPath)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return Result{}, fmt.Errorf("failed to read %s: %w", d.ConfigPath, err)
-	}
-	written, err := d.Host.Files.WriteFile(d.ConfigPath, cfg, 0o644)
-	if err != nil {
-		return Result{}, err
-	}
-	action, err := d.Host.Services.Ensure(ctx, d.Service(cfg))
-	if err != nil {
-		return Result{}, d.restore(ctx, old, err)
-	}
-	return Result{Written: written, Action: action}, nil
+	return d.Host.Replace(ctx, bastion.Replace{Program: "nginx", Path: d.ConfigPath, Content: cfg,
+		Check:   func(ctx context.Context) error { return d.check(ctx, in, cfg) },
+		Service: d.Service})
 }
 
 // check runs `nginx -t` on the candidate. A dry run creates no directory
@@ -95,19 +78,6 @@ func (d *Deployer) check(ctx context.Context, in Input, cfg []byte) error {
 		return err
 	}
 	return Check(ctx, d.Host.Runner, d.Binary, scratch)
-}
-
-func (d *Deployer) restore(ctx context.Context, old []byte, cause error) error {
-	if old == nil {
-		return fmt.Errorf("failed to start nginx: %w", cause)
-	}
-	if _, err := d.Host.Files.WriteFile(d.ConfigPath, old, 0o644); err != nil {
-		return fmt.Errorf("failed to reload nginx: %w; restoring the previous %s also failed: %v", cause, d.ConfigPath, err)
-	}
-	if _, err := d.Host.Services.Ensure(ctx, d.Service(old)); err != nil {
-		return fmt.Errorf("failed to reload nginx: %w; the previous %s is back but did not load: %v", cause, d.ConfigPath, err)
-	}
-	return fmt.Errorf("failed to reload nginx: %w\nthe previous %s was put back", cause, d.ConfigPath)
 }
 
 // Check validates a configuration with `nginx -t` (run even in a dry run);

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -128,7 +129,7 @@ func (r *Runner) Apply(ctx context.Context, o ApplyOptions) (*Summary, error) {
 			return nil, err
 		}
 		defer lock.Release()
-		if f, err := os.OpenFile(StatePathJoin(stateDir, FileRunLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+		if f, err := os.OpenFile(filepath.Join(stateDir, FileRunLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
 			defer f.Close()
 			r.Log.attachFile(f)
 			defer r.Log.attachFile(nil)

@@ -6,16 +6,17 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/haproxy"
-	"github.com/okdctl/okdctl/ignition/hosting"
 	"github.com/okdctl/okdctl/internal/golden"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/webserver"
 )
 
 // TestLoadBalancerAndHTTPUnits pins the real bastion's okdctl-haproxy and
 // okdctl-nginx units for the lab example and checks them with systemd-analyze.
 func TestLoadBalancerAndHTTPUnits(t *testing.T) {
 	t.Parallel()
-	c, err := LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +25,7 @@ func TestLoadBalancerAndHTTPUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conf, err := hosting.Render(nginxInput(rc))
+	conf, err := webserver.Render(nginxInput(rc))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // PreflightPhase is the preflight phase: the spec, tools, ports and host checks.
@@ -20,17 +21,12 @@ var (
 )
 
 // Name implements Phase.
-func (*PreflightPhase) Name() string { return "preflight" }
-
-// Describe implements Describer.
-func (*PreflightPhase) Describe() string {
-	return "checks the tools, the bastion address, free ports, SELinux, firewalld and time sync"
-}
+func (*PreflightPhase) Name() string { return PhasePreflight }
 
 // Inputs implements InputProvider: the whole spec.
 func (*PreflightPhase) Inputs(rc *RunContext) (any, error) {
 	return struct {
-		Spec    ClusterSpec
+		Spec    spec.ClusterSpec
 		Sandbox bool
 	}{rc.Cluster().Spec, rc.Sandbox()}, nil
 }
@@ -91,7 +87,7 @@ func findTool(name string) error {
 }
 
 // ToolsFor lists the programs the bastion needs for a spec.
-func ToolsFor(s *ClusterSpec, sandbox bool) []string {
+func ToolsFor(s *spec.ClusterSpec, sandbox bool) []string {
 	tools := []string{"etcd", "coredns", "haproxy", "nginx"}
 	if s.RegistryEnabled() {
 		if sandbox {
@@ -143,21 +139,21 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 		"ingressHTTP": "okdctl-haproxy", "ingressHTTPS": "okdctl-haproxy", "stats": "okdctl-haproxy",
 		"ignition": "okdctl-nginx", "registry": "okdctl-registry", "etcd": "okdctl-etcd", "etcdPeer": "okdctl-etcd"}
 	var busy []string
-	for _, p := range portList(rc.Spec().Bastion.Ports) {
-		if p.name == "registry" && !rc.Spec().RegistryEnabled() {
+	for _, p := range rc.Spec().Bastion.Ports.List() {
+		if p.Name == "registry" && !rc.Spec().RegistryEnabled() {
 			continue
 		}
 		ip := rc.Spec().Bastion.IP
-		if strings.HasPrefix(p.name, "etcd") && !rc.Sandbox() {
+		if strings.HasPrefix(p.Name, "etcd") && !rc.Sandbox() {
 			ip = "127.0.0.1" // okdctl's etcd listens on loopback only (see etcdURL)
 		}
-		addr := net.JoinHostPort(ip, strconv.Itoa(p.port))
-		if err := portFree(addr, p.name == "dns"); err == nil {
+		addr := net.JoinHostPort(ip, strconv.Itoa(p.Port))
+		if err := portFree(addr, p.Name == "dns"); err == nil {
 			continue
-		} else if running, _ := rc.Host().Services.Running(ctx, owners[p.name]); running {
+		} else if running, _ := rc.Host().Services.Running(ctx, owners[p.Name]); running {
 			continue
 		} else {
-			busy = append(busy, busyPort("spec.bastion.ports."+p.name, ip, p.port, p.name == "dns", err))
+			busy = append(busy, busyPort("spec.bastion.ports."+p.Name, ip, p.Port, p.Name == "dns", err))
 		}
 	}
 	return busy

@@ -8,10 +8,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/haproxy"
-	"github.com/okdctl/okdctl/ignition/hosting"
 	"github.com/okdctl/okdctl/registry"
 	"github.com/okdctl/okdctl/resolver"
+	"github.com/okdctl/okdctl/webserver"
 )
 
 // TeardownOptions shape `okdctl down` on a real bastion.
@@ -55,12 +56,12 @@ func (t *teardown) did(format string, args ...any) {
 }
 
 // sharedServices serve every cluster of the bastion (one etcd, one CoreDNS).
-var sharedServices = []string{CoreDNSService, EtcdService}
+var sharedServices = []string{dnsrecords.CoreDNSServiceName, dnsrecords.EtcdServiceName}
 
 // units stops and disables okdctl's units, the last started first; the
 // DNS services only when no other cluster of this bastion needs them.
 func (t *teardown) units(ctx context.Context) error {
-	names := []string{ApproverServiceName, hosting.ServiceName, haproxy.ServiceName, registry.ServiceName}
+	names := []string{ApproverServiceName, webserver.ServiceName, haproxy.ServiceName, registry.ServiceName}
 	if others := t.otherClusters(); len(others) == 0 {
 		names = append(names, sharedServices...)
 	} else {
@@ -193,7 +194,7 @@ func (t *teardown) purge(ctx context.Context) error {
 		if _, err := os.Lstat(dir); err != nil {
 			continue
 		}
-		if err := t.rc.Wet(ctx, "delete "+dir, func(context.Context) error { return os.RemoveAll(dir) }); err != nil {
+		if err := t.rc.Host().Wet(ctx, "delete "+dir, "", func(context.Context) error { return os.RemoveAll(dir) }); err != nil {
 			return fmt.Errorf("failed to delete %s: %w", dir, err)
 		}
 		t.did("deleted %s", dir)

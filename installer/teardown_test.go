@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // mutationsOK answers read-only commands from a table and lets every
@@ -36,7 +37,7 @@ func (m *mutationsOK) Run(_ context.Context, c bastion.Cmd) ([]byte, error) {
 // state, and a second down changes nothing.
 func TestTeardown(t *testing.T) {
 	t.Parallel()
-	c, err := LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,7 @@ func Ensure(ctx context.Context, h *bastion.Host, in Input) (*Result, error) {
 		return nil, err
 	}
 	if user := in.serviceUser(); user != "" {
-		if err := bastion.EnsureSystemUser(ctx, h.Runner, user); err != nil {
+		if err := bastion.EnsureServiceUser(ctx, h.Runner, user, ""); err != nil {
 			return nil, err
 		}
 	}

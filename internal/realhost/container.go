@@ -42,7 +42,7 @@ type Options struct {
 // Container is a Debian bastion booted with systemd as PID 1 in a private
 // network namespace.
 type Container struct {
-	t    testing.TB
+	t testing.TB
 	// Root is the container's root directory on the host (mode 0755).
 	Root string
 	opts Options

@@ -40,27 +40,34 @@ type Options struct {
 }
 
 // Container is a Debian bastion booted with systemd as PID 1 in a private
-// network namespace.
+// network namespace. Its root is an overlay of the cached, unpacked root
+// file system (read-only) and a per-test upper directory, mounted in a
+// mount namespace of its own that ends with systemd-nspawn: nothing is
+// mounted on the host.
 type Container struct {
 	t testing.TB
-	// Root is the container's root directory on the host (mode 0755).
+	// Root shows the running container's root directory on the host
+	// (a link to /proc/<PID 1>/root, renewed on reboot).
 	Root string
 	opts Options
+	// base holds upper/, work/ and the mount point merged/ (mode 0755).
+	base string
 	// nspawn is the running systemd-nspawn; pid its PID 1 on the host.
 	nspawn  *exec.Cmd
 	done    chan struct{}
 	console *bastion.SyncBuffer
 	pid     int
-	// Boots counts the boots; BootTimes their durations (unpack excluded).
+	// Boots counts the boots; BootTimes their durations.
 	Boots     int
 	BootTimes []time.Duration
-	// Unpack is how long unpacking the tarball took.
+	// Unpack is how long unpacking the tarball took (0 when the unpacked
+	// tree was cached already).
 	Unpack time.Duration
 }
 
-// Boot unpacks the cached root file system into a fresh directory, boots
-// it and waits until systemd reports running or degraded. The container is
-// torn down by its PID when the test ends, whatever happened.
+// Boot boots a fresh bastion from the cached root file system and waits
+// until systemd reports running or degraded. The container is torn down by
+// its PID when the test ends, whatever happened.
 func Boot(t testing.TB, o Options) *Container {
 	t.Helper()
 	if testing.Short() {
@@ -72,29 +79,28 @@ func Boot(t testing.TB, o Options) *Container {
 	if o.BootTimeout == 0 {
 		o.BootTimeout = 90 * time.Second
 	}
-	for _, tool := range []string{"systemd-nspawn", "nsenter", "zstd"} {
+	for _, tool := range []string{"systemd-nspawn", "nsenter", "unshare", "zstd"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is needed to boot the real bastion: run `make tools`", tool)
 		}
 	}
-	tarball := Tarball()
-	if _, err := os.Stat(tarball); err != nil {
-		t.Fatalf("%v (%s is missing)", ErrNoRootfs, tarball)
-	}
-	c := &Container{t: t, Root: filepath.Join(t.TempDir(), "root"), opts: o}
-	t.Cleanup(c.teardown)
 	start := time.Now()
-	if err := os.Mkdir(c.Root, 0o755); err != nil {
+	unpacked, err := Tree()
+	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-I", "zstd -T0",
-		"-xpf", tarball, "-C", c.Root).CombinedOutput()
-	if err != nil {
-		t.Fatalf("failed to unpack %s: %v\n%s", tarball, err, out)
+	c := &Container{t: t, base: t.TempDir(), opts: o}
+	c.Unpack = unpacked
+	c.Root = filepath.Join(c.base, "root")
+	for _, d := range []string{"upper", "work", "merged"} {
+		if err := os.Mkdir(filepath.Join(c.base, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	c.Unpack = time.Since(start)
+	t.Cleanup(c.teardown)
 	c.writeNetwork()
 	c.start()
+	t.Logf("bastion booted in %s", time.Since(start).Round(time.Millisecond))
 	return c
 }
 
@@ -108,9 +114,15 @@ func (c *Container) writeNetwork() {
 		fmt.Fprintf(&network, "Address=%s\n", a)
 	}
 	peer := fmt.Sprintf("[Match]\nName=%s\n\n[Link]\nRequiredForOnline=no\n\n[Network]\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n", LinkPeer)
-	c.WriteFile("/etc/systemd/network/10-lab.netdev", []byte(netdev), 0o644)
-	c.WriteFile("/etc/systemd/network/10-lab.network", []byte(network.String()), 0o644)
-	c.WriteFile("/etc/systemd/network/11-lab-peer.network", []byte(peer), 0o644)
+	for name, data := range map[string]string{"10-lab.netdev": netdev, "10-lab.network": network.String(), "11-lab-peer.network": peer} {
+		p := filepath.Join(c.base, "upper/etc/systemd/network", name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			c.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			c.t.Fatal(err)
+		}
+	}
 }
 
 // start runs systemd-nspawn, finds the container's PID 1 and waits for the boot.
@@ -119,9 +131,12 @@ func (c *Container) start() {
 	t.Helper()
 	begin := time.Now()
 	c.console = &bastion.SyncBuffer{}
-	cmd := exec.Command("systemd-nspawn", "--keep-unit", "--register=no", "-b", "--private-network",
-		"-D", c.Root, "--machine=okdctl-bastion", "--hostname=bastion", "--console=read-only",
-		"--resolv-conf=off", "--timezone=off", "--link-journal=no", "--quiet")
+	merged := filepath.Join(c.base, "merged")
+	overlay := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", treeDir(), filepath.Join(c.base, "upper"), filepath.Join(c.base, "work"))
+	// unshare and sh exec: the PID is systemd-nspawn's, and the overlay
+	// lives only in its mount namespace
+	script := `mount -t overlay okdctl-bastion -o "$1" "$2" && exec systemd-nspawn --keep-unit --register=no -b --private-network -D "$2" --machine=okdctl-bastion --hostname=bastion --console=read-only --resolv-conf=off --timezone=off --link-journal=no --quiet`
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", overlay, merged)
 	cmd.Stdout, cmd.Stderr = c.console, c.console
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -134,11 +149,24 @@ func (c *Container) start() {
 		t.Fatalf("%v\nconsole:\n%s", err, c.console.String())
 	}
 	c.pid = pid
+	c.linkRoot()
 	if err := c.waitRunning(c.opts.BootTimeout); err != nil {
 		t.Fatalf("%v\nconsole:\n%s", err, c.console.String())
 	}
 	c.Boots++
 	c.BootTimes = append(c.BootTimes, time.Since(begin))
+}
+
+// linkRoot points Root at the running container's root.
+func (c *Container) linkRoot() {
+	tmp := c.Root + ".new"
+	os.Remove(tmp)
+	if err := os.Symlink(fmt.Sprintf("/proc/%d/root", c.pid), tmp); err != nil {
+		c.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, c.Root); err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 // PID is the container's PID 1 as the host sees it.

@@ -59,7 +59,7 @@ func (c *Container) teardown() {
 			syscall.Kill(p, syscall.SIGKILL)
 		}
 	}
-	if m := mountsUnder(c.Root); len(m) > 0 {
+	if m := mountsUnder(c.base); len(m) > 0 {
 		c.t.Errorf("mounts left under the container's root after teardown:\n%s", strings.Join(m, "\n"))
 	}
 }

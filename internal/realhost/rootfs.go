@@ -154,3 +154,46 @@ func lockFile(path string) (func(), error) {
 	}
 	return func() { f.Close() }, nil
 }
+
+// treeDir is the unpacked tarball, the overlay's read-only lower layer.
+func treeDir() string { return strings.TrimSuffix(Tarball(), ".tar.zst") }
+
+// Tree unpacks the tarball once into treeDir (concurrent callers wait for
+// each other) and returns how long that took: 0 when it was there.
+func Tree() (time.Duration, error) {
+	dir := treeDir()
+	if _, err := os.Stat(filepath.Join(dir, "etc/os-release")); err == nil {
+		return 0, nil
+	}
+	if _, err := os.Stat(Tarball()); err != nil {
+		return 0, fmt.Errorf("%w (%s is missing)", ErrNoRootfs, Tarball())
+	}
+	unlock, err := lockFile(filepath.Join(CacheDir(), ".build.lock"))
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	if _, err := os.Stat(filepath.Join(dir, "etc/os-release")); err == nil {
+		return 0, nil
+	}
+	start := time.Now()
+	tmp := dir + ".unpacking"
+	os.RemoveAll(tmp)
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return 0, fmt.Errorf("failed to unpack the root file system: %w", err)
+	}
+	out, err := exec.Command("tar", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-I", "zstd -T0",
+		"-xpf", Tarball(), "-C", tmp).CombinedOutput()
+	if err != nil {
+		os.RemoveAll(tmp)
+		return 0, fmt.Errorf("failed to unpack %s: %w\n%s", Tarball(), err, out)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return 0, err
+	}
+	os.RemoveAll(dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		return 0, fmt.Errorf("failed to keep the unpacked root file system: %w", err)
+	}
+	return time.Since(start), nil
+}

@@ -173,6 +173,7 @@ func (r *rehearsal) checkKill9(t *testing.T) {
 func (r *rehearsal) checkReload(t *testing.T) {
 	t.Helper()
 	held := r.holdAPIConnection(t)
+	var reloaded []string
 	for _, name := range okdctlUnits {
 		before := r.unit(t, name)
 		if !before.CanReload {
@@ -184,7 +185,12 @@ func (r *rehearsal) checkReload(t *testing.T) {
 			t.Errorf("%s reload: main process %d -> %d, %s", name, before.MainPID, after.MainPID, after.Active)
 		}
 		r.waitAnswers(t, name, 20*time.Second)
+		reloaded = append(reloaded, name)
 	}
+	if len(reloaded) < 3 {
+		t.Errorf("only %v can reload; okdctl-haproxy, okdctl-nginx and okdctl-coredns should", reloaded)
+	}
+	t.Logf("reloaded in place: %s", strings.Join(reloaded, ", "))
 	held()
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/okdctl/okdctl/internal/realhost"
 	"github.com/okdctl/okdctl/internal/synthrelease"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // labDir is where the user keeps the lab spec and its files on the bastion.
@@ -99,7 +100,7 @@ func newRealRehearsal(t *testing.T, c *realhost.Container) *rehearsal {
 	}
 	c.WriteFile(labDir+"/admin.kubeconfig", data, 0o600)
 	r.hostEnv = []string{"FAKEINSTALL_KUBECONFIG=" + labDir + "/admin.kubeconfig", "FAKEINSTALL_VERSION=4.16.0-0.okd-sandbox"}
-	if r.cluster, err = installer.LoadFile(c.Path(r.spec)); err != nil {
+	if r.cluster, err = spec.LoadFile(c.Path(r.spec)); err != nil {
 		t.Fatalf("the lab spec does not load: %v", err)
 	}
 	return r
@@ -108,13 +109,13 @@ func newRealRehearsal(t *testing.T, c *realhost.Container) *rehearsal {
 // writeLabSpec writes examples/lab.yaml as a user would adapt it: their
 // release, key, pull secret and CoreOS image, no upstream DNS (the lab
 // network is closed) and the rehearsal's timeouts.
-func (r *rehearsal) writeLabSpec(releaseImage string) *installer.Cluster {
+func (r *rehearsal) writeLabSpec(releaseImage string) *spec.Cluster {
 	t := r.t
 	data, err := examples.FS.ReadFile("lab.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cl installer.Cluster
+	var cl spec.Cluster
 	if err := yaml.Unmarshal(data, &cl); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func (r *rehearsal) writeLabSpec(releaseImage string) *installer.Cluster {
 	// relative to the spec, so that the test can load it from outside too
 	s.SSHKeyFile, s.PullSecretFile, s.CoreOS.Image = "id.pub", "pull-secret.json", "coreos-metal.raw.xz"
 	s.Network.UpstreamDNS = nil
-	s.Timeouts = installer.Timeouts{API: dur(time.Minute), Bootstrap: dur(2 * time.Minute),
+	s.Timeouts = spec.Timeouts{API: dur(time.Minute), Bootstrap: dur(2 * time.Minute),
 		EtcdBootstrap: dur(time.Minute), Nodes: dur(2 * time.Minute), Install: dur(2 * time.Minute), Settle: dur(2 * time.Second)}
 	key, _ := examples.FS.ReadFile("files/example_ed25519.pub")
 	c := r.host
@@ -218,7 +219,7 @@ func TestHelperRealAfterReboot(t *testing.T) {
 	c := realhost.MustAttach(t, "TestRealBastion")
 	r := &rehearsal{t: t, dir: c.Path(labDir), root: c.Root, host: c, spec: filepath.Join(labDir, "cluster.yaml")}
 	var err error
-	if r.cluster, err = installer.LoadFile(c.Path(r.spec)); err != nil {
+	if r.cluster, err = spec.LoadFile(c.Path(r.spec)); err != nil {
 		t.Fatal(err)
 	}
 	r.checkAfterReboot(t)

@@ -19,6 +19,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // okdctlUnits are the systemd units okdctl writes for the lab spec.
@@ -92,7 +93,7 @@ func (r *rehearsal) probe(ctx context.Context, unit string) error {
 	case "okdctl-haproxy":
 		return httpStatus(ctx, http.DefaultClient, fmt.Sprintf("http://%s:%d/", ip, p.Stats), 0)
 	case "okdctl-nginx":
-		master := r.cluster.Spec.NodesWithRole(installer.RoleMaster)[0]
+		master := r.cluster.Spec.NodesWithRole(spec.RoleMaster)[0]
 		return httpStatus(ctx, http.DefaultClient, installer.IgnitionURL(r.cluster, master), http.StatusOK)
 	case "okdctl-registry":
 		c, err := r.registryClient()

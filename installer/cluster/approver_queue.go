@@ -11,6 +11,7 @@ import (
 	certv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
@@ -23,6 +24,7 @@ const (
 	byNode     = "node" // CSR index: the node a CSR is for
 	retryFirst = 5 * time.Millisecond
 	retryMax   = 30 * time.Second
+	syncPoll   = 10 * time.Millisecond // client-go's WaitForCacheSync polls every 100 ms
 )
 
 // controller holds the informers, the queue and the workers of one watch.
@@ -60,7 +62,7 @@ func (a *Approver) startController(ctx context.Context, workers int) *controller
 	c.workers.Add(1)
 	go func() {
 		defer c.workers.Done()
-		if !cache.WaitForCacheSync(ctx.Done(), c.csrInf.HasSynced, c.nodeInf.HasSynced) {
+		if wait.PollUntilContextCancel(ctx, syncPoll, true, func(context.Context) (bool, error) { return c.synced(), nil }) != nil {
 			return
 		}
 		c.enqueueAll()
@@ -217,10 +219,10 @@ func (c *controller) decide(name, node string) (*certv1.CertificateSigningReques
 		group = c.csrsOf(node)
 	}
 	nodes := c.nodes()
-	v := a.newView(group, nodes)
-	if a.flood(a.pending(c.csrs()), len(nodes), v.now) {
+	if a.flood(a.pending(c.csrs()), len(nodes), a.o.Now()) {
 		return nil, Decision{}, false
 	}
+	v := a.newView(group, nodes)
 	pending := a.pending(group)
 	for i, d := range decide(v, pending) {
 		switch {

@@ -3,7 +3,6 @@ package cluster
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,7 +12,6 @@ import (
 	"github.com/okdctl/okdctl/internal/nodesim"
 	"github.com/okdctl/okdctl/internal/testenv"
 	certv1 "k8s.io/api/certificates/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -33,19 +31,16 @@ func TestApproverNoLostEvents(t *testing.T) {
 func testEarlyCSRs(t *testing.T, ctx context.Context, k *testenv.Kube) {
 	admin := testenv.Clientset(t, k.AdminConfig())
 	nodes := specNodes("early.example", 3)
-	// m0 has registered and asks for its serving certificate; m1 and m2
-	// ask for their client certificates.
-	m0 := nodes[0]
-	kubelet := testenv.Clientset(t, k.CertConfig(t, "system:node:"+m0.FQDN, "system:nodes"))
-	if _, err := kubelet.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: m0.FQDN}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	names := []string{createCSR(t, ctx, kubelet, servingRequest(m0))}
+	// No Node exists yet (so no Node event comes after the caches sync):
+	// the nodes wait for their client certificates.
+	var names []string
 	boot := testenv.Clientset(t, k.BootstrapperConfig())
-	for _, n := range nodes[1:] {
+	for _, n := range nodes {
 		names = append(names, createCSR(t, ctx, boot, clientRequest(n)))
 	}
-	a, _ := NewApprover(ApproverOptions{Client: admin, Inventory: newInventory(t, nodes), Log: &testLog{t: t}})
+	// The Node informer's first list comes in late, after the CSRs' events.
+	hook := &approvalHook{slowNodeList: 300 * time.Millisecond}
+	a, _ := NewApprover(ApproverOptions{Client: hook.client(t, k), Inventory: newInventory(t, nodes), Log: &testLog{t: t}})
 	start := time.Now()
 	stop := runApprover(t, ctx, a)
 	defer stop()
@@ -58,10 +53,8 @@ func testEarlyCSRs(t *testing.T, ctx context.Context, k *testenv.Kube) {
 func testBusyApprover(t *testing.T, ctx context.Context, k *testenv.Kube) {
 	admin := testenv.Clientset(t, k.AdminConfig())
 	hook := &approvalHook{held: make(chan string, 1), release: make(chan struct{})}
-	cfg := k.AdminConfig()
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { hook.next = rt; return hook }
 	nodes := specNodes("busy.example", 3)
-	a, _ := NewApprover(ApproverOptions{Client: testenv.Clientset(t, cfg), Inventory: newInventory(t, nodes), Log: &testLog{t: t}})
+	a, _ := NewApprover(ApproverOptions{Client: hook.client(t, k), Inventory: newInventory(t, nodes), Log: &testLog{t: t}})
 	stop := runApprover(t, ctx, a)
 	defer stop()
 	boot := testenv.Clientset(t, k.BootstrapperConfig())
@@ -110,11 +103,6 @@ func clientRequest(n Node) nodesim.CSR {
 		O: []string{"system:nodes"}, Usages: nodesim.ClientUsages}
 }
 
-func servingRequest(n Node) nodesim.CSR {
-	return nodesim.CSR{Signer: certv1.KubeletServingSignerName, CN: "system:node:" + n.FQDN, O: []string{"system:nodes"},
-		DNS: []string{n.FQDN}, IPs: []net.IP{net.ParseIP(n.IP)}, Usages: nodesim.ServingUsages}
-}
-
 func createCSR(t *testing.T, ctx context.Context, c kubernetes.Interface, r nodesim.CSR) string {
 	t.Helper()
 	csr, _, err := nodesim.Create(ctx, c, r)
@@ -143,15 +131,24 @@ func waitApproved(t *testing.T, ctx context.Context, c kubernetes.Interface, nam
 }
 
 // approvalHook sits in the approver's transport: it can hold the next
-// approval write until released, or answer it with a 409 Conflict.
+// approval write until released, answer it with a 409 Conflict, or delay
+// the first list of Nodes.
 type approvalHook struct {
-	next     http.RoundTripper
-	held     chan string
-	release  chan struct{}
-	mu       sync.Mutex
-	hold     bool
-	conflict bool
-	count    map[string]int
+	next         http.RoundTripper
+	held         chan string
+	release      chan struct{}
+	slowNodeList time.Duration
+	mu           sync.Mutex
+	hold         bool
+	conflict     bool
+	count        map[string]int
+}
+
+// client is an admin client through the hook.
+func (h *approvalHook) client(t *testing.T, k *testenv.Kube) kubernetes.Interface {
+	cfg := k.AdminConfig()
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { h.next = rt; return h }
+	return testenv.Clientset(t, cfg)
 }
 
 func (h *approvalHook) set(hold, conflict bool) {
@@ -167,6 +164,13 @@ func (h *approvalHook) writes(name string) int {
 }
 
 func (h *approvalHook) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Path == "/api/v1/nodes" && req.URL.Query().Get("watch") == "" {
+		h.mu.Lock()
+		delay := h.slowNodeList
+		h.slowNodeList = 0
+		h.mu.Unlock()
+		time.Sleep(delay)
+	}
 	name, ok := strings.CutSuffix(req.URL.Path, "/approval")
 	if req.Method != http.MethodPut || !ok {
 		return h.next.RoundTrip(req)

@@ -21,7 +21,7 @@ const (
 	ApprovalReason = "OkdctlApproved"
 	floodExtra     = 100
 	floodWindow    = time.Hour
-	approveWorkers = 8
+	approveWorkers = 16
 )
 
 // ApproverOptions configures the verifying approver.

@@ -43,6 +43,11 @@ func (cp *copier) run(ctx context.Context, jobs []*job) error {
 		return err
 	}
 	cp.totals(jobs)
+	if dir := cp.o.DataDir; dir != "" {
+		if err := CheckDiskSpace(dir, cp.snapshot().BytesTotal, cp.o.FreeSpace); err != nil {
+			return err
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cp.o.concurrency())
 	for _, j := range jobs {

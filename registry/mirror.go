@@ -37,6 +37,12 @@ type MirrorOptions struct {
 	Concurrency int
 	// Progress is called as images and blobs finish (serialised).
 	Progress func(Progress)
+	// DataDir, when set, is the registry's storage on this machine: once
+	// the manifests say how much is to copy, Mirror checks it has room
+	// for that plus SpaceMargin before sending anything.
+	DataDir string
+	// FreeSpace probes DataDir's free bytes (default FreeSpace: statfs).
+	FreeSpace func(dir string) (int64, error)
 	// Transport replaces the transport built from Pins and CACert.
 	Transport http.RoundTripper
 	Log       Logger

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -23,6 +24,8 @@ type helperJob struct {
 	CACert, PullSecret            []byte
 	// Delay slows every blob upload so that the parent can kill mid-way.
 	Delay time.Duration
+	// Concurrency of the mirror (default 2).
+	Concurrency int
 }
 
 // slowTransport delays blob data (PATCH) requests.
@@ -54,10 +57,14 @@ func TestMirrorHelperProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := MirrorOptions{Release: j.Release, Registry: j.Registry, Repository: j.Repository, PullSecret: j.PullSecret,
-		Concurrency: 2, Transport: slowTransport{base, j.Delay}}
+		Concurrency: cmp.Or(j.Concurrency, 2), Transport: base}
+	if j.Delay > 0 {
+		o.Transport = slowTransport{base, j.Delay}
+	}
 	if _, err := Mirror(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
+	printPeakRSS()
 }
 
 func TestMirrorResumesAfterKill(t *testing.T) {

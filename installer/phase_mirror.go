@@ -107,6 +107,7 @@ func (p *MirrorPhase) Run(ctx context.Context, rc *RunContext) error {
 		return err
 	}
 	o.DataDir, o.FreeSpace = registryLayout(rc).DataDir, p.FreeSpace
+	o.MountFrom = earlierMirror(rc)
 	pr := p.progress(rc)
 	o.Progress = pr.report
 	m, err := registry.Mirror(ctx, o)
@@ -123,6 +124,24 @@ func (p *MirrorPhase) Run(ctx context.Context, rc *RunContext) error {
 	rc.Log().Infof("release %s mirrored to %s with %d images; install-config gets %s for %d source repositories",
 		m.ReleaseDigest, m.Repository, len(m.Images)+1, rc.Release().MirrorField(), len(m.Sources))
 	return nil
+}
+
+// earlierMirror is the repository path of the last release mirrored here:
+// a new release in another repository mounts the blobs they share.
+func earlierMirror(rc *RunContext) string {
+	data, err := rc.Host().Files.ReadFile(rc.StatePath(FileMirrorMapping))
+	if err != nil {
+		return ""
+	}
+	m, err := registry.DecodeMapping(data)
+	if err != nil {
+		return ""
+	}
+	repo, err := name.NewRepository(m.Repository)
+	if err != nil || repo.RegistryStr() != registryHost(rc) {
+		return ""
+	}
+	return repo.RepositoryStr()
 }
 
 // mirrorOptions reaches the registry by name at the bastion's IP, with

@@ -107,3 +107,21 @@ func TestLiveLineOnTerminal(t *testing.T) {
 		t.Errorf("the periodic line should go to the run log only:\nterminal %q\nlog %q", screen, file.String())
 	}
 }
+
+// TestPreflightChecksMirrorSpace: preflight sizes the release from the
+// source's manifests and refuses a registry storage without room for it.
+func TestPreflightChecksMirrorSpace(t *testing.T) {
+	c := registryCluster(t)
+	root := t.TempDir()
+	ctx := testenv.Context(t, time.Minute)
+	var out bytes.Buffer
+	rc := &RunContext{cluster: c, host: bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true}), log: NewLogger(LoggerOptions{Out: &out})}
+	problems := mirrorSpace(ctx, rc, func(string) (int64, error) { return 100 << 20, nil })
+	if len(problems) != 1 || !strings.Contains(problems[0], "not enough disk space for the mirror: "+root) || !strings.Contains(problems[0], "100.0 MiB free, the release needs 1.0 GiB") {
+		t.Errorf("preflight with 100 MiB free: %q", problems)
+	}
+	if problems := mirrorSpace(ctx, rc, func(string) (int64, error) { return 1 << 40, nil }); len(problems) > 0 ||
+		!strings.Contains(out.String(), "the release payload is 5 images, ") || !strings.Contains(out.String(), "has room for it") {
+		t.Errorf("preflight with room: %q\n%s", problems, out.String())
+	}
+}

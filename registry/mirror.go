@@ -196,6 +196,18 @@ type release struct {
 
 // resolveRelease finds the release's digest and whether the mirror has it.
 func (c *clients) resolveRelease(ctx context.Context, ref name.Reference) (*release, error) {
+	rel, err := c.sourceRelease(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	_, err = c.dst.Head(ctx, c.dstRepo.Digest(rel.digest.DigestStr()))
+	rel.present = err == nil
+	return rel, nil
+}
+
+// sourceRelease finds the digest of the release to mirror: that of the
+// cluster's architecture when ref is an index and not all are asked for.
+func (c *clients) sourceRelease(ctx context.Context, ref name.Reference) (*release, error) {
 	desc, err := c.src.Head(ctx, ref)
 	if err != nil {
 		return nil, fmt.Errorf("failed to resolve the release image %s: %w", ref, err)
@@ -208,8 +220,6 @@ func (c *clients) resolveRelease(ctx context.Context, ref name.Reference) (*rele
 	}
 	rel := &release{given: ref, digest: ref.Context().Digest(desc.Digest.String())}
 	rel.tag = releaseTag(ref, desc.Digest)
-	_, err = c.dst.Head(ctx, c.dstRepo.Digest(desc.Digest.String()))
-	rel.present = err == nil
 	return rel, nil
 }
 

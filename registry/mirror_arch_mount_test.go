@@ -24,6 +24,10 @@ func TestMirrorOnlyTheClusterArchitecture(t *testing.T) {
 	o := tr.mirrorOptions(t, rel.Image)
 	o.Platform = &v1.Platform{OS: "linux", Architecture: "amd64"}
 
+	size, err := PayloadSize(ctx, o)
+	if err != nil || size.Images != 4 || size.Blobs != amd.Blobs || size.Bytes != amd.Bytes {
+		t.Errorf("PayloadSize = %+v, %v; want 4 images and the %d blobs (%d bytes) of amd64", size, err, amd.Blobs, amd.Bytes)
+	}
 	_, off := tr.uploads(0)
 	m, err := Mirror(ctx, o)
 	if err != nil {

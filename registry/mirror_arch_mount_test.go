@@ -99,3 +99,24 @@ func TestMirrorMountsFromAnEarlierMirror(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// The release-sized shape, scaled down: shared base and group layers are
+// sent once each however many images share them.
+func TestMirrorReleaseShapeSendsEachBlobOnce(t *testing.T) {
+	t.Parallel()
+	src := startSourceRegistry(t)
+	rel := pushPayload(t, src, synthrelease.Options{Components: 40, Layout: synthrelease.ReleaseSized(40).Scaled(2048), Seed: 3})
+	tr := startTestRegistry(t)
+	o := tr.mirrorOptions(t, rel.Image)
+	var last Progress
+	o.Progress = func(p Progress) { last = p }
+	_, off := tr.uploads(0)
+	if _, err := Mirror(testenv.Context(t, 2*time.Minute), o); err != nil {
+		t.Fatal(err)
+	}
+	up, _ := tr.uploads(off)
+	if up.Starts != rel.Blobs || len(up.Commits) != rel.Blobs || last.BytesUploaded != rel.Bytes || last.ImagesDone != 41 {
+		t.Errorf("%d uploads started, %d committed, %d bytes sent, %d images; want each of the %d blobs (%d bytes) once, 41 images",
+			up.Starts, len(up.Commits), last.BytesUploaded, last.ImagesDone, rel.Blobs, rel.Bytes)
+	}
+}

@@ -44,7 +44,11 @@ func BenchmarkMirrorRelease(b *testing.B) {
 	srcDir := b.TempDir()
 	src := synthrelease.StartSourceIn(b, srcDir)
 	start := time.Now()
-	rel := pushPayload(b, src, synthrelease.Options{Components: n, Layout: synthrelease.ReleaseSized(n), Seed: 190, Concurrency: 2})
+	rel, err := synthrelease.Push(testenv.Context(b, 30*time.Minute),
+		synthrelease.Options{Registry: src, Components: n, Layout: synthrelease.ReleaseSized(n), Seed: 190, Concurrency: 2})
+	if err != nil {
+		b.Fatalf("failed to push the synthetic release: %v", err)
+	}
 	b.Logf("payload: %d images, %d blobs, %.2f GB, generated and pushed in %s", n+1, rel.Blobs, float64(rel.Bytes)/1e9, time.Since(start).Round(time.Second))
 	res := benchResults{}
 	b.Run("disk", func(b *testing.B) {

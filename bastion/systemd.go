@@ -88,7 +88,9 @@ func (s *Systemd) Ensure(ctx context.Context, svc Service) (Action, error) {
 	case !running && unitChanged:
 		// just reloaded: enable's own reload (every generator again) would
 		// cost another second
-		_, err = s.systemctl(ctx, "enable", "--now", "--no-reload", svc.Name+".service")
+		if _, err = s.systemctl(ctx, "enable", "--now", "--no-reload", svc.Name+".service"); err == nil {
+			err = s.confirmStarted(ctx, svc.Name)
+		}
 		return Started, err
 	case !running:
 		if _, err = s.systemctl(ctx, "enable", "--now", svc.Name+".service"); err == nil {

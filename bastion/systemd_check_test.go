@@ -52,7 +52,7 @@ func TestUnitThatFailsToStart(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), c.want+": its journal ends with:\n") || !strings.Contains(err.Error(), "address already in use") {
 			t.Errorf("error %v, want %q and the journal", err, c.want)
 		}
-		if strings.Join(run.changed, "|") != "systemctl daemon-reload|systemctl enable --now okdctl-web.service" {
+		if strings.Join(run.changed, "|") != "systemctl daemon-reload|systemctl enable --now --no-reload okdctl-web.service" {
 			t.Errorf("ran %q", run.changed)
 		}
 	}

@@ -123,7 +123,7 @@ func snapshot(t *testing.T, dirs ...string) string {
 	var b strings.Builder
 	for _, dir := range dirs {
 		filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-			if err != nil || filepath.Base(p) == installer.FileRunLog || strings.Contains(p, "/var/log/okdctl/") ||
+			if err != nil || filepath.Base(p) == installer.FileRunLog || strings.Contains(p, "/var/log/okdctl/") || strings.Contains(p, "/var/log/okdctl-nginx/") ||
 				strings.Contains(p, "registry-data") || strings.HasSuffix(p, "/lock") || strings.Contains(p, "/run/okdctl") {
 				return nil
 			}

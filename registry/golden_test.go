@@ -41,7 +41,7 @@ func TestRenderGolden(t *testing.T) {
 			svc := Service(in)
 			unit := bastion.RenderUnit(svc)
 			golden.Assert(t, filepath.Join("testdata", c.name, ServiceName+".service.golden"), unit)
-			systemdVerify(t, unit, c.runtime.Kind == RuntimePodman)
+			systemdVerify(t, unit, c.runtime.Kind == RuntimePodman || c.root != "")
 		})
 	}
 }

@@ -95,6 +95,8 @@ func Service(in ServiceInput) bastion.Service {
 			svc.User, svc.Capabilities = in.User, bastion.BindCapabilities(in.Port)
 			svc.Confine = bastion.Confinement{WritePaths: []string{in.DataDir}, Credentials: []bastion.Credential{
 				{Name: CredCert, Path: in.CertFile}, {Name: CredKey, Path: in.KeyFile}, {Name: CredHtpasswd, Path: in.HtpasswdFile}}}
+		} else {
+			svc.Confine.None = true // root, as before (the sandbox ignores it)
 		}
 		return svc
 	}

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/pkg/v3/flags"
@@ -14,6 +16,8 @@ import (
 
 // StartTimeout bounds how long Run waits for the member to be ready.
 const StartTimeout = 2 * time.Minute
+
+var logLevels = []string{"debug", "info", "warn", "error", "dpanic", "panic", "fatal"}
 
 // ParseArgs reads etcd's command-line flags (--name, --data-dir,
 // --listen-client-urls, --max-txn-ops, ...) into an embedded server's
@@ -45,6 +49,10 @@ func ParseArgs(args []string, usage io.Writer) (*embed.Config, error) {
 		cfg.AdvertiseClientUrls = nil
 	}
 	fs.Visit(func(f *flag.Flag) { cfg.FlagsExplicitlySet[f.Name] = true })
+	// etcd panics on an unknown level
+	if !slices.Contains(logLevels, cfg.LogLevel) {
+		return nil, fmt.Errorf("invalid etcd configuration: --log-level %q is not one of %s", cfg.LogLevel, strings.Join(logLevels, ", "))
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid etcd configuration: %w", err)
 	}

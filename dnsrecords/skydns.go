@@ -52,12 +52,20 @@ func NameOfKey(prefix, key string) string {
 // Entries encodes records as etcd keys and values. Address and SRV records
 // live in leaf children of their name's key (okdctl-1, okdctl-2, ...), since
 // CoreDNS answers a name with its whole subtree; a PTR lives at the exact key
-// of its reverse name, which is how CoreDNS looks PTRs up.
+// of its reverse name, which is how CoreDNS looks PTRs up. A name with
+// several PTRs is left to the Corefile (see SharedPTR).
 func Entries(in Input, records []Record) ([]Entry, error) {
 	prefix, owner := in.prefix(), in.Owner()
+	shared := map[string]bool{}
+	for _, s := range SharedPTRs(records) {
+		shared[s.Name] = true
+	}
 	leaves := map[string]int{}
 	out := make([]Entry, 0, len(records))
 	for _, r := range records {
+		if shared[r.Name] {
+			continue
+		}
 		key := Key(prefix, r.Name)
 		if r.Type != TypePTR {
 			leaves[key]++

@@ -83,6 +83,9 @@ func TestServeEtcd(t *testing.T) {
 	if err := waitExit(p, 20*time.Second); err != nil {
 		t.Fatalf("after SIGTERM: %v\n%s", err, p.Log.String())
 	}
+	if legacy, err := etcdserve.Legacy(dir); err != nil || legacy {
+		t.Fatalf("Legacy(data of okdctl serve etcd) = %v, %v; want false", legacy, err)
+	}
 	p = testenv.Start(t, bin, args...)
 	resp, err := c.Get(ctx, "/skydns/test/okd/", clientv3.WithPrefix(), clientv3.WithCountOnly())
 	if err != nil || resp.Count != 201 {

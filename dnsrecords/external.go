@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -137,4 +139,45 @@ func (e External) zoneOf(name string) string {
 		}
 	}
 	return ""
+}
+
+// keyStatement finds the algorithm and secret of a BIND key statement
+// (as tsig-keygen prints it).
+var (
+	keySecretRE    = regexp.MustCompile(`secret\s+"([^"]+)"`)
+	keyAlgorithmRE = regexp.MustCompile(`algorithm\s+"?([A-Za-z0-9-]+)"?`)
+	keyNameRE      = regexp.MustCompile(`key\s+"([^"]+)"`)
+)
+
+// ReadTSIGKey reads a TSIG secret file: the bare base64 secret, or a BIND
+// key statement (`tsig-keygen NAME > FILE`), whose name and algorithm then
+// fill k's empty fields. The file must not be readable by group or others.
+func ReadTSIGKey(path string, k TSIGKey) (TSIGKey, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return k, fmt.Errorf("failed to read the TSIG secret file: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return k, fmt.Errorf("the TSIG secret file %s is readable by others (mode %04o): chmod 600 %s", path, fi.Mode().Perm(), path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return k, fmt.Errorf("failed to read the TSIG secret file: %w", err)
+	}
+	text := string(data)
+	if m := keySecretRE.FindStringSubmatch(text); m != nil {
+		k.Secret = m[1]
+		if a := keyAlgorithmRE.FindStringSubmatch(text); a != nil && k.Algorithm == "" {
+			k.Algorithm = a[1]
+		}
+		if n := keyNameRE.FindStringSubmatch(text); n != nil && k.Name == "" {
+			k.Name = n[1]
+		}
+	} else {
+		k.Secret = strings.TrimSpace(text)
+	}
+	if _, err := base64.StdEncoding.DecodeString(k.Secret); err != nil || k.Secret == "" {
+		return k, fmt.Errorf("the TSIG secret file %s holds no base64 secret (write the secret alone, or the key statement tsig-keygen prints)", path)
+	}
+	return k, nil
 }

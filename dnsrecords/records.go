@@ -55,7 +55,7 @@ func Records(in Input) ([]Record, error) {
 		b.host(strings.ToLower(n.Name), n.IP, true)
 	}
 	b.host("api", in.apiIP(), true)
-	b.host("api-int", in.apiIP(), true)
+	b.host("api-int", in.apiIntIP(), true)
 	b.host("bastion", in.BastionIP, true)
 	if in.RegistryEnabled {
 		b.host("registry", in.BastionIP, true)

@@ -78,7 +78,21 @@ func Entries(in Input, records []Record) ([]Entry, error) {
 		}
 		out = append(out, Entry{Key: key, Value: string(v), Record: r})
 	}
-	return out, nil
+	ns, err := nsEntry(in)
+	return append(out, ns), err
+}
+
+// nsEntry is the zone's name server: CoreDNS answers NS at the zone apex
+// from the key of ns.dns.<zone> (and names the server after the key), so
+// it sits at that exact key, pointing at the bastion.
+func nsEntry(in Input) (Entry, error) {
+	ip := netip.MustParseAddr(in.BastionIP).Unmap()
+	r := Record{Name: "ns.dns." + in.Zone(), Type: TypeA, Value: ip.String(), TTL: in.ttl()}
+	if ip.Is6() {
+		r.Type = TypeAAAA
+	}
+	v, err := json.Marshal(value{Host: r.Value, TTL: r.TTL, Owner: in.Owner()})
+	return Entry{Key: Key(in.prefix(), r.Name), Value: string(v), Record: r}, err
 }
 
 // Desired is the record set of in, encoded for etcd.

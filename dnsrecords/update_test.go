@@ -3,6 +3,9 @@ package dnsrecords
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -262,5 +265,35 @@ func TestUpdateSettings(t *testing.T) {
 	u, err := NewUpdater(in, External{Server: "127.0.0.1", Zone: "OKD.test", Key: TSIGKey{Name: "k", Secret: "c2VjcmV0"}})
 	if err != nil || u.ext.Server != "127.0.0.1:53" || u.ext.Zone != "okd.test." || u.ext.Key.algorithm() != dns.HmacSHA256 {
 		t.Errorf("defaults: %+v %v", u, err)
+	}
+}
+
+func TestReadTSIGKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, data string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	out, err := exec.Command(testenv.Binary(t, "tsig-keygen"), "-a", "hmac-sha512", "okdctl-key").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := ReadTSIGKey(write("bind.key", string(out), 0o600), TSIGKey{})
+	if err != nil || k.Name != "okdctl-key" || k.Algorithm != "hmac-sha512" || len(k.Secret) < 40 {
+		t.Errorf("from tsig-keygen: %v %v", k, err)
+	}
+	k, err = ReadTSIGKey(write("bare", "c2VjcmV0\n", 0o600), TSIGKey{Name: "x", Algorithm: "hmac-sha256"})
+	if err != nil || k.Secret != "c2VjcmV0" || k.Name != "x" {
+		t.Errorf("bare secret: %v %v", k, err)
+	}
+	if _, err := ReadTSIGKey(write("open", "c2VjcmV0\n", 0o644), TSIGKey{}); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("a world-readable secret: %v", err)
+	}
+	if _, err := ReadTSIGKey(write("junk", "not base64!\n", 0o600), TSIGKey{}); err == nil || strings.Contains(err.Error(), "not base64!") {
+		t.Errorf("junk: %v", err)
 	}
 }

@@ -291,3 +291,17 @@ func TestReportSavedAndText(t *testing.T) {
 		t.Fatalf("no report: %v %v", none, err)
 	}
 }
+
+// TestSameSpecBINDAndCoreDNS: verify passes for one spec against okdctl's
+// own CoreDNS and against BIND kept by dynamic updates.
+func TestSameSpecBINDAndCoreDNS(t *testing.T) {
+	t.Parallel()
+	in := bigCluster(20)
+	for _, addr := range []string{startCoreDNS(t, in), startBINDWith(t, in)} {
+		rep := Run(context.Background(), Input{DNS: &DNSInput{Server: addr, Records: in, Removed: []string{"w99"}}})
+		onlyFailing(t, rep)
+		if len(rep.Results) != 10 {
+			t.Errorf("%s: %d DNS lines, want 10", addr, len(rep.Results))
+		}
+	}
+}

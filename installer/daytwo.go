@@ -1,7 +1,6 @@
 package installer
 
 import (
-	"fmt"
 	"path/filepath"
 	"time"
 
@@ -46,11 +45,7 @@ func NewRunContext(c *Cluster, host *bastion.Host, log *Logger, o RunContextOpti
 
 // EtcdServiceOf is the okdctl-etcd service exactly as the dns phase runs it.
 func EtcdServiceOf(rc *RunContext) (bastion.Service, error) {
-	bin, err := bastion.LookPath("etcd")
-	if err != nil {
-		return bastion.Service{}, fmt.Errorf("failed to find etcd: %w (Debian: apt-get install etcd-server)", err)
-	}
-	return etcdService(rc, bin), nil
+	return etcdService(rc), nil
 }
 
 // EtcdDataDir is the data directory of okdctl-etcd.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -49,12 +48,10 @@ func CorefilePath(rc *RunContext) string { return rc.Path("/etc/coredns/Corefile
 func etcdDataDir(rc *RunContext) string { return rc.Path("/var/lib/okdctl-etcd") }
 
 // Inputs implements InputProvider: the record set, how it is served, and
-// the programs that serve it.
+// the okdctl that serves it.
 func (*DNSPhase) Inputs(rc *RunContext) (any, error) {
-	etcd, _ := bastion.LookPath("etcd")
-	coredns, _ := bastion.LookPath("coredns")
 	return map[string]any{"records": dnsInput(rc.Cluster(), rc.Release()), "server": dnsServer(rc),
-		"sandbox": rc.Sandbox(), "etcd": etcd, "coredns": coredns}, nil
+		"sandbox": rc.Sandbox(), "okdctl": rc.Host().Okdctl}, nil
 }
 
 // Done implements Checker: the live Corefile is the wanted one and every
@@ -86,17 +83,13 @@ func (p *DNSPhase) Run(ctx context.Context, rc *RunContext) error {
 	if err := in.Validate(); err != nil {
 		return err
 	}
-	etcd, coredns, err := dnsPrograms(rc)
-	if err != nil {
-		return err
-	}
-	if err := ensureEtcd(ctx, rc, etcd); err != nil {
+	if err := ensureEtcd(ctx, rc); err != nil {
 		return err
 	}
 	if err := syncRecords(ctx, rc, in, srv.Endpoints); err != nil {
 		return err
 	}
-	if err := ensureCoreDNS(ctx, rc, coredns, in, srv); err != nil {
+	if err := ensureCoreDNS(ctx, rc, in, srv); err != nil {
 		return err
 	}
 	return verifyDNS(ctx, rc, in)
@@ -140,30 +133,18 @@ func etcdURL(rc *RunContext, port int) string {
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(port))
 }
 
-// dnsPrograms finds etcd and coredns (bastion.LookPath: PATH, beside
-// okdctl, sbin); a dry run goes on without them.
-func dnsPrograms(rc *RunContext) (etcd, coredns string, err error) {
-	var missing []string
-	if etcd, err = bastion.LookPath("etcd"); err != nil {
-		missing, etcd = append(missing, "etcd (Debian: apt-get install etcd-server)"), "etcd"
-	}
-	if coredns, err = bastion.LookPath("coredns"); err != nil {
-		missing, coredns = append(missing, "coredns (make tools, or GOBIN=/usr/local/bin go install github.com/coredns/coredns@v1.15.0)"), "coredns"
-	}
-	if len(missing) == 0 {
-		return etcd, coredns, nil
-	}
-	err = fmt.Errorf("missing programs: %s", strings.Join(missing, "; "))
-	if rc.DryRun() {
-		rc.Log().Warnf("%v", err)
-		return etcd, coredns, nil
-	}
-	return "", "", err
+// corednsCommand runs okdctl's CoreDNS, less its -conf FILE.
+func corednsCommand(rc *RunContext) []string {
+	return []string{rc.Host().Okdctl, "serve", "coredns"}
 }
 
-// ensureEtcd runs okdctl's single-member etcd, as user etcd on a real bastion.
-func ensureEtcd(ctx context.Context, rc *RunContext, bin string) error {
-	svc := etcdService(rc, bin)
+// ensureEtcd runs okdctl's single-member etcd, as user etcd on a real
+// bastion, taking over the data of an older etcd the unit ran before.
+func ensureEtcd(ctx context.Context, rc *RunContext) error {
+	svc := etcdService(rc)
+	if err := takeOverEtcd(ctx, rc, svc); err != nil {
+		return err
+	}
 	if rc.Sandbox() {
 		if err := rc.Host().Files.MkdirAll(etcdDataDir(rc), 0o700); err != nil {
 			return err
@@ -174,12 +155,13 @@ func ensureEtcd(ctx context.Context, rc *RunContext, bin string) error {
 	return ensureService(ctx, rc, svc, "etcd at "+etcdURL(rc, rc.Spec().Bastion.Ports.Etcd))
 }
 
-// etcdService is okdctl's etcd: one member, on loopback on a real bastion.
-func etcdService(rc *RunContext, bin string) bastion.Service {
+// etcdService is okdctl's etcd (okdctl serve etcd, with etcd's flags):
+// one member, on loopback on a real bastion.
+func etcdService(rc *RunContext) bastion.Service {
 	ports := rc.Spec().Bastion.Ports
 	client, peer := etcdURL(rc, ports.Etcd), etcdURL(rc, ports.EtcdPeer)
 	svc := bastion.Service{Name: EtcdService, Description: "etcd holding the DNS records of okdctl's clusters",
-		Command: []string{bin, "--name", "okdctl", "--data-dir", etcdDataDir(rc),
+		Command: []string{rc.Host().Okdctl, "serve", "etcd", "--name", "okdctl", "--data-dir", etcdDataDir(rc),
 			"--listen-client-urls", client, "--advertise-client-urls", client,
 			"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "okdctl=" + peer,
 			// a large cluster's record set is one transaction (etcd's default is 128 operations)
@@ -191,12 +173,13 @@ func etcdService(rc *RunContext, bin string) bastion.Service {
 	return svc
 }
 
-// corednsService is CoreDNS reading the live Corefile, reloaded in place
-// (SIGUSR1) when only the Corefile changed; unprivileged on a real bastion.
-func corednsService(rc *RunContext, bin string, corefile []byte) bastion.Service {
+// corednsService is CoreDNS (okdctl serve coredns) reading the live
+// Corefile, reloaded in place (SIGUSR1) when only the Corefile changed;
+// unprivileged on a real bastion.
+func corednsService(rc *RunContext, corefile []byte) bastion.Service {
 	sum := sha256.Sum256(corefile)
 	svc := bastion.Service{Name: CoreDNSService, Description: "CoreDNS answering the cluster's names from etcd",
-		Command: []string{bin, "-conf", CorefilePath(rc)}, Dir: rc.Path("/etc/coredns"), ReloadSignal: syscall.SIGUSR1,
+		Command: append(corednsCommand(rc), "-conf", CorefilePath(rc)), Dir: rc.Path("/etc/coredns"), ReloadSignal: syscall.SIGUSR1,
 		ConfigDigest: hex.EncodeToString(sum[:]), After: []string{EtcdService + ".service"}}
 	if !rc.Sandbox() {
 		svc.User, svc.Capabilities = "coredns", []string{"CAP_NET_BIND_SERVICE"}
@@ -218,26 +201,26 @@ func ensureService(ctx context.Context, rc *RunContext, svc bastion.Service, wha
 
 // ensureCoreDNS checks a changed Corefile before it replaces the live one,
 // then runs CoreDNS (reloaded with SIGUSR1 when only the Corefile changed).
-func ensureCoreDNS(ctx context.Context, rc *RunContext, bin string, in dnsrecords.Input, srv dnsrecords.Server) error {
+func ensureCoreDNS(ctx context.Context, rc *RunContext, in dnsrecords.Input, srv dnsrecords.Server) error {
 	corefile, err := dnsrecords.RenderCorefile(in, srv)
 	if err != nil {
 		return err
 	}
 	path := CorefilePath(rc)
 	if live, _ := rc.Host().Files.ReadFile(path); !bytes.Equal(live, corefile) {
-		if err := checkCorefile(ctx, rc, bin, in, srv); err != nil {
+		if err := checkCorefile(ctx, rc, in, srv); err != nil {
 			return err
 		}
 	}
 	if _, err := rc.Host().Files.WriteFile(path, corefile, 0o644); err != nil {
 		return err
 	}
-	svc := corednsService(rc, bin, corefile)
+	svc := corednsService(rc, corefile)
 	if !rc.Sandbox() {
 		if err := ensureServiceUser(ctx, rc, svc.User, ""); err != nil {
 			return err
 		}
-		if err := reachableBy(bin); err != nil && !rc.DryRun() {
+		if err := reachableBy(rc.Host().Okdctl); err != nil && !rc.DryRun() {
 			return err
 		}
 	}
@@ -245,16 +228,15 @@ func ensureCoreDNS(ctx context.Context, rc *RunContext, bin string, in dnsrecord
 }
 
 // checkCorefile starts the candidate on a spare loopback port (see
-// dnsrecords.CheckCorefile); a dry run on the bastion checks too when
-// coredns is there.
-func checkCorefile(ctx context.Context, rc *RunContext, bin string, in dnsrecords.Input, srv dnsrecords.Server) error {
+// dnsrecords.CheckCorefile); a dry run on the bastion checks too.
+func checkCorefile(ctx context.Context, rc *RunContext, in dnsrecords.Input, srv dnsrecords.Server) error {
 	// a plan made away from the bastion never starts a CoreDNS whose etcd
 	// plugin would dial the bastion's etcd
-	if _, err := bastion.LookPath("coredns"); rc.DryRun() && (err != nil || !rc.BastionReachable()) {
+	if rc.DryRun() && !rc.BastionReachable() {
 		rc.Host().Note("check the new Corefile with CoreDNS on a spare loopback port before it replaces " + CorefilePath(rc))
 		return nil
 	}
-	if err := dnsrecords.CheckCorefile(ctx, bin, in, srv); err != nil {
+	if err := dnsrecords.CheckCorefile(ctx, corednsCommand(rc), in, srv); err != nil {
 		return fmt.Errorf("failed to check the new Corefile, the live one is unchanged: %w", err)
 	}
 	rc.Log().Infof("the new Corefile served on a spare loopback port: it replaces %s", CorefilePath(rc))

@@ -13,7 +13,6 @@ import (
 	"go.etcd.io/bbolt"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	etcdutl "go.etcd.io/etcd/etcdutl/v3/snapshot"
-	"go.etcd.io/etcd/server/v3/embed"
 	"go.etcd.io/etcd/server/v3/storage/schema"
 	"go.uber.org/zap"
 )
@@ -82,31 +81,41 @@ func Legacy(dataDir string) (bool, error) {
 	return legacy, err
 }
 
-// RestoreLegacy turns the stopped legacy member of cfg.Dir into one the
-// embedded server opens, keeping every key: the old directory is moved
-// aside to <dir>.etcd-legacy-<time> (kept) and its database restored
-// into a fresh cfg.Dir for the member cfg names (etcdutl's offline
-// restore of a data directory's db). It returns the kept directory.
-func RestoreLegacy(cfg *embed.Config, now time.Time) (string, error) {
-	if len(cfg.AdvertisePeerUrls) == 0 {
-		return "", errors.New("failed to restore the etcd data: the member has no peer URL")
+// Member names a single-member etcd: its name, data directory and peer URL.
+type Member struct {
+	Name, DataDir, PeerURL string
+}
+
+// RestoreLegacy turns the stopped legacy member m into one the embedded
+// server opens, keeping every key: the old directory is moved aside to
+// <dir>.etcd-legacy-<time> (kept) and its database restored into a fresh
+// m.DataDir (etcdutl's offline restore of a data directory's db). It
+// returns the kept directory.
+func RestoreLegacy(m Member, now time.Time) (string, error) {
+	if m.Name == "" || m.DataDir == "" || m.PeerURL == "" {
+		return "", fmt.Errorf("failed to restore the etcd data: member %+v lacks its name, data directory or peer URL", m)
 	}
-	kept := fmt.Sprintf("%s.etcd-legacy-%s", filepath.Clean(cfg.Dir), now.UTC().Format("20060102-150405"))
-	if err := os.Rename(cfg.Dir, kept); err != nil {
+	kept := fmt.Sprintf("%s.etcd-legacy-%s", filepath.Clean(m.DataDir), now.UTC().Format("20060102-150405"))
+	if err := os.Rename(m.DataDir, kept); err != nil {
 		return "", fmt.Errorf("failed to move the old etcd data aside: %w", err)
 	}
-	peer := cfg.AdvertisePeerUrls[0].String()
 	err := etcdutl.NewV3(zap.NewNop()).Restore(etcdutl.RestoreConfig{
-		SnapshotPath: dbPath(kept), Name: cfg.Name, OutputDataDir: cfg.Dir,
-		PeerURLs: []string{peer}, InitialCluster: cfg.Name + "=" + peer,
-		InitialClusterToken: cfg.InitialClusterToken, SkipHashCheck: true,
+		SnapshotPath: dbPath(kept), Name: m.Name, OutputDataDir: m.DataDir,
+		PeerURLs: []string{m.PeerURL}, InitialCluster: m.Name + "=" + m.PeerURL,
+		InitialClusterToken: "etcd-cluster", SkipHashCheck: true,
 	})
 	if err != nil {
-		_ = os.RemoveAll(cfg.Dir)
-		if rerr := os.Rename(kept, cfg.Dir); rerr != nil {
+		_ = os.RemoveAll(m.DataDir)
+		if rerr := os.Rename(kept, m.DataDir); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("the old data stays in %s: %w", kept, rerr))
 		}
-		return "", fmt.Errorf("failed to restore the etcd data of %s: %w", cfg.Dir, err)
+		return "", fmt.Errorf("failed to restore the etcd data of %s: %w", m.DataDir, err)
 	}
 	return kept, nil
+}
+
+// HasData reports whether dataDir holds a member's database.
+func HasData(dataDir string) bool {
+	_, err := os.Stat(dbPath(dataDir))
+	return err == nil
 }

@@ -2,7 +2,6 @@ package etcdserve_test
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -60,11 +59,11 @@ func TestLegacyDataIsRestored(t *testing.T) {
 	if legacy, err := etcdserve.Legacy(dir); err != nil || !legacy {
 		t.Fatalf("Legacy(etcd 3.4 data) = %v, %v; want true", legacy, err)
 	}
-	cfg, err := etcdserve.ParseArgs(flags, io.Discard)
-	if err != nil {
-		t.Fatal(err)
+	if !etcdserve.HasData(dir) || etcdserve.HasData(t.TempDir()) {
+		t.Fatal("HasData does not tell a member's directory from an empty one")
 	}
-	kept, err := etcdserve.RestoreLegacy(cfg, time.Date(2026, 11, 29, 13, 0, 0, 0, time.UTC))
+	m := etcdserve.Member{Name: "okdctl", DataDir: dir, PeerURL: pu}
+	kept, err := etcdserve.RestoreLegacy(m, time.Date(2026, 11, 29, 13, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

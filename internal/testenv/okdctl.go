@@ -106,3 +106,15 @@ func copyExecutable(from, to string) error {
 	}
 	return os.Rename(tmp, to)
 }
+
+// CoreDNSCommand is how okdctl runs CoreDNS, less its -conf FILE.
+func CoreDNSCommand(t testing.TB) []string {
+	t.Helper()
+	return []string{Okdctl(t), "serve", "coredns"}
+}
+
+// StartCoreDNS serves a Corefile with okdctl's CoreDNS until the test ends.
+func StartCoreDNS(t testing.TB, conf string) *Process {
+	t.Helper()
+	return Start(t, Okdctl(t), "serve", "coredns", "-conf", conf)
+}

@@ -1,5 +1,5 @@
 // Command synthrelease serves a synthetic OKD release for the sandbox demo:
-// it runs Debian's docker-registry (plain HTTP, loopback) as a sandbox
+// it runs a plain-HTTP loopback registry (`okdctl serve registry`, okdctl found beside it) as a sandbox
 // service under --root, and pushes a synthetic payload into it unless the
 // release tag is there already. `okdctl down --root DIR` stops it.
 package main
@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -67,9 +66,10 @@ func run(root string, o synthrelease.Options) error {
 
 // serve keeps the source registry running as a sandbox service.
 func serve(ctx context.Context, root, addr string) error {
-	bin, err := exec.LookPath("docker-registry")
+	// okdctl serves the registry (make build puts it beside synthrelease)
+	bin, err := bastion.LookPath("okdctl")
 	if err != nil {
-		return fmt.Errorf("docker-registry is not installed: run `make tools`")
+		return fmt.Errorf("failed to find okdctl to serve the source registry: %w (run `make build`)", err)
 	}
 	paths := bastion.Paths{Root: root}
 	dir := paths.Path("/var/lib/okdctl-demo/release-source")
@@ -79,7 +79,7 @@ func serve(ctx context.Context, root, addr string) error {
 		return err
 	}
 	sum := sha256.Sum256([]byte(cfg))
-	svc := bastion.Service{Name: "okdctl-release-source", Command: []string{bin, "serve", path}, ConfigDigest: hex.EncodeToString(sum[:])}
+	svc := bastion.Service{Name: "okdctl-release-source", Command: []string{bin, "serve", "registry", path}, ConfigDigest: hex.EncodeToString(sum[:])}
 	if _, err := (&bastion.Sandbox{Paths: paths}).Ensure(ctx, svc); err != nil {
 		return err
 	}

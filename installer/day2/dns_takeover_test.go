@@ -25,7 +25,8 @@ func TestDNSTakesOverDebianEtcd(t *testing.T) {
 	c := sandboxSpec(t, []string{"dns", "etcd", "etcdPeer"})
 	host := sandboxHost(t, t.TempDir())
 	rc, _ := newRC(t, c, host, "")
-	svc, err := installer.EtcdServiceOf(rc)
+	d := installer.DNS(rc)
+	svc, err := d.EtcdService()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestDNSTakesOverDebianEtcd(t *testing.T) {
 	if _, err := host.Services.Ensure(ctx, old); err != nil {
 		t.Fatal(err)
 	}
-	endpoint := installer.EtcdEndpoint(rc)
+	endpoint := d.EtcdEndpoint()
 	in := installer.DNSInput(rc)
 	desired, err := dnsrecords.Desired(in)
 	if err != nil {
@@ -62,7 +63,7 @@ func TestDNSTakesOverDebianEtcd(t *testing.T) {
 	if v, err := etcdserve.RunningVersion(ctx, endpoint); err != nil || !etcdserve.Serves(v) {
 		t.Fatalf("after the switch okdctl-etcd runs etcd %q (%v)", v, err)
 	}
-	kept, _ := filepath.Glob(installer.EtcdDataDir(rc) + ".etcd-legacy-*")
+	kept, _ := filepath.Glob(d.EtcdDataDir() + ".etcd-legacy-*")
 	if len(kept) != 1 {
 		t.Fatalf("the old data is not kept beside the new: %v", kept)
 	}

@@ -104,6 +104,9 @@ type Registry struct {
 	Enabled *bool  `yaml:"enabled" json:"enabled"`
 	User    string `yaml:"user" json:"user"`
 	Mirror  *bool  `yaml:"mirror" json:"mirror"`
+	// AllArchitectures mirrors every architecture of a multi-arch release
+	// (an index); by default only the cluster's (the bastion's) is.
+	AllArchitectures bool `yaml:"allArchitectures,omitempty" json:"allArchitectures,omitempty"`
 }
 
 // Timeouts bound the long waits (Go durations such as "20m").

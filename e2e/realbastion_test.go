@@ -49,13 +49,13 @@ func TestRealBastion(t *testing.T) {
 }
 
 // prepareBastion does what a user does before the first apply: install
-// okdctl, openshift-install (here the double) and CoreDNS, and stop the
+// okdctl (which serves etcd, CoreDNS and the registry itself) and
+// openshift-install (here the double), and stop the
 // services Debian started on installing its packages (preflight names them).
 func prepareBastion(t *testing.T, c *realhost.Container) {
 	t.Helper()
 	c.CopyIn(buildOkdctl(t), "/usr/local/bin/okdctl", 0o755)
 	c.CopyIn(testenv.FakeOpenShiftInstall(t), "/usr/local/bin/openshift-install", 0o755)
-	c.CopyIn(testenv.Binary(t, "coredns"), "/usr/local/bin/coredns", 0o755)
 	c.MustRun("systemctl", "disable", "--now", "nginx.service", "haproxy.service", "etcd.service", "docker-registry.service")
 }
 

@@ -3,7 +3,6 @@ package installer
 import (
 	"context"
 
-	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/spec"
 	"github.com/okdctl/okdctl/spec/release"
@@ -29,12 +28,10 @@ func DNS(rc *RunContext) *dnsrecords.Deployment {
 }
 
 // Inputs implements InputProvider: the record set, how it is served, and
-// the programs that serve it.
+// the okdctl that serves it.
 func (*DNSPhase) Inputs(rc *RunContext) (any, error) {
-	etcd, _ := bastion.LookPath("etcd")
-	coredns, _ := bastion.LookPath("coredns")
 	return map[string]any{"records": dnsInput(rc.Cluster(), rc.Release()), "server": DNS(rc).Server(),
-		"sandbox": rc.Sandbox(), "etcd": etcd, "coredns": coredns}, nil
+		"sandbox": rc.Sandbox(), "okdctl": rc.Host().Okdctl}, nil
 }
 
 // Done implements Checker: the live Corefile is the wanted one and every

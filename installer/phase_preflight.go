@@ -94,14 +94,8 @@ func findTool(name string) error {
 
 // ToolsFor lists the programs the bastion needs for a spec.
 func ToolsFor(s *spec.ClusterSpec, sandbox bool) []string {
-	tools := []string{"etcd", "coredns", "haproxy", "nginx"}
-	if s.RegistryEnabled() {
-		if sandbox {
-			tools = append(tools, "docker-registry")
-		} else if _, err := bastion.LookPath("podman"); err != nil {
-			tools = append(tools, "registry")
-		}
-	}
+	// okdctl serves etcd, CoreDNS and the registry itself (okdctl serve)
+	tools := []string{"haproxy", "nginx"}
 	if !sandbox {
 		tools = append(tools, "systemctl")
 	}
@@ -118,7 +112,7 @@ func missingTools(rc *RunContext) []string {
 	if len(missing) == 0 {
 		return nil
 	}
-	return []string{"missing programs: " + strings.Join(missing, ", ") + " (`make tools` installs the bastion services on Debian/Ubuntu; on Fedora/RHEL: dnf install etcd haproxy nginx)"}
+	return []string{"missing programs: " + strings.Join(missing, ", ") + " (Debian/Ubuntu: apt-get install haproxy nginx; Fedora/RHEL/CentOS Stream: dnf install haproxy nginx)"}
 }
 
 // bastionAddress checks that ip belongs to this machine (loopback always does).

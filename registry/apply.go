@@ -35,10 +35,8 @@ type Input struct {
 	// UserPullSecret is the user's pull secret (may be empty).
 	UserPullSecret []byte
 	Layout         Layout
-	Runtime        Runtime
-	// ServiceUser runs the registry binary on a real bastion (created when
-	// missing); empty in a sandbox. podman's registry runs as root.
-	ServiceUser string
+	// Okdctl is the okdctl program that serves the registry.
+	Okdctl string
 	// TrustStore receives the CA on a real bastion; nil leaves it alone.
 	TrustStore *TrustStore
 	Now        time.Time
@@ -111,11 +109,6 @@ func Ensure(ctx context.Context, h *bastion.Host, in Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if user := in.serviceUser(); user != "" {
-		if err := bastion.EnsureServiceUser(ctx, h.Runner, user, ""); err != nil {
-			return nil, err
-		}
-	}
 	if in.TrustStore != nil {
 		if changed, err := InstallTrust(ctx, h, in.TrustStore, ca.CertPEM); err != nil {
 			return nil, err
@@ -141,13 +134,8 @@ func Ensure(ctx context.Context, h *bastion.Host, in Input) (*Result, error) {
 // service definition whose digest covers every file the registry reads.
 func ensureConfig(files bastion.Files, in *Input, leaf *KeyPair, htpasswd []byte) (bastion.Service, error) {
 	l := in.Layout
-	conf := Config{Addr: net.JoinHostPort(in.IP, strconv.Itoa(in.Port)),
-		CertFile: l.Cert, KeyFile: l.Key, HtpasswdFile: l.Htpasswd, DataDir: l.DataDir}
-	user := in.serviceUser()
-	if user != "" {
-		conf.CertFile, conf.KeyFile, conf.HtpasswdFile = CredentialPath(CredCert), CredentialPath(CredKey), CredentialPath(CredHtpasswd)
-	}
-	cfg, err := RenderConfig(conf)
+	cfg, err := RenderConfig(Config{Addr: net.JoinHostPort(in.IP, strconv.Itoa(in.Port)),
+		CertFile: l.Cert, KeyFile: l.Key, HtpasswdFile: l.Htpasswd, DataDir: l.DataDir})
 	if err != nil {
 		return bastion.Service{}, err
 	}
@@ -162,19 +150,7 @@ func ensureConfig(files bastion.Files, in *Input, leaf *KeyPair, htpasswd []byte
 		sum.Write(part)
 		sum.Write([]byte{0})
 	}
-	return Service(ServiceInput{Runtime: in.Runtime, Config: l.Config, DataDir: l.DataDir,
-		Files:        []string{l.Cert, l.Key, l.Htpasswd},
-		ConfigDigest: hex.EncodeToString(sum.Sum(nil)), User: user, Port: in.Port,
-		CertFile: l.Cert, KeyFile: l.Key, HtpasswdFile: l.Htpasswd}), nil
-}
-
-// serviceUser is the registry binary's own user on a real bastion (podman
-// runs as root).
-func (in *Input) serviceUser() string {
-	if in.Runtime.Kind == RuntimePodman {
-		return ""
-	}
-	return in.ServiceUser
+	return Service(ServiceInput{Okdctl: in.Okdctl, Config: l.Config, ConfigDigest: hex.EncodeToString(sum.Sum(nil))}), nil
 }
 
 func waitAndVerify(ctx context.Context, in *Input, e Endpoint) error {

@@ -67,7 +67,13 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 
 // ToolsFor lists the programs the bastion needs for a spec.
 func ToolsFor(s *spec.ClusterSpec, sandbox bool) []string {
-	tools := []string{"etcd", "coredns", "haproxy", "nginx"}
+	tools := []string{"nginx"}
+	if s.DNS.External == nil && !s.DNS.Manual {
+		tools = append(tools, "etcd", "coredns")
+	}
+	if s.LoadBalancer.External == nil {
+		tools = append(tools, "haproxy")
+	}
 	if s.RegistryEnabled() {
 		if sandbox {
 			tools = append(tools, "docker-registry")
@@ -119,7 +125,7 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 		"ignition": "okdctl-nginx", "registry": "okdctl-registry", "etcd": "okdctl-etcd", "etcdPeer": "okdctl-etcd"}
 	var busy []string
 	for _, p := range rc.Spec().Bastion.Ports.List() {
-		if p.Name == "registry" && !rc.Spec().RegistryEnabled() {
+		if !servedHere(rc.Spec(), p.Name) {
 			continue
 		}
 		addr := net.JoinHostPort(rc.Spec().Bastion.IP, strconv.Itoa(p.Port))
@@ -132,6 +138,20 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 		}
 	}
 	return busy
+}
+
+// servedHere reports whether the bastion serves the port's service (not
+// a site's DNS server, load balancer or registry).
+func servedHere(s *spec.ClusterSpec, port string) bool {
+	switch port {
+	case "registry":
+		return s.RegistryEnabled()
+	case "dns", "etcd", "etcdPeer":
+		return s.DNS.External == nil && !s.DNS.Manual
+	case "api", "machineConfig", "ingressHTTP", "ingressHTTPS", "stats":
+		return s.LoadBalancer.External == nil
+	}
+	return true
 }
 
 func portFree(addr string, udp bool) error {

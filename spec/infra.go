@@ -200,3 +200,13 @@ func hasAuth(data []byte, host string) bool {
 	}
 	return json.Unmarshal(data, &ps) == nil && ps.Auths[host] != nil
 }
+
+// NameserverIP is the address the nodes' resolvers use (nameserver=, the
+// static network config): the site's DNS server, or the bastion.
+func (s *ClusterSpec) NameserverIP() string {
+	host, _, err := net.SplitHostPort(s.DNSServer())
+	if err != nil {
+		return s.Bastion.IP
+	}
+	return host
+}

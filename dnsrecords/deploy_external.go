@@ -19,6 +19,9 @@ type Updates struct {
 	Host     *bastion.Host
 	Log      Logger
 	External External
+	// Live is set when okdctl runs on the bastion: a dry run then reads the
+	// server's zones; elsewhere a plan contacts no server.
+	Live bool
 }
 
 // Apply sends what the server lacks and verifies every answer there, and
@@ -27,6 +30,11 @@ func (d *Updates) Apply(ctx context.Context, in Input) (changed bool, err error)
 	u, err := NewUpdater(in, d.External)
 	if err != nil {
 		return false, err
+	}
+	if d.Host.DryRun && !d.Live {
+		d.Host.Note(fmt.Sprintf("read the zones %s from %s by zone transfer and send what they lack as updates signed with the key %s",
+			strings.Join(u.ext.zones(), " "), d.External.Server, d.External.Key))
+		return false, nil
 	}
 	plan, err := u.Plan(ctx)
 	if err != nil {

@@ -62,7 +62,7 @@ func dnsServerOf(rc *RunContext) (dnsServer, error) {
 	switch {
 	case s.DNS.External != nil:
 		ext, err := ExternalDNS(rc)
-		return &dnsrecords.Updates{Host: rc.Host(), Log: rc.Log(), External: ext}, err
+		return &dnsrecords.Updates{Host: rc.Host(), Log: rc.Log(), External: ext, Live: rc.BastionReachable()}, err
 	case s.DNS.Manual:
 		return &dnsrecords.Manual{Host: rc.Host(), Log: rc.Log(), Dir: rc.StatePath(DirManualDNS), Server: s.DNSServer()}, nil
 	}

@@ -1,7 +1,6 @@
 package installer
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -9,11 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/miekg/dns"
-
-	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/registry"
 	"github.com/okdctl/okdctl/spec"
 	"github.com/okdctl/okdctl/verify"
@@ -109,7 +104,7 @@ func MirrorEndpoint(rc *RunContext) (*registry.Endpoint, error) {
 	rc.Log().AddSecret(pass)
 	ip := ext.IP
 	if ip == "" {
-		ip = resolveAt(rc.Spec().DNSServer(), name)
+		ip = name // reached through the bastion's resolver; TLS is then checked by name only
 	}
 	return &registry.Endpoint{Name: name, IP: ip, Port: port, CACert: ca, User: user, Password: pass}, nil
 }
@@ -134,20 +129,4 @@ func authOf(file, host string) (string, string, error) {
 		return "", "", fmt.Errorf("spec.registry.external.authFile %s has no credentials for %s", file, host)
 	}
 	return user, pass, nil
-}
-
-// resolveAt asks the cluster's DNS server (the one the nodes use) for
-// name's address; name itself when it has none.
-func resolveAt(server, name string) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	resp, err := dnsrecords.Exchange(ctx, server, name, dns.TypeA, time.Second, 2)
-	if err == nil {
-		for _, rr := range resp.Answer {
-			if a, ok := rr.(*dns.A); ok {
-				return a.A.String()
-			}
-		}
-	}
-	return name
 }

@@ -72,8 +72,8 @@ func (e *ExternalLoadBalancer) APIIntOrAPI() string {
 type ExternalRegistry struct {
 	// Host is "name:port" as image references say it.
 	Host string `yaml:"host" json:"host"`
-	// IP is where the name points (default: what the host name resolves
-	// to); TLS is verified for the name and for this address.
+	// IP is where the name points, when the bastion cannot resolve it; TLS
+	// is verified for the name and for this address.
 	IP string `yaml:"ip,omitempty" json:"ip,omitempty"`
 	// CAFile is the CA its certificate chains to (PEM): it goes into
 	// install-config's additionalTrustBundle.

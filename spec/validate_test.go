@@ -147,17 +147,41 @@ func TestValidationRejectsBrokenSpecs(t *testing.T) {
 		{"no nodes", func(c *Cluster) { c.Spec.Nodes = nil }, `spec\.nodes: at least one entry is required`},
 		{"external dns server", func(c *Cluster) { c.Spec.DNS.External = externalDNS(); c.Spec.DNS.External.Server = "dns.example" }, `spec\.dns\.external\.server: "dns\.example" is not IP or IP:port`},
 		{"external dns zone", func(c *Cluster) { c.Spec.DNS.External = externalDNS(); c.Spec.DNS.External.Zone = "" }, `spec\.dns\.external\.zone: is required`},
-		{"reverse zone", func(c *Cluster) { c.Spec.DNS.External = externalDNS(); c.Spec.DNS.External.ReverseZones = []string{"example.com"} }, `spec\.dns\.external\.reverseZones\[0\]: "example\.com" is not a reverse zone`},
+		{"reverse zone", func(c *Cluster) {
+			c.Spec.DNS.External = externalDNS()
+			c.Spec.DNS.External.ReverseZones = []string{"example.com"}
+		}, `spec\.dns\.external\.reverseZones\[0\]: "example\.com" is not a reverse zone`},
 		{"tsig key name", func(c *Cluster) { c.Spec.DNS.External = externalDNS(); c.Spec.DNS.External.TSIGKey.Name = "" }, `spec\.dns\.external\.tsigKey\.name: is required`},
-		{"tsig secret readable", func(c *Cluster) { c.Spec.DNS.External = externalDNS(); c.Spec.DNS.External.TSIGKey.SecretFile = "open.key" }, `spec\.dns\.external\.tsigKey\.secretFile: .*open\.key is readable by others \(mode 0644\): chmod 600`},
-		{"tsig secret missing", func(c *Cluster) { c.Spec.DNS.External = externalDNS(); c.Spec.DNS.External.TSIGKey.SecretFile = "none.key" }, `spec\.dns\.external\.tsigKey\.secretFile: cannot read`},
+		{"tsig secret readable", func(c *Cluster) {
+			c.Spec.DNS.External = externalDNS()
+			c.Spec.DNS.External.TSIGKey.SecretFile = "open.key"
+		}, `spec\.dns\.external\.tsigKey\.secretFile: .*open\.key is readable by others \(mode 0644\): chmod 600`},
+		{"tsig secret missing", func(c *Cluster) {
+			c.Spec.DNS.External = externalDNS()
+			c.Spec.DNS.External.TSIGKey.SecretFile = "none.key"
+		}, `spec\.dns\.external\.tsigKey\.secretFile: cannot read`},
 		{"external and manual", func(c *Cluster) { c.Spec.DNS.External = externalDNS(); c.Spec.DNS.Manual = true }, `spec\.dns\.manual: external and manual DNS exclude each other`},
 		{"manual without server", func(c *Cluster) { c.Spec.DNS.Manual = true }, `spec\.dns\.server: "" is not IP or IP:port`},
-		{"lb api", func(c *Cluster) { c.Spec.LoadBalancer.External = &ExternalLoadBalancer{API: "lb", Ingress: "192.168.120.7"} }, `spec\.loadBalancer\.external\.api: "lb" is not an IPv4 address`},
-		{"registry host", func(c *Cluster) { c.Spec.Registry.External = externalRegistry(); c.Spec.Registry.External.Host = "registry.example.com" }, `spec\.registry\.external\.host: "registry\.example\.com" is not name:port`},
-		{"registry ca", func(c *Cluster) { c.Spec.Registry.External = externalRegistry(); c.Spec.Registry.External.CAFile = "id.pub" }, `spec\.registry\.external\.caFile: .*id\.pub holds no PEM certificate`},
-		{"registry auth", func(c *Cluster) { c.Spec.Registry.External = externalRegistry(); c.Spec.Registry.External.AuthFile = "pull.json" }, `spec\.registry\.external\.authFile: .*pull\.json has no credentials for registry\.example\.com:5000`},
-		{"registry both", func(c *Cluster) { t := true; c.Spec.Registry.External = externalRegistry(); c.Spec.Registry.Enabled = &t }, `spec\.registry\.enabled: an external registry replaces the bastion's own`},
+		{"lb api", func(c *Cluster) {
+			c.Spec.LoadBalancer.External = &ExternalLoadBalancer{API: "lb", Ingress: "192.168.120.7"}
+		}, `spec\.loadBalancer\.external\.api: "lb" is not an IPv4 address`},
+		{"registry host", func(c *Cluster) {
+			c.Spec.Registry.External = externalRegistry()
+			c.Spec.Registry.External.Host = "registry.example.com"
+		}, `spec\.registry\.external\.host: "registry\.example\.com" is not name:port`},
+		{"registry ca", func(c *Cluster) {
+			c.Spec.Registry.External = externalRegistry()
+			c.Spec.Registry.External.CAFile = "id.pub"
+		}, `spec\.registry\.external\.caFile: .*id\.pub holds no PEM certificate`},
+		{"registry auth", func(c *Cluster) {
+			c.Spec.Registry.External = externalRegistry()
+			c.Spec.Registry.External.AuthFile = "pull.json"
+		}, `spec\.registry\.external\.authFile: .*pull\.json has no credentials for registry\.example\.com:5000`},
+		{"registry both", func(c *Cluster) {
+			t := true
+			c.Spec.Registry.External = externalRegistry()
+			c.Spec.Registry.Enabled = &t
+		}, `spec\.registry\.enabled: an external registry replaces the bastion's own`},
 		{"node name", func(c *Cluster) { c.Spec.Nodes[2].Name = "Worker.1" }, `spec\.nodes\[2\]\.name: "Worker\.1" is not a DNS label`},
 		{"reserved node name", func(c *Cluster) { c.Spec.Nodes[2].Name = "api" }, `spec\.nodes\[2\]\.name: "api" is a name the cluster itself uses`},
 		{"duplicate name", func(c *Cluster) { c.Spec.Nodes[2].Name = "master" }, `spec\.nodes\[2\]\.name: master is also used by spec\.nodes\[1\]`},

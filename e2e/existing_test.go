@@ -53,6 +53,7 @@ func TestRehearsalExistingInfra(t *testing.T) {
 		c.Spec.Registry.External = &spec.ExternalRegistry{Host: st.registry.Host(), IP: st.registry.IP,
 			CAFile: st.caFile, AuthFile: st.authFile}
 	})
+	r.siteSecrets = map[string]string{"the site's TSIG secret": st.bind.Secret, "the site's registry password": st.registry.Password}
 	var err error
 	if r.cluster, err = spec.LoadFile(r.spec); err != nil {
 		t.Fatal(err)

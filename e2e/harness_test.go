@@ -47,6 +47,8 @@ type rehearsal struct {
 	cluster *spec.Cluster
 	kube    *testenv.Kube
 	outputs bytes.Buffer // every okdctl output, for the secrets audit
+	// siteSecrets are an existing infrastructure's secrets the audit looks for too
+	siteSecrets map[string]string
 }
 
 var okdctlBinary string

@@ -73,7 +73,7 @@ func (r *rehearsal) checkVerify(t *testing.T) {
 	out, code := r.run("verify")
 	t.Logf("okdctl verify took %s", time.Since(start).Round(time.Millisecond))
 	r.outputs.WriteString(out)
-	if code != 0 || !strings.Contains(out, "verify: passed") || strings.Contains(out, "not yet") {
+	if code != 0 || !strings.Contains(out, "verify: passed") || !strings.Contains(out, " 0 FAIL, 0 not yet") {
 		t.Fatalf("okdctl verify on the finished install (exit %d):\n%s", code, out)
 	}
 	if st := r.mustRun("status"); !strings.Contains(st, "last verify: ") || !strings.Contains(st, " 0 FAIL") {

@@ -33,7 +33,7 @@ func externalFrontends(rc *RunContext) haproxy.Frontends {
 func VerifyLB(rc *RunContext) *verify.LBInput {
 	s := rc.Spec()
 	p := s.Bastion.Ports
-	done := bootstrapped(rc)
+	done := Bootstrapped(rc)
 	l := &verify.LBInput{API: s.Bastion.IP, APIInt: s.Bastion.IP, Ingress: s.Bastion.IP, APIPort: p.API,
 		MachineConfigPort: p.MachineConfig, HTTPPort: p.IngressHTTP, HTTPSPort: p.IngressHTTPS,
 		NodesUp: done, BootstrapDone: done}

@@ -46,7 +46,7 @@ func verifyWeb(rc *RunContext) *verify.WebInput {
 	w := &verify.WebInput{BaseURL: BaseURL(c)}
 	for _, n := range c.Spec.Nodes {
 		f := verify.IgnitionFile{Node: n.Name, URL: IgnitionURL(c, n), SHA512: hashes[n.Name]}
-		f.Gone = n.Role == spec.RoleBootstrap && bootstrapped(rc) // the bootstrap phase takes it away
+		f.Gone = n.Role == spec.RoleBootstrap && Bootstrapped(rc) // the bootstrap phase takes it away
 		w.Ignition = append(w.Ignition, f)
 	}
 	return w

@@ -61,7 +61,11 @@ func (p *MirrorPhase) Inputs(rc *RunContext) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]string{"release": rc.Spec().Release.Image, "mirror": repo}, nil
+	in := map[string]string{"release": rc.Spec().Release.Image, "mirror": repo}
+	if rc.Spec().Registry.AllArchitectures {
+		in["allArchitectures"] = "true"
+	}
+	return in, nil
 }
 
 // Done implements Checker: the mapping is the spec's release and every
@@ -150,7 +154,7 @@ func mirrorOptions(rc *RunContext) (registry.MirrorOptions, error) {
 		}
 		host := registryHost(rc)
 		return registry.MirrorOptions{Release: s.Release.Image, Registry: host, Pins: map[string]string{host: mirrorHostAddr(rc)},
-			CACert: ca, PullSecret: ps, Log: rc.Log()}, nil
+			CACert: ca, PullSecret: ps, AllArchitectures: s.Registry.AllArchitectures, Log: rc.Log()}, nil
 	}
 	files := rc.Host().Files
 	ca, err := files.ReadFile(rc.StatePath(FileCACert))
@@ -164,7 +168,7 @@ func mirrorOptions(rc *RunContext) (registry.MirrorOptions, error) {
 	host := registryHost(rc)
 	addr := mirrorHostAddr(rc)
 	return registry.MirrorOptions{Release: s.Release.Image, Registry: host, Pins: map[string]string{host: addr},
-		CACert: ca, PullSecret: ps, Log: rc.Log()}, nil
+		CACert: ca, PullSecret: ps, AllArchitectures: s.Registry.AllArchitectures, Log: rc.Log()}, nil
 }
 
 // mirrorProgress shows a mirror's progress: in place on a terminal, as

@@ -108,6 +108,9 @@ type Registry struct {
 	Enabled *bool  `yaml:"enabled" json:"enabled"`
 	User    string `yaml:"user" json:"user"`
 	Mirror  *bool  `yaml:"mirror" json:"mirror"`
+	// AllArchitectures mirrors every architecture of a multi-arch release
+	// (an index); by default only the cluster's (the bastion's) is.
+	AllArchitectures bool `yaml:"allArchitectures,omitempty" json:"allArchitectures,omitempty"`
 	// External is a site's registry okdctl mirrors into instead of running its own.
 	External *ExternalRegistry `yaml:"external,omitempty" json:"external,omitempty"`
 }

@@ -14,11 +14,13 @@ import (
 // the test: the "internet" registry a release comes from. It returns host:port.
 func StartSource(t testing.TB) string {
 	t.Helper()
-	return StartSourceIn(t, t.TempDir())
+	addr, _ := StartSourceIn(t, t.TempDir())
+	return addr
 }
 
-// StartSourceIn is StartSource with its storage under dir/data.
-func StartSourceIn(t testing.TB, dir string) string {
+// StartSourceIn is StartSource with its storage under dir/data; it also
+// returns the registry's process ID (benchmarks read its CPU time).
+func StartSourceIn(t testing.TB, dir string) (string, int) {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t, "127.0.0.1"))
 	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
@@ -26,7 +28,7 @@ func StartSourceIn(t testing.TB, dir string) string {
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	testenv.Start(t, testenv.Binary(t, "docker-registry"), "serve", path)
+	p := testenv.Start(t, testenv.Binary(t, "docker-registry"), "serve", path)
 	testenv.WaitTCP(t, addr, 20*time.Second)
-	return addr
+	return addr, p.Cmd.Process.Pid
 }

@@ -116,7 +116,7 @@ func (r *rehearsal) startSite(t *testing.T) *site {
 			Cert: filepath.Join(dir, "tls.crt"), Key: filepath.Join(dir, "tls.key"), Password: filepath.Join(dir, "password"),
 			Htpasswd: filepath.Join(dir, "htpasswd"), PullSecret: filepath.Join(dir, "auth.json"),
 			Config: filepath.Join(dir, "config.yml"), DataDir: filepath.Join(dir, "data")},
-		Runtime: registry.Runtime{Kind: registry.RuntimeBinary, Program: testenv.Binary(t, "docker-registry")}}
+		Okdctl: testenv.Okdctl(t)}
 	t.Cleanup(func() { _ = h.Services.Stop(context.Background(), registry.ServiceName) })
 	res, err := registry.Ensure(testenv.Context(t, time.Minute), h, in)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/spec"
 	"github.com/okdctl/okdctl/spec/release"
@@ -34,7 +33,7 @@ func DNS(rc *RunContext) *dnsrecords.Deployment {
 }
 
 // Inputs implements InputProvider: the record set, how it is served, and
-// the programs that serve it.
+// the okdctl that serves it.
 func (*DNSPhase) Inputs(rc *RunContext) (any, error) {
 	in := map[string]any{"records": dnsInput(rc.Cluster(), rc.Release())}
 	switch s := rc.Spec(); {
@@ -43,9 +42,7 @@ func (*DNSPhase) Inputs(rc *RunContext) (any, error) {
 	case s.DNS.Manual:
 		in["manual"] = s.DNSServer()
 	default:
-		etcd, _ := bastion.LookPath("etcd")
-		coredns, _ := bastion.LookPath("coredns")
-		in["server"], in["sandbox"], in["etcd"], in["coredns"] = DNS(rc).Server(), rc.Sandbox(), etcd, coredns
+		in["server"], in["sandbox"], in["okdctl"] = DNS(rc).Server(), rc.Sandbox(), rc.Host().Okdctl
 	}
 	return in, nil
 }

@@ -73,19 +73,10 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 
 // ToolsFor lists the programs the bastion needs for a spec.
 func ToolsFor(s *spec.ClusterSpec, sandbox bool) []string {
+	// okdctl serves etcd, CoreDNS and the registry itself (okdctl serve)
 	tools := []string{"nginx"}
-	if s.DNS.External == nil && !s.DNS.Manual {
-		tools = append(tools, "etcd", "coredns")
-	}
 	if s.LoadBalancer.External == nil {
 		tools = append(tools, "haproxy")
-	}
-	if s.RegistryEnabled() {
-		if sandbox {
-			tools = append(tools, "docker-registry")
-		} else if _, err := bastion.LookPath("podman"); err != nil {
-			tools = append(tools, "registry")
-		}
 	}
 	if !sandbox {
 		tools = append(tools, "systemctl")
@@ -103,7 +94,7 @@ func missingTools(rc *RunContext) []string {
 	if len(missing) == 0 {
 		return nil
 	}
-	return []string{"missing programs: " + strings.Join(missing, ", ") + " (`make tools` installs the bastion services on Debian/Ubuntu; on Fedora/RHEL: dnf install etcd haproxy nginx)"}
+	return []string{"missing programs: " + strings.Join(missing, ", ") + " (Debian/Ubuntu: apt-get install haproxy nginx; Fedora/RHEL/CentOS Stream: dnf install haproxy nginx)"}
 }
 
 // bastionAddress checks that ip belongs to this machine (loopback always does).

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"strings"
 
 	"github.com/okdctl/okdctl/registry"
@@ -17,10 +16,7 @@ import (
 
 // RegistryPhase is the registry phase: the mirror registry with okdctl's CA
 // and htpasswd auth, verified from a client's side.
-type RegistryPhase struct {
-	// LookPath finds podman or the registry binary (default exec.LookPath).
-	LookPath func(string) (string, error)
-}
+type RegistryPhase struct{}
 
 var (
 	_ Conditional   = (*RegistryPhase)(nil)
@@ -101,13 +97,9 @@ func (p *RegistryPhase) input(rc *RunContext) (registry.Input, error) {
 	if err != nil {
 		return registry.Input{}, err
 	}
-	rt, err := p.runtime(rc)
-	if err != nil {
-		return registry.Input{}, err
-	}
 	in := registry.Input{
 		Cluster: rc.Cluster().ClusterDomain(), Name: RegistryName(rc.Cluster()), IP: s.Bastion.IP,
-		Port: s.Bastion.Ports.Registry, User: s.Registry.User, UserPullSecret: ps, Runtime: rt,
+		Port: s.Bastion.Ports.Registry, User: s.Registry.User, UserPullSecret: ps, Okdctl: rc.Host().Okdctl,
 		Layout: registryLayout(rc), Now: rc.Now(), AddSecret: rc.Log().AddSecret, Log: rc.Log(),
 	}
 	if !rc.Sandbox() {
@@ -125,19 +117,6 @@ func (p *RegistryPhase) input(rc *RunContext) (registry.Input, error) {
 		in.TrustStore = ts
 	}
 	return in, nil
-}
-
-func (p *RegistryPhase) runtime(rc *RunContext) (registry.Runtime, error) {
-	look := p.LookPath
-	if look == nil {
-		look = exec.LookPath
-	}
-	rt, err := registry.DetectRuntime(look, rc.Sandbox())
-	if err != nil && rc.DryRun() {
-		rc.Log().Warnf("%v", err)
-		return registry.Runtime{Kind: registry.RuntimeBinary, Program: "docker-registry"}, nil
-	}
-	return rt, err
 }
 
 // registryLayout places the registry's files per the state-file contract.

@@ -24,7 +24,7 @@ import (
 
 // BenchmarkMirrorRelease mirrors a release-sized synthetic payload
 // (synthrelease.ReleaseSized: 190 components, 2.2 GB, shared base and
-// group layers) from a plain-HTTP loopback docker-registry into okdctl's
+// group layers) from a plain-HTTP loopback registry (okdctl serve registry) into okdctl's
 // TLS registry, side by side in one run, each into a fresh registry:
 //
 //   - disk: the sequential write rate of the registry's filesystem;

@@ -10,7 +10,7 @@ import (
 	"github.com/okdctl/okdctl/internal/testenv"
 )
 
-// StartSource runs a plain-HTTP, anonymous docker-registry on loopback for
+// StartSource runs a plain-HTTP, anonymous registry (okdctl serve registry) on loopback for
 // the test: the "internet" registry a release comes from. It returns host:port.
 func StartSource(t testing.TB) string {
 	t.Helper()
@@ -28,7 +28,7 @@ func StartSourceIn(t testing.TB, dir string) (string, int) {
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := testenv.Start(t, testenv.Binary(t, "docker-registry"), "serve", path)
+	p := testenv.Start(t, testenv.Okdctl(t), "serve", "registry", path)
 	testenv.WaitTCP(t, addr, 20*time.Second)
 	return addr, p.Cmd.Process.Pid
 }

@@ -70,5 +70,6 @@ then waits for bootstrap, approves the nodes' certificates and finishes.`,
 	root.AddCommand(newEtcd())
 	root.AddCommand(newCerts())
 	root.AddCommand(newAddNode())
+	root.AddCommand(newServe())
 	return root
 }

@@ -30,7 +30,7 @@ func TestRehearsal(t *testing.T) {
 	start := time.Now()
 	out := r.install(t)
 	wall := time.Since(start)
-	t.Logf("rehearsal: okdctl apply with every phase took %s", wall.Round(100*time.Millisecond))
+	t.Logf("rehearsal: okdctl apply with every phase took %s; per phase:\n%s", wall.Round(100*time.Millisecond), statusLines(out))
 	for _, p := range installer.PhaseNames() {
 		if st := r.state().Phase(p).Status; st != installer.StatusDone {
 			t.Errorf("phase %s ended %s", p, st)
@@ -183,4 +183,16 @@ func diffLines(a, b string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// statusLines are the phase status lines of okdctl's output (mark, phase,
+// status, duration).
+func statusLines(out string) string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "✓ ") || strings.HasPrefix(l, "✗ ") {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }

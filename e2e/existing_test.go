@@ -25,7 +25,6 @@ type site struct {
 	bind     *testenv.BIND
 	lbConf   string
 	lb       *testenv.Process
-	lbInput  haproxy.Input
 	registry registry.Endpoint
 	caFile   string
 	authFile string

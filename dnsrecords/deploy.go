@@ -41,6 +41,8 @@ type Deployment struct {
 	// Live is set when the bastion is this machine: a dry run then reads
 	// etcd and checks the Corefile with CoreDNS.
 	Live bool
+	// removed are the names the last sync deleted: verify asks them NXDOMAIN.
+	removed []string
 }
 
 // CorefilePath is the live Corefile.
@@ -246,6 +248,7 @@ func (d *Deployment) verify(ctx context.Context, in Input) error {
 	if err != nil {
 		return err
 	}
+	checks = append(checks, AbsentChecks(d.removed)...)
 	addr := d.Addr()
 	if d.Host.DryRun {
 		d.Host.Note(fmt.Sprintf("verify %d DNS answers through %s: every record, a name under *.apps, NXDOMAIN for an unknown name", len(checks), addr))

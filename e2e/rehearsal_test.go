@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,43 @@ func TestRehearsal(t *testing.T) {
 			t.Errorf("the no-op re-run restarted %s", name)
 		}
 	}
+	r.checkVerify(t)
 	r.auditSecrets(t)
+}
+
+// checkVerify: okdctl verify passes on the finished install, status shows
+// it, and a stale ignition file fails that check alone.
+func (r *rehearsal) checkVerify(t *testing.T) {
+	t.Helper()
+	start := time.Now()
+	out, code := r.run("verify")
+	t.Logf("okdctl verify took %s", time.Since(start).Round(time.Millisecond))
+	r.outputs.WriteString(out)
+	if code != 0 || !strings.Contains(out, "verify: passed") || !strings.Contains(out, " 0 FAIL, 0 not yet") {
+		t.Fatalf("okdctl verify on the finished install (exit %d):\n%s", code, out)
+	}
+	if st := r.mustRun("status"); !strings.Contains(st, "last verify: ") || !strings.Contains(st, " 0 FAIL") {
+		t.Errorf("status does not show the last verify:\n%s", st)
+	}
+	master := r.cluster.Spec.NodesWithRole(spec.RoleMaster)[0]
+	ign := filepath.Join(r.root, "usr/share/nginx/okdctl", cluster, "ignition", master.Name+".ign")
+	data, err := os.ReadFile(ign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.WriteFile(ign, data, 0o644)
+	writeFile(t, ign, append(data, ' '), 0o644)
+	out, code = r.run("verify")
+	r.outputs.WriteString(out)
+	fails := 0
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "FAIL") {
+			fails++
+		}
+	}
+	if code != 1 || fails != 1 || !regexp.MustCompile(`(?m)^FAIL +webserver +ignition of every node.*`+master.Name+`\.ign serves sha512-`).MatchString(out) {
+		t.Errorf("a stale ignition should fail that check alone (exit %d):\n%s", code, out)
+	}
 }
 
 // install runs apply and the simulated machines together.

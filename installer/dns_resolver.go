@@ -23,7 +23,15 @@ func resolverInput(rc *RunContext) resolver.Input {
 // bastionResolverDone: in a sandbox there is nothing to do; on a real
 // bastion the resolver sends the cluster's names to okdctl's DNS.
 func bastionResolverDone(ctx context.Context, rc *RunContext) bool {
-	return rc.Sandbox() || resolver.InPlace(ctx, rc.Host(), resolverInput(rc))
+	return !resolvesThroughOkdctl(rc) || resolver.InPlace(ctx, rc.Host(), resolverInput(rc))
+}
+
+// resolvesThroughOkdctl: on a real bastion serving the records with
+// okdctl's own CoreDNS; a site's DNS server (external or manual) is the
+// bastion's resolver's business already, and a sandbox leaves the host alone.
+func resolvesThroughOkdctl(rc *RunContext) bool {
+	s := rc.Spec()
+	return !rc.Sandbox() && s.DNS.External == nil && !s.DNS.Manual
 }
 
 // ensureBastionResolver makes the bastion resolve its cluster's names
@@ -31,7 +39,7 @@ func bastionResolverDone(ctx context.Context, rc *RunContext) bool {
 // api.<cluster domain>), the way the host manages its resolver, and checks
 // it with getent. A sandbox leaves the host's resolver alone.
 func ensureBastionResolver(ctx context.Context, rc *RunContext) error {
-	if rc.Sandbox() {
+	if !resolvesThroughOkdctl(rc) {
 		return nil
 	}
 	in := resolverInput(rc)

@@ -156,7 +156,7 @@ func NodeIgnition(c *spec.Cluster, n spec.Node) ignition.Node {
 	prefix, _ := netip.ParsePrefix(c.Spec.Network.MachineCIDR)
 	return ignition.Node{Name: n.Name, Role: n.Role, FQDN: c.FQDN(n), NIC: n.NIC, IP: n.IP,
 		PrefixLen: prefix.Bits(), Gateway: c.Spec.Network.Gateway,
-		DNS: []string{c.Spec.Bastion.IP}, SearchDomains: []string{c.ClusterDomain()}}
+		DNS: []string{c.Spec.NameserverIP()}, SearchDomains: []string{c.ClusterDomain()}}
 }
 
 // publishIgnition writes every node's ignition (0644) into the web

@@ -85,6 +85,11 @@ func bootstrapRemoved(rc *RunContext) bool {
 
 // Inputs implements InputProvider.
 func (p *LoadBalancerPhase) Inputs(rc *RunContext) (any, error) {
+	if lb := rc.Spec().LoadBalancer.External; lb != nil {
+		in := p.haproxyInput(rc)
+		in.Bootstrap = p.servers(rc, spec.RoleBootstrap)
+		return map[string]any{"haproxy": in, "external": externalFrontends(rc)}, nil
+	}
 	bin, _ := bastion.LookPath("haproxy")
 	// the spec's servers, bootstrap included: its removal after bootstrap is
 	// the bootstrap phase's change, confirmed by Done, not a new input
@@ -98,6 +103,9 @@ func (p *LoadBalancerPhase) Inputs(rc *RunContext) (any, error) {
 func (p *LoadBalancerPhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
 	if !rc.BastionReachable() {
 		return false, nil
+	}
+	if rc.Spec().LoadBalancer.External != nil {
+		return p.doneExternal(ctx, rc)
 	}
 	in := p.haproxyInput(rc)
 	live, err := rc.Host().Files.ReadFile(HAProxyConfigPath(rc))
@@ -115,6 +123,9 @@ func (p *LoadBalancerPhase) Done(ctx context.Context, rc *RunContext) (bool, err
 
 // Run implements Phase: host access, the checked configuration, then every listener.
 func (p *LoadBalancerPhase) Run(ctx context.Context, rc *RunContext) error {
+	if rc.Spec().LoadBalancer.External != nil {
+		return p.runExternal(ctx, rc)
+	}
 	in := p.haproxyInput(rc)
 	cfg, err := haproxy.Render(in)
 	if err != nil {
@@ -224,6 +235,9 @@ func verifyListeners(ctx context.Context, rc *RunContext, in haproxy.Input) erro
 // the bootstrap servers is checked and reloaded (open connections finish
 // on the old workers), then recorded so that later runs keep it out.
 func (p *LoadBalancerPhase) RemoveBootstrap(ctx context.Context, rc *RunContext) (bool, error) {
+	if rc.Spec().LoadBalancer.External != nil {
+		return p.removeBootstrapExternal(ctx, rc)
+	}
 	d, err := p.deployer(rc)
 	if d == nil {
 		return false, err

@@ -95,7 +95,10 @@ func findTool(name string) error {
 // ToolsFor lists the programs the bastion needs for a spec.
 func ToolsFor(s *spec.ClusterSpec, sandbox bool) []string {
 	// okdctl serves etcd, CoreDNS and the registry itself (okdctl serve)
-	tools := []string{"haproxy", "nginx"}
+	tools := []string{"nginx"}
+	if s.LoadBalancer.External == nil {
+		tools = append(tools, "haproxy")
+	}
 	if !sandbox {
 		tools = append(tools, "systemctl")
 	}
@@ -140,7 +143,7 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 		"ignition": "okdctl-nginx", "registry": "okdctl-registry", "etcd": "okdctl-etcd", "etcdPeer": "okdctl-etcd"}
 	var busy []string
 	for _, p := range rc.Spec().Bastion.Ports.List() {
-		if p.Name == "registry" && !rc.Spec().RegistryEnabled() {
+		if !servedHere(rc.Spec(), p.Name) {
 			continue
 		}
 		ip := rc.Spec().Bastion.IP
@@ -157,6 +160,20 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 		}
 	}
 	return busy
+}
+
+// servedHere reports whether the bastion serves the port's service (not
+// a site's DNS server, load balancer or registry).
+func servedHere(s *spec.ClusterSpec, port string) bool {
+	switch port {
+	case "registry":
+		return s.RegistryEnabled()
+	case "dns", "etcd", "etcdPeer":
+		return s.DNS.External == nil && !s.DNS.Manual
+	case "api", "machineConfig", "ingressHTTP", "ingressHTTPS", "stats":
+		return s.LoadBalancer.External == nil
+	}
+	return true
 }
 
 func portFree(addr string, udp bool) error {

@@ -29,6 +29,9 @@ func (*RegistryPhase) Name() string { return PhaseRegistry }
 
 // ShouldRun implements Conditional.
 func (*RegistryPhase) ShouldRun(rc *RunContext) (bool, string) {
+	if ext := rc.Spec().Registry.External; ext != nil {
+		return false, "spec.registry.external: the site's registry " + ext.Host + " is the mirror"
+	}
 	if !rc.Spec().RegistryEnabled() {
 		return false, "spec.registry.enabled is false: nodes pull from the release's own registry"
 	}

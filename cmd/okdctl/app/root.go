@@ -61,7 +61,7 @@ then waits for bootstrap, approves the nodes' certificates and finishes.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	for _, add := range []func() *cobra.Command{
-		newInit, newValidate, newPlan, newApply, newStatus, newDown,
+		newInit, newValidate, newPlan, newApply, newStatus, newVerify, newDown,
 	} {
 		root.AddCommand(add())
 	}

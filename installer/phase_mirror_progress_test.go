@@ -29,7 +29,7 @@ func TestMirrorProgressAndDiskSpace(t *testing.T) {
 	ctx := testenv.Context(t, 2*time.Minute)
 	run := func(free int64) (string, error) {
 		var out bytes.Buffer
-		h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true})
+		h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, Okdctl: testenv.Okdctl(t)})
 		r := &Runner{Cluster: c, Host: h, Log: NewLogger(LoggerOptions{Out: &out, JSON: true}), Phases: []Phase{&RegistryPhase{},
 			&MirrorPhase{ProgressEvery: time.Hour, FreeSpace: func(string) (int64, error) { return free, nil }}}}
 		_, err := r.Apply(ctx, ApplyOptions{})

@@ -20,6 +20,10 @@ type TrustStore struct {
 	Bundle string
 	// Update rebuilds the bundle (empty: the anchor is only written).
 	Update []string
+	// Links and Hooks are Debian's /etc/ssl/certs and
+	// /etc/ca-certificates/update.d: with Links, a new CA is added in place
+	// (addDebian) instead of running Update.
+	Links, Hooks string
 }
 
 // DetectTrustStore finds the trust store layout of the bastion under paths:
@@ -39,6 +43,8 @@ func DetectTrustStore(paths bastion.Paths, name string) (*TrustStore, error) {
 			Anchor: paths.Path("/usr/local/share/ca-certificates", name+".crt"),
 			Bundle: paths.Path("/etc/ssl/certs/ca-certificates.crt"),
 			Update: []string{"update-ca-certificates"},
+			Links:  paths.Path("/etc/ssl/certs"),
+			Hooks:  paths.Path("/etc/ca-certificates/update.d"),
 		}, nil
 	}
 	return nil, errors.New("no system trust store found (neither /etc/pki/ca-trust/source/anchors nor /usr/local/share/ca-certificates): install ca-certificates")
@@ -50,9 +56,12 @@ func isDir(p string) bool {
 }
 
 // InstallTrust puts the CA into the trust store and rebuilds the bundle
-// when the anchor changed or the bundle lacks the CA. It reports whether
-// anything changed.
+// when the anchor changed or the bundle lacks the CA; a new anchor on
+// Debian is added in place (addDebian). It reports whether anything
+// changed.
 func InstallTrust(ctx context.Context, h *bastion.Host, ts *TrustStore, caPEM []byte) (bool, error) {
+	_, err := h.Files.ReadFile(ts.Anchor)
+	added := errors.Is(err, fs.ErrNotExist)
 	changed, err := h.Files.WriteFile(ts.Anchor, caPEM, 0o644)
 	if err != nil {
 		return false, fmt.Errorf("failed to add the CA to the trust store: %w", err)
@@ -63,6 +72,11 @@ func InstallTrust(ctx context.Context, h *bastion.Host, ts *TrustStore, caPEM []
 	}
 	if len(ts.Update) == 0 || !changed && bytes.Contains(bundle, pemBody(caPEM)) {
 		return changed, nil
+	}
+	if added && !bytes.Contains(bundle, pemBody(caPEM)) {
+		if done, err := addDebian(ctx, h, ts, caPEM, bundle); done || err != nil {
+			return true, err
+		}
 	}
 	if _, err := h.Runner.Run(ctx, bastion.Cmd{Name: ts.Update[0], Args: ts.Update[1:]}); err != nil {
 		return true, fmt.Errorf("failed to update the trust store: %w", err)

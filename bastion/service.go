@@ -54,3 +54,19 @@ type Services interface {
 	// Running reports whether the service runs.
 	Running(ctx context.Context, name string) (bool, error)
 }
+
+// RunningAll reports which of names run: in one query when the services
+// answer for several at once (one systemctl for every unit), else one
+// Running each.
+func RunningAll(ctx context.Context, s Services, names []string) map[string]bool {
+	out := make(map[string]bool, len(names))
+	if b, ok := s.(interface {
+		RunningAll(context.Context, []string) map[string]bool
+	}); ok {
+		return b.RunningAll(ctx, names)
+	}
+	for _, n := range names {
+		out[n], _ = s.Running(ctx, n)
+	}
+	return out
+}

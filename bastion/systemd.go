@@ -130,6 +130,25 @@ func (s *Systemd) Running(ctx context.Context, name string) (bool, error) {
 	return strings.TrimSpace(string(out)) == "active", nil
 }
 
+// RunningAll is Running for several units in one systemctl call (it prints
+// one state per unit, in order, whatever its exit status).
+func (s *Systemd) RunningAll(ctx context.Context, names []string) map[string]bool {
+	out := make(map[string]bool, len(names))
+	if len(names) == 0 {
+		return out
+	}
+	args := []string{"is-active"}
+	for _, n := range names {
+		args = append(args, n+".service")
+	}
+	res, _ := s.Runner.Run(ctx, Cmd{Name: "systemctl", Args: args, ReadOnly: true})
+	states := strings.Fields(string(res))
+	for i, n := range names {
+		out[n] = i < len(states) && len(states) == len(names) && states[i] == "active"
+	}
+	return out
+}
+
 func (s *Systemd) systemctl(ctx context.Context, args ...string) ([]byte, error) {
 	return s.Runner.Run(ctx, Cmd{Name: "systemctl", Args: args})
 }

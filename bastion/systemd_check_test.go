@@ -57,3 +57,35 @@ func TestUnitThatFailsToStart(t *testing.T) {
 		}
 	}
 }
+
+// stateHost answers systemctl is-active with one state per unit asked.
+type stateHost struct {
+	states map[string]string
+	calls  []string
+}
+
+func (s *stateHost) Run(_ context.Context, c Cmd) ([]byte, error) {
+	s.calls = append(s.calls, strings.Join(append([]string{c.Name}, c.Args...), " "))
+	var out []string
+	for _, u := range c.Args[1:] {
+		st := s.states[u]
+		if st == "" {
+			st = "inactive"
+		}
+		out = append(out, st)
+	}
+	return []byte(strings.Join(out, "\n") + "\n"), os.ErrProcessDone // is-active exits 3 when one is not active
+}
+
+// TestRunningAll asks systemd about every unit at once.
+func TestRunningAll(t *testing.T) {
+	t.Parallel()
+	h := &stateHost{states: map[string]string{"okdctl-haproxy.service": "active", "okdctl-nginx.service": "activating"}}
+	got := RunningAll(context.Background(), &Systemd{Runner: h}, []string{"okdctl-haproxy", "okdctl-nginx", "okdctl-etcd"})
+	if !got["okdctl-haproxy"] || got["okdctl-nginx"] || got["okdctl-etcd"] || len(got) != 3 {
+		t.Errorf("running %v", got)
+	}
+	if len(h.calls) != 1 || h.calls[0] != "systemctl is-active okdctl-haproxy.service okdctl-nginx.service okdctl-etcd.service" {
+		t.Errorf("commands %q, want one systemctl is-active for all", h.calls)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -141,7 +142,13 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 	owners := map[string]string{"dns": "okdctl-coredns", "api": "okdctl-haproxy", "machineConfig": "okdctl-haproxy",
 		"ingressHTTP": "okdctl-haproxy", "ingressHTTPS": "okdctl-haproxy", "stats": "okdctl-haproxy",
 		"ignition": "okdctl-nginx", "registry": "okdctl-registry", "etcd": "okdctl-etcd", "etcdPeer": "okdctl-etcd"}
-	var busy []string
+	type taken struct {
+		name, ip string
+		port     int
+		err      error
+	}
+	var found []taken
+	var units []string
 	for _, p := range rc.Spec().Bastion.Ports.List() {
 		if !servedHere(rc.Spec(), p.Name) {
 			continue
@@ -150,13 +157,19 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 		if strings.HasPrefix(p.Name, "etcd") && !rc.Sandbox() {
 			ip = "127.0.0.1" // okdctl's etcd listens on loopback only (see etcdURL)
 		}
-		addr := net.JoinHostPort(ip, strconv.Itoa(p.Port))
-		if err := portFree(addr, p.Name == "dns"); err == nil {
-			continue
-		} else if running, _ := rc.Host().Services.Running(ctx, owners[p.Name]); running {
-			continue
-		} else {
-			busy = append(busy, busyPort("spec.bastion.ports."+p.Name, ip, p.Port, p.Name == "dns", err))
+		if err := portFree(net.JoinHostPort(ip, strconv.Itoa(p.Port)), p.Name == "dns"); err != nil {
+			found = append(found, taken{p.Name, ip, p.Port, err})
+			if !slices.Contains(units, owners[p.Name]) {
+				units = append(units, owners[p.Name])
+			}
+		}
+	}
+	// one query for every owner (a re-run finds all ports held by okdctl's units)
+	running := bastion.RunningAll(ctx, rc.Host().Services, units)
+	var busy []string
+	for _, f := range found {
+		if !running[owners[f.name]] {
+			busy = append(busy, busyPort("spec.bastion.ports."+f.name, f.ip, f.port, f.name == "dns", f.err))
 		}
 	}
 	return busy

@@ -45,6 +45,7 @@ func Load(path string) (*configuration.Configuration, error) {
 // Run serves the registry until ctx is done, then drains requests in
 // flight (at most DrainTimeout) and closes the storage.
 func Run(ctx context.Context, cfg *configuration.Configuration) error {
+	useCachedHtpasswd(cfg)
 	reg, err := registry.NewRegistry(context.Background(), cfg)
 	if err != nil {
 		return fmt.Errorf("failed to set up the registry: %w", err)

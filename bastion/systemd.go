@@ -2,7 +2,9 @@ package bastion
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
@@ -67,6 +69,8 @@ func quoteUnitWord(w string) string {
 
 // Ensure implements Services.
 func (s *Systemd) Ensure(ctx context.Context, svc Service) (Action, error) {
+	_, err := s.Files.ReadFile(s.UnitPath(svc.Name))
+	isNew := errors.Is(err, fs.ErrNotExist)
 	unitChanged, err := s.Files.WriteFile(s.UnitPath(svc.Name), RenderUnit(svc), 0o644)
 	if err != nil {
 		return "", err
@@ -75,7 +79,10 @@ func (s *Systemd) Ensure(ctx context.Context, svc Service) (Action, error) {
 	if err != nil {
 		return "", err
 	}
-	if unitChanged {
+	// systemd loads a unit it has never seen from disk when it is first
+	// used; only a changed one needs a daemon-reload (0.2-1 s: every
+	// generator runs again)
+	if unitChanged && !isNew {
 		if _, err := s.systemctl(ctx, "daemon-reload"); err != nil {
 			return "", err
 		}
@@ -86,9 +93,9 @@ func (s *Systemd) Ensure(ctx context.Context, svc Service) (Action, error) {
 	}
 	switch {
 	case !running && unitChanged:
-		// just reloaded: enable's own reload (every generator again) would
-		// cost another second
-		if _, err = s.systemctl(ctx, "enable", "--now", "--no-reload", svc.Name+".service"); err == nil {
+		// reloaded already, or new: enable's own reload would cost as much
+		// again
+		if _, err = s.enableNew(ctx, svc.Name, isNew); err == nil {
 			err = s.confirmStarted(ctx, svc.Name)
 		}
 		return Started, err
@@ -106,6 +113,20 @@ func (s *Systemd) Ensure(ctx context.Context, svc Service) (Action, error) {
 		return Reloaded, s.Reload(ctx, svc)
 	}
 	return Unchanged, nil
+}
+
+// enableNew enables and starts a unit without a daemon-reload; a systemd
+// that still holds the new unit as not found (older than 246, after a
+// query for it) gets one, and a second try.
+func (s *Systemd) enableNew(ctx context.Context, name string, isNew bool) ([]byte, error) {
+	out, err := s.systemctl(ctx, "enable", "--now", "--no-reload", name+".service")
+	if err == nil || !isNew {
+		return out, err
+	}
+	if _, rerr := s.systemctl(ctx, "daemon-reload"); rerr != nil {
+		return out, err
+	}
+	return s.systemctl(ctx, "enable", "--now", "--no-reload", name+".service")
 }
 
 // Reload implements Services.

@@ -2,6 +2,7 @@ package bastion
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func TestUnitThatFailsToStart(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), c.want+": its journal ends with:\n") || !strings.Contains(err.Error(), "address already in use") {
 			t.Errorf("error %v, want %q and the journal", err, c.want)
 		}
-		if strings.Join(run.changed, "|") != "systemctl daemon-reload|systemctl enable --now --no-reload okdctl-web.service" {
+		if strings.Join(run.changed, "|") != "systemctl enable --now --no-reload okdctl-web.service" { // a new unit: no daemon-reload
 			t.Errorf("ran %q", run.changed)
 		}
 	}
@@ -87,5 +88,55 @@ func TestRunningAll(t *testing.T) {
 	}
 	if len(h.calls) != 1 || h.calls[0] != "systemctl is-active okdctl-haproxy.service okdctl-nginx.service okdctl-etcd.service" {
 		t.Errorf("commands %q, want one systemctl is-active for all", h.calls)
+	}
+}
+
+// reloadHost is a host whose systemd may not know a new unit until a
+// daemon-reload (systemd before 246, after a query for it).
+type reloadHost struct {
+	unitHost
+	needsReload bool
+}
+
+func (r *reloadHost) Run(ctx context.Context, c Cmd) ([]byte, error) {
+	line := strings.Join(append([]string{c.Name}, c.Args...), " ")
+	if line == "systemctl daemon-reload" {
+		r.needsReload = false
+	}
+	if strings.HasPrefix(line, "systemctl enable") && r.needsReload {
+		r.changed = append(r.changed, line)
+		return nil, errors.New("Unit okdctl-web.service not found")
+	}
+	return r.unitHost.Run(ctx, c)
+}
+
+// TestDaemonReloadOnlyWhenNeeded: a new unit starts without a
+// daemon-reload (unless systemd does not find it), a changed one gets one.
+func TestDaemonReloadOnlyWhenNeeded(t *testing.T) {
+	t.Parallel()
+	up := "ActiveState=active\nSubState=running\nNRestarts=0\n"
+	for _, c := range []struct {
+		name        string
+		existing    bool
+		needsReload bool
+		want        string
+	}{
+		{"new", false, false, "systemctl enable --now --no-reload okdctl-web.service"},
+		{"new, unknown to an old systemd", false, true, "systemctl enable --now --no-reload okdctl-web.service|systemctl daemon-reload|systemctl enable --now --no-reload okdctl-web.service"},
+		{"changed", true, false, "systemctl daemon-reload|systemctl enable --now --no-reload okdctl-web.service"},
+	} {
+		run := &reloadHost{unitHost: unitHost{show: up}, needsReload: c.needsReload}
+		s := &Systemd{Files: &DiskFiles{}, Runner: run, Paths: Paths{Root: t.TempDir()}}
+		if c.existing {
+			if _, err := s.Files.WriteFile(s.UnitPath("okdctl-web"), []byte("[Unit]\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Ensure(context.Background(), Service{Name: "okdctl-web", Command: []string{"/usr/bin/web"}}); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+		if got := strings.Join(run.changed, "|"); got != c.want {
+			t.Errorf("%s: ran %q, want %q", c.name, got, c.want)
+		}
 	}
 }

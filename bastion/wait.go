@@ -19,8 +19,13 @@ type WaitOptions struct {
 	Log func(format string, args ...any)
 }
 
-// Poll calls check every interval until it reports done, the deadline
-// passes or ctx ends. Progress says what is awaited, the elapsed time and
+// firstRetry is Poll's first wait: a service just started is usually
+// ready within a fraction of its wait's Interval.
+const firstRetry = 100 * time.Millisecond
+
+// Poll calls check at once, then again after firstRetry, each wait twice
+// the last up to Interval, until it reports done, the deadline passes or
+// ctx ends. Progress says what is awaited, the elapsed time and
 // the deadline; a repeated identical error is reported only with progress.
 func Poll(ctx context.Context, o WaitOptions, check func(ctx context.Context) (bool, error)) error {
 	if o.Interval <= 0 {
@@ -38,6 +43,7 @@ func Poll(ctx context.Context, o WaitOptions, check func(ctx context.Context) (b
 	logf("waiting up to %s for %s (until %s)", o.Timeout, o.What, deadline.Format("15:04:05"))
 	var lastErr error
 	lastReport := start
+	next := min(firstRetry, o.Interval)
 	for {
 		done, err := check(ctx)
 		if done {
@@ -54,7 +60,8 @@ func Poll(ctx context.Context, o WaitOptions, check func(ctx context.Context) (b
 			lastReport = time.Now()
 			logf("still waiting for %s: %s elapsed of %s", o.What, time.Since(start).Round(time.Second), o.Timeout)
 		}
-		wait := o.Interval
+		wait := next
+		next = min(2*next, o.Interval)
 		if rem := time.Until(deadline); rem < wait {
 			wait = rem
 		}

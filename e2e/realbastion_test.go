@@ -200,6 +200,12 @@ func reportBootLines(t *testing.T, st *installer.State) {
 	m := mirror.FinishedAt.Sub(mirror.StartedAt)
 	t.Logf("nothing to boot lines on the real bastion: %s (%s without the mirror, which took %s)",
 		total.Round(time.Millisecond), (total - m).Round(time.Millisecond), m.Round(time.Millisecond))
+	var each []string
+	for _, p := range installer.PhaseNames() {
+		ps := st.Phase(p)
+		each = append(each, fmt.Sprintf("%s %s", p, ps.FinishedAt.Sub(ps.StartedAt).Round(time.Millisecond)))
+	}
+	t.Logf("each phase of the first apply on the real bastion: %s", strings.Join(each, ", "))
 }
 
 // TestHelperRealAfterReboot runs inside the lab network for TestRealBastion.

@@ -63,6 +63,8 @@ type Container struct {
 	// Unpack is how long unpacking the tarball took (0 when the unpacked
 	// tree was cached already).
 	Unpack time.Duration
+	// cgroups are the container's own control groups (see ownCgroups).
+	cgroups []string
 }
 
 // Boot boots a fresh bastion from the cached root file system and waits
@@ -133,10 +135,16 @@ func (c *Container) start() {
 	c.console = &bastion.SyncBuffer{}
 	merged := filepath.Join(c.base, "merged")
 	overlay := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", treeDir(), filepath.Join(c.base, "upper"), filepath.Join(c.base, "work"))
-	// unshare and sh exec: the PID is systemd-nspawn's, and the overlay
-	// lives only in its mount namespace
-	script := `mount -t overlay okdctl-bastion -o "$1" "$2" && exec systemd-nspawn --keep-unit --register=no -b --private-network -D "$2" --machine=okdctl-bastion --hostname=bastion --console=read-only --resolv-conf=off --timezone=off --link-journal=no --quiet`
-	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", overlay, merged)
+	groups, err := ownCgroups(fmt.Sprintf("okdctl-bastion-%d-%s-%d", os.Getpid(), filepath.Base(filepath.Dir(c.base))+filepath.Base(c.base), c.Boots))
+	c.cgroups = append(c.cgroups, groups...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// unshare and sh exec: the PID is systemd-nspawn's, in the container's
+	// own control groups, and the overlay lives only in its mount namespace
+	script := `o="$1" m="$2"; shift 2; for g in "$@"; do echo $$ >"$g/cgroup.procs" || exit 1; done
+mount -t overlay okdctl-bastion -o "$o" "$m" && exec systemd-nspawn --keep-unit --register=no -b --private-network -D "$m" --machine=okdctl-bastion --hostname=bastion --console=read-only --resolv-conf=off --timezone=off --link-journal=no --quiet`
+	cmd := exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c", script, "sh", overlay, merged}, groups...)...)
 	cmd.Stdout, cmd.Stderr = c.console, c.console
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -2,9 +2,11 @@ package realhost
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +98,31 @@ func BenchmarkBoot(b *testing.B) {
 		b.ReportMetric(c.Unpack.Seconds(), "unpack-s")
 		b.ReportMetric(c.BootTimes[0].Seconds(), "boot-s")
 		b.ReportMetric(time.Since(start).Seconds(), "total-s")
+	}
+}
+
+// TestTwoBastionsAtOnce: two bastions booted at the same time (as two test
+// packages may) each have their own control groups. Sharing one (both in
+// /payload), each unit's group also held the other bastion's processes of
+// the same unit, which its systemd can neither see nor kill: after a kill -9
+// of okdctl-haproxy's main process it waited for the group to empty
+// instead of restarting the unit.
+func TestTwoBastionsAtOnce(t *testing.T) {
+	a, b := Boot(t, Options{}), Boot(t, Options{})
+	group := func(c *Container) string {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", c.PID()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.Contains(line, ":name=systemd:") || strings.HasPrefix(line, "0::") {
+				return line
+			}
+		}
+		t.Fatalf("no systemd control group in %s", data)
+		return ""
+	}
+	if ga, gb := group(a), group(b); ga == gb {
+		t.Errorf("both bastions' systemd run in %s", ga)
 	}
 }

@@ -62,6 +62,9 @@ func (c *Container) teardown() {
 	if m := mountsUnder(c.base); len(m) > 0 {
 		c.t.Errorf("mounts left under the container's root after teardown:\n%s", strings.Join(m, "\n"))
 	}
+	if left := removeCgroups(c.cgroups); len(left) > 0 {
+		c.t.Errorf("control groups left after teardown:\n%s", strings.Join(left, "\n"))
+	}
 }
 
 // nsInode is the namespace identity of a process ("pid:[4026532...]").

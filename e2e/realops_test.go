@@ -16,7 +16,9 @@ import (
 )
 
 // TestRealBastionOps is the rest of okdctl's work on a real systemd
-// bastion (Debian bookworm, internal/realhost), with the lab spec's DNS,
+// bastion (Debian bookworm, internal/realhost; the debian-services
+// flavour: Debian's etcd, docker-registry and firewalld installed and
+// running as their packages leave them), with the lab spec's DNS,
 // load balancer and registry phases: preflight on a bastion where Debian's
 // own nginx, haproxy, etcd and docker-registry run; the bastion resolving
 // its cluster while a site DNS server keeps answering other names; every
@@ -26,7 +28,7 @@ func TestRealBastionOps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots a Debian bastion; make test runs it")
 	}
-	c := realhost.Boot(t, realhost.Options{})
+	c := realhost.Boot(t, realhost.Options{Flavour: realhost.DebianServices})
 	o := &opsBastion{t: t, c: c}
 	o.prepare()
 	for _, step := range []struct {
@@ -189,8 +191,7 @@ func (o *opsBastion) exposure(t *testing.T) {
 		f, _ := strconv.ParseFloat(m[1], 64)
 		return f
 	}
-	// okdctl-registry is not confined yet (see RegistryPhase.input)
-	for _, unit := range []string{"okdctl-etcd.service", "okdctl-coredns.service", "okdctl-haproxy.service"} {
+	for _, unit := range []string{"okdctl-etcd.service", "okdctl-coredns.service", "okdctl-haproxy.service", "okdctl-registry.service"} {
 		s := score(unit)
 		t.Logf("%s: exposure %.1f", unit, s)
 		if s > testenv.MaxExposure {

@@ -39,7 +39,7 @@ func (p *PreflightPhase) Done(ctx context.Context, rc *RunContext) (bool, error)
 	if err := p.check(ctx, rc, false); err != nil {
 		return false, err
 	}
-	return true, nil
+	return rc.Sandbox() || firewalldDone(ctx, rc), nil
 }
 
 // Run implements Phase.
@@ -65,6 +65,7 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 		installerNote(rc)
 		if !rc.Sandbox() {
 			hostNotes(ctx, rc)
+			return preflightFirewalld(ctx, rc)
 		}
 	}
 	return nil
@@ -206,9 +207,6 @@ func hostNotes(ctx context.Context, rc *RunContext) {
 			return ""
 		}
 		return strings.TrimSpace(string(out))
-	}
-	if run("firewall-cmd", "--state") == "running" {
-		log.Infof("firewalld is running: okdctl opens the ports it needs, and leaves it running")
 	}
 	if sync := run("timedatectl", "show", "-p", "NTPSynchronized", "--value"); sync != "" && sync != "yes" {
 		log.Warnf("the clock is not synchronised (timedatectl: NTPSynchronized=%s): ignition certificates are valid for 24 hours from now, so a wrong clock breaks the install; enable chronyd", sync)

@@ -287,7 +287,8 @@ func (o *opsBastion) verifyFirewalld() (string, string) {
 	var rep struct {
 		Results []struct{ Check, Status, Detail string }
 	}
-	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &rep); err != nil {
+	// the report, then (exit 1) the ERROR line
+	if err := json.NewDecoder(strings.NewReader(out[max(strings.Index(out, "{"), 0):])).Decode(&rep); err != nil {
 		o.t.Fatalf("okdctl verify -o json: %v\n%s", err, out)
 	}
 	for _, r := range rep.Results {

@@ -71,28 +71,6 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 	return nil
 }
 
-// toolAlternatives are programs known by more than one name: Debian ships
-// the distribution registry as docker-registry.
-var toolAlternatives = map[string][]string{"registry": {"docker-registry", "registry"}}
-
-// toolNames is how a missing tool is named: "docker-registry or registry".
-func toolNames(name string) string {
-	if alts, ok := toolAlternatives[name]; ok {
-		return strings.Join(alts, " or ")
-	}
-	return name
-}
-
-func findTool(name string) error {
-	var err error
-	for _, n := range append(toolAlternatives[name], name) {
-		if _, err = bastion.LookPath(n); err == nil {
-			return nil
-		}
-	}
-	return err
-}
-
 // ToolsFor lists the programs the bastion needs for a spec.
 func ToolsFor(s *spec.ClusterSpec, sandbox bool) []string {
 	// okdctl serves etcd, CoreDNS and the registry itself (okdctl serve)
@@ -109,8 +87,8 @@ func ToolsFor(s *spec.ClusterSpec, sandbox bool) []string {
 func missingTools(rc *RunContext) []string {
 	var missing []string
 	for _, t := range ToolsFor(rc.Spec(), rc.Sandbox()) {
-		if err := findTool(t); err != nil {
-			missing = append(missing, toolNames(t))
+		if _, err := bastion.LookPath(t); err != nil {
+			missing = append(missing, t)
 		}
 	}
 	if len(missing) == 0 {

@@ -37,6 +37,9 @@ type Options struct {
 	// BootTimeout bounds each boot until `systemctl is-system-running`
 	// says running or degraded (default 90 s).
 	BootTimeout time.Duration
+	// Flavour is the bastion booted: Bare (the README's packages only) or
+	// DebianServices (plus Debian's etcd, docker-registry and firewalld).
+	Flavour Flavour
 }
 
 // Container is a Debian bastion booted with systemd as PID 1 in a private
@@ -91,6 +94,9 @@ func Boot(t testing.TB, o Options) *Container {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := lowerDirs(o.Flavour); err != nil {
+		t.Fatal(err)
+	}
 	c := &Container{t: t, base: t.TempDir(), opts: o}
 	c.Unpack = unpacked
 	c.Root = filepath.Join(c.base, "root")
@@ -134,7 +140,11 @@ func (c *Container) start() {
 	begin := time.Now()
 	c.console = &bastion.SyncBuffer{}
 	merged := filepath.Join(c.base, "merged")
-	overlay := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", treeDir(), filepath.Join(c.base, "upper"), filepath.Join(c.base, "work"))
+	lower, err := lowerDirs(c.opts.Flavour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	overlay := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, filepath.Join(c.base, "upper"), filepath.Join(c.base, "work"))
 	groups, err := ownCgroups(fmt.Sprintf("okdctl-bastion-%d-%s-%d", os.Getpid(), filepath.Base(filepath.Dir(c.base))+filepath.Base(c.base), c.Boots))
 	c.cgroups = append(c.cgroups, groups...)
 	if err != nil {

@@ -57,6 +57,19 @@ const opsPhases = "preflight,dns,loadbalancer,registry"
 const siteResolvConf = "# the site's resolver\nnameserver " + realhost.WorkerIP + "\noptions timeout:1 attempts:1\n"
 
 func (o *opsBastion) prepare() {
+	c := o.c
+	o.prepareLab()
+	c.WriteFile("/etc/resolv.conf", []byte(siteResolvConf), 0o644)
+	// firewalld comes later (the firewalld step): the bastion's owner starts it after okdctl ran
+	c.MustRun("systemctl", "disable", "--now", "firewalld.service")
+	c.WriteFile("/root/hold.pl", []byte("use IO::Socket::INET;\nmy $s = IO::Socket::INET->new(LocalAddr => $ARGV[0], Listen => 5) or die \"cannot bind $ARGV[0]: $!\";\nsleep 3600;\n"), 0o644)
+	o.waitFor("outside.test resolving through the site DNS", func() bool { return o.resolves("outside.test", "192.168.120.200") })
+}
+
+// prepareLab copies okdctl in, writes the lab spec (no mirror, no
+// upstream DNS) and starts the site's DNS server on the worker's address
+// (a CoreDNS answering outside.test).
+func (o *opsBastion) prepareLab() {
 	t, c := o.t, o.c
 	c.CopyIn(buildOkdctl(t), "/usr/local/bin/okdctl", 0o755)
 	lab, err := examples.FS.ReadFile("lab.yaml")
@@ -73,11 +86,6 @@ func (o *opsBastion) prepare() {
 	c.WriteFile("/root/lab/files/example_ed25519.pub", key, 0o644)
 	c.WriteFile("/root/site.Corefile", []byte(".:53 {\n    bind "+realhost.WorkerIP+"\n    template IN A outside.test {\n        answer \"{{ .Name }} 60 IN A 192.168.120.200\"\n    }\n}\n"), 0o644)
 	c.MustRun("systemd-run", "--unit=site-dns", "/usr/local/bin/okdctl", "serve", "coredns", "-conf", "/root/site.Corefile")
-	c.WriteFile("/etc/resolv.conf", []byte(siteResolvConf), 0o644)
-	// firewalld comes later (the firewalld step): the bastion's owner starts it after okdctl ran
-	c.MustRun("systemctl", "disable", "--now", "firewalld.service")
-	c.WriteFile("/root/hold.pl", []byte("use IO::Socket::INET;\nmy $s = IO::Socket::INET->new(LocalAddr => $ARGV[0], Listen => 5) or die \"cannot bind $ARGV[0]: $!\";\nsleep 3600;\n"), 0o644)
-	o.waitFor("outside.test resolving through the site DNS", func() bool { return o.resolves("outside.test", "192.168.120.200") })
 }
 
 // okdctl runs okdctl in /root/lab and returns its output and exit status.

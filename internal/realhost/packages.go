@@ -42,14 +42,35 @@ const (
 	// DebianServices is Bare plus a layer with DebianServicesPackages
 	// installed, their units enabled as Debian's packages leave them.
 	DebianServices Flavour = "debian-services"
+	// Resolved is Bare plus a layer with ResolvedPackages: the bastion's
+	// resolver is systemd-resolved, as on Ubuntu and Fedora.
+	Resolved Flavour = "resolved"
 )
+
+// ResolvedPackages are the layer of the Resolved flavour: Debian's
+// systemd-resolved (its unit enabled; the tests make resolv.conf its stub).
+var ResolvedPackages = []string{"systemd-resolved"}
+
+// Layered are the flavours made of the base and a layer of packages.
+var Layered = []Flavour{DebianServices, Resolved}
+
+// layerPackages are the packages a flavour's layer installs on the base.
+func layerPackages(f Flavour) []string {
+	switch f {
+	case DebianServices:
+		return DebianServicesPackages
+	case Resolved:
+		return ResolvedPackages
+	}
+	return nil
+}
 
 // Key names a root file system made from Suite and Packages.
 func Key() string { return hashOf(Suite, Packages) }
 
-// layerKey names the DebianServices layer: the base it was installed on
-// and its packages.
-func layerKey() string { return hashOf(Key(), DebianServicesPackages) }
+// layerKey names a flavour's layer: the base it was installed on and its
+// packages.
+func layerKey(f Flavour) string { return hashOf(Key(), layerPackages(f)) }
 
 func hashOf(first string, list []string) string {
 	sum := sha256.Sum256([]byte(first + "\n" + strings.Join(list, "\n")))

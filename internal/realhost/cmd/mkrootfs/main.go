@@ -16,7 +16,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ERROR:", err)
 		os.Exit(1)
 	}
-	if _, err := realhost.BuildLayer(ctx, os.Stdout); err != nil {
+	if err := realhost.BuildLayers(ctx, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "ERROR:", err)
 		os.Exit(1)
 	}

@@ -20,6 +20,8 @@ var Packages = []string{
 	"systemd", "systemd-sysv", "dbus", "iproute2",
 	// the bastion services okdctl configures
 	"haproxy", "nginx", "etcd-server", "etcd-client", "docker-registry",
+	// DHCP and TFTP for PXE (spec.pxe): dnsmasq and the iPXE binaries it serves
+	"dnsmasq-base", "ipxe",
 	// what a user and the tests check with
 	"dnsutils", "curl", "ca-certificates", "procps",
 }

@@ -108,14 +108,17 @@ func Render(in Input) ([]byte, error) {
 		fmt.Fprintf(&b, "dhcp-option=option:router,%s\ndhcp-option=option:dns-server,%s\ndhcp-option=option:domain-name,%s\n", in.Gateway, in.DNS, in.Domain)
 	}
 	hosts := append([]Host(nil), in.Hosts...)
+	for i := range hosts {
+		hosts[i].MAC = strings.ToLower(hosts[i].MAC)
+	}
 	sort.Slice(hosts, func(i, j int) bool { return hosts[i].MAC < hosts[j].MAC })
 	for _, h := range hosts {
 		if in.Mode == ModeProxy {
-			fmt.Fprintf(&b, "dhcp-host=%s\n", strings.ToLower(h.MAC))
+			fmt.Fprintf(&b, "dhcp-host=%s\n", h.MAC)
 			continue
 		}
 		short, _, _ := strings.Cut(h.FQDN, ".")
-		fmt.Fprintf(&b, "dhcp-host=%s,%s,%s,infinite\n", strings.ToLower(h.MAC), h.IP, short)
+		fmt.Fprintf(&b, "dhcp-host=%s,%s,%s,infinite\n", h.MAC, h.IP, short)
 	}
 	fmt.Fprintf(&b, `# PXE: firmware gets iPXE over TFTP, iPXE gets okdctl's script over HTTP
 enable-tftp

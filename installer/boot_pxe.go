@@ -96,11 +96,21 @@ func servePXE(ctx context.Context, rc *RunContext, files map[string][]byte) erro
 	if err != nil {
 		return err
 	}
-	bin, err := bastion.LookPath("dnsmasq")
-	if err != nil {
-		return fmt.Errorf("failed to find dnsmasq: %w (Debian/Ubuntu: apt-get install dnsmasq-base ipxe; Fedora/RHEL: dnf install dnsmasq ipxe-bootimgs-x86)", err)
-	}
 	in := pxeInput(rc)
+	bin, err := bastion.LookPath("dnsmasq")
+	if err == nil {
+		_, err = pxe.TFTPFiles(ipxeDir(rc.Spec()), nil)
+	} else {
+		err = fmt.Errorf("failed to find dnsmasq: %w (Debian/Ubuntu: apt-get install dnsmasq-base ipxe; Fedora/RHEL: dnf install dnsmasq ipxe-bootimgs-x86)", err)
+	}
+	if err != nil {
+		if !rc.DryRun() {
+			return err
+		}
+		rc.Log().Warnf("%v", err)
+		rc.Host().Note(fmt.Sprintf("write %s and the TFTP root %s, check them with dnsmasq --test and run %s", DNSmasqConfigPath(rc), in.TFTPRoot, pxe.ServiceName))
+		return nil
+	}
 	res, err := dnsmasqDeployer(rc, bin).Apply(ctx, in, tftpFiles(files))
 	if err != nil {
 		return err
@@ -131,7 +141,7 @@ func pxeDone(ctx context.Context, rc *RunContext, files map[string][]byte) (bool
 	}
 	tftp, err := pxe.TFTPFiles(ipxeDir(rc.Spec()), tftpFiles(files))
 	if err != nil {
-		return false, err
+		return false, nil // the run says what is missing
 	}
 	for name, data := range tftp {
 		if have, err := rc.Host().Files.ReadFile(filepath.Join(TFTPRoot(rc), name)); err != nil || !bytes.Equal(have, data) {

@@ -10,9 +10,9 @@ BIN := $(CURDIR)/bin
 APT_PACKAGES := haproxy nginx-light dnsutils skopeo curl systemd bind9 dnsmasq-base etcd-server
 # what builds and boots the real-bastion root file system (internal/realhost)
 APT_PACKAGES += systemd-container debootstrap zstd
-# the PXE rehearsal's virtual machines (internal/vmnode): QEMU with iPXE's NIC ROMs, iPXE's
+# the PXE rehearsal's virtual machines (internal/vmnode): QEMU with iPXE's NIC ROMs and OVMF (UEFI), iPXE's
 # BIOS/UEFI binaries the bastion serves over TFTP, and busybox for the machines' initramfs
-APT_PACKAGES += qemu-system-x86 ipxe-qemu ipxe busybox-static
+APT_PACKAGES += qemu-system-x86 ipxe-qemu ipxe busybox-static ovmf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 30m
 

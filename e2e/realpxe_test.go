@@ -38,10 +38,10 @@ const (
 // (internal/vmnode): the bootstrap node PXE-boots (SeaBIOS, iPXE's e1000
 // ROM, okdctl's DHCP, okdctl's iPXE script and media over HTTP); the
 // master boots Debian's kernel directly with the kernel arguments `okdctl
-// boot` prints, as from a USB stick; the worker does the same while its
-// ignition on the web server has been tampered with; a machine whose MAC
-// the spec does not name asks for a lease. Each reports on its serial
-// console.
+// boot` prints, as from a USB stick; the worker, whose ignition on the
+// web server has been tampered with, PXE-boots with UEFI (OVMF); a machine
+// whose MAC the spec does not name asks for a lease. Each reports on its
+// serial console.
 func TestRealBastionPXE(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots a Debian bastion and virtual machines; make test runs it")
@@ -58,6 +58,8 @@ func TestRealBastionPXE(t *testing.T) {
 	prepareBastion(t, c)
 	c.RunInNetns(t, "TestHelperRealPXE", 10*time.Minute)
 }
+
+var bootPath = map[string]string{"bootstrap": "BIOS PXE", "master": "kernel arguments", "worker": "UEFI PXE, tampered ignition", "stranger": "unknown MAC"}
 
 // TestHelperRealPXE runs inside the lab network for TestRealBastionPXE.
 func TestHelperRealPXE(t *testing.T) {
@@ -123,8 +125,7 @@ func TestHelperRealPXE(t *testing.T) {
 		"bootstrap": vmnode.Start(t, vmnode.Options{Name: "bootstrap", MAC: bootstrapMAC, Tap: taps[0]}),
 		"master": vmnode.Start(t, vmnode.Options{Name: "master", MAC: masterMAC, Tap: taps[1],
 			Kernel: k.Vmlinuz, Initrd: initrdPath, Append: console(rec["master"])}),
-		"worker": vmnode.Start(t, vmnode.Options{Name: "worker", MAC: workerMAC, Tap: taps[2],
-			Kernel: k.Vmlinuz, Initrd: initrdPath, Append: console(rec["worker"])}),
+		"worker": vmnode.Start(t, vmnode.Options{Name: "worker", MAC: workerMAC, Tap: taps[2], UEFI: true}),
 		"stranger": vmnode.Start(t, vmnode.Options{Name: "stranger", MAC: strangerMAC, Tap: taps[3],
 			Kernel: k.Vmlinuz, Initrd: initrdPath, Append: "console=ttyS0"}),
 	}
@@ -148,7 +149,7 @@ func TestHelperRealPXE(t *testing.T) {
 	wg.Wait()
 	seen.stop()
 	for name, vm := range vms {
-		t.Logf("%s (%s) powered off after %s; reports:\n    %s", name, map[bool]string{true: "PXE", false: "kernel arguments"}[name == "bootstrap"],
+		t.Logf("%s (%s) powered off after %s; reports:\n    %s", name, bootPath[name],
 			took[name].Round(100*time.Millisecond), strings.Join(vm.Reports(), "\n    "))
 	}
 	r.checkNodeVM(t, vms["bootstrap"], rec["bootstrap"], true)
@@ -158,6 +159,10 @@ func TestHelperRealPXE(t *testing.T) {
 	}
 	if rep := vms["worker"].Report("ignition "); !strings.HasPrefix(rep, "ignition REFUSED") {
 		t.Errorf("the worker accepted a tampered ignition: %q", rep)
+	}
+	// UEFI: OVMF, iPXE's EFI e1000 driver, the same script (iPXE puts the image name first)
+	if got, want := vms["worker"].Report("cmdline "), "initrd=main coreos.live.rootfs_url="+installer.MediaURL(r.cluster, r.cluster.Spec.CoreOS.Rootfs)+" "+rec["worker"].KernelArgs; !strings.HasSuffix(got, want) {
+		t.Errorf("the UEFI worker did not boot okdctl's iPXE entry:\n got %s\nwant ...%s", got, want)
 	}
 	if rep := vms["stranger"].Report("dhcp "); rep != "dhcp none mac="+strangerMAC || vms["stranger"].Report("dhcp lease") != "" {
 		t.Errorf("a MAC the spec does not name got a DHCP answer: %q", vms["stranger"].Reports())

@@ -20,6 +20,8 @@ type Options struct {
 	// the kernel arguments a person types); empty Kernel boots it from
 	// the network (BIOS: SeaBIOS and iPXE's e1000 ROM).
 	Kernel, Initrd, Append string
+	// UEFI boots OVMF (Debian's ovmf) instead of SeaBIOS.
+	UEFI bool
 	// MemoryMB defaults to 512.
 	MemoryMB int
 }
@@ -44,6 +46,9 @@ func Accel() string {
 	return "tcg"
 }
 
+// OVMF is the UEFI firmware of Debian's ovmf package.
+const OVMF = "/usr/share/qemu/OVMF.fd"
+
 // Start boots a machine; it is killed by its PID when t ends.
 func Start(t testing.TB, o Options) *VM {
 	t.Helper()
@@ -59,6 +64,9 @@ func Start(t testing.TB, o Options) *VM {
 		"-display", "none", "-vga", "none", "-no-reboot", "-serial", "file:" + vm.serial,
 		"-netdev", "tap,id=n0,ifname=" + o.Tap + ",script=no,downscript=no",
 		"-device", "e1000,netdev=n0,mac=" + o.MAC}
+	if o.UEFI {
+		args = append(args, "-bios", OVMF)
+	}
 	if o.Kernel != "" {
 		args = append(args, "-kernel", o.Kernel, "-initrd", o.Initrd, "-append", o.Append)
 	} else {

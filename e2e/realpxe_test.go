@@ -54,7 +54,8 @@ func TestRealBastionPXE(t *testing.T) {
 			t.Fatalf("%s is needed for the PXE rehearsal: run `make tools`", tool)
 		}
 	}
-	c := realhost.Boot(t, realhost.Options{})
+	// only the bastion's own address: the machines take the nodes' ones
+	c := realhost.Boot(t, realhost.Options{Addresses: []string{realhost.BastionIP + "/24"}})
 	prepareBastion(t, c)
 	c.RunInNetns(t, "TestHelperRealPXE", 10*time.Minute)
 }
@@ -87,7 +88,7 @@ func TestHelperRealPXE(t *testing.T) {
 	}
 	skip := "--skip=bootstrap,approve,scale,complete"
 	start := time.Now()
-	r.mustRun("apply", "--only=preflight,dns,loadbalancer,installconfig,manifests,ignition")
+	r.mustRun("apply", "--only=preflight,dns,loadbalancer,registry,mirror,installconfig,manifests,ignition")
 	// the live system's user types the node's coreos-installer line: its
 	// --ignition-hash is baked into the initramfs the bastion serves
 	initrd, err := vmnode.Initramfs(k, vmnode.InitramfsOptions{InstallerLines: vmnode.InstallerLines(r.mustRun("boot")), DHCP: true})
@@ -114,9 +115,14 @@ func TestHelperRealPXE(t *testing.T) {
 		rec[b.Name] = b
 	}
 	// the worker's ignition on the web server is tampered with
-	worker := filepath.Join("/usr/share/nginx/okdctl", r.cluster.Metadata.Name, "ignition/worker.ign")
-	good := c.MustRun("cat", worker)
-	c.WriteFile(worker, []byte(strings.Replace(good, "{", `{"tampered":true,`, 1)), 0o644)
+	worker := c.Path(filepath.Join("/usr/share/nginx/okdctl", r.cluster.Metadata.Name, "ignition/worker.ign"))
+	good, err := os.ReadFile(worker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(worker, bytes.Replace(good, []byte("{"), []byte(`{"tampered":true,`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	initrdPath := c.Path(labDir + "/live-initramfs.img")
 	console := func(b ignition.Record) string { return "console=ttyS0 " + b.KernelArgs }
 	taps := []string{vmnode.Tap(0), vmnode.Tap(1), vmnode.Tap(2), vmnode.Tap(3)}
@@ -172,7 +178,9 @@ func TestHelperRealPXE(t *testing.T) {
 		t.Errorf("dnsmasq did not log the unknown MAC as ignored:\n%s", journal)
 	}
 	r.reportPXEFigures(t, journal, seen, vms)
-	c.WriteFile(worker, []byte(good), 0o644)
+	if err := os.WriteFile(worker, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// nothing changed: the re-run writes nothing and restarts nothing
 	again := r.mustRun("apply", skip)
 	if after := r.unit(t, "okdctl-dnsmasq"); after.MainPID != before.MainPID || after.NRestarts != before.NRestarts {

@@ -42,3 +42,17 @@ func ip(t testing.TB, args ...string) {
 
 // Tap names the tap device of machine i.
 func Tap(i int) string { return fmt.Sprintf("vmtap%d", i) }
+
+// DHCPProbe asks for a lease from the bridge with busybox's udhcpc on a
+// veth whose MAC is mac (no machine needed): it reports whether any DHCP
+// server answered within about three seconds, and udhcpc's output.
+func (b *Bridge) DHCPProbe(t testing.TB, mac string) (bool, string) {
+	t.Helper()
+	host, port := "dhcpprobe0", "dhcpprobe1"
+	ip(t, "link", "add", host, "address", mac, "type", "veth", "peer", "name", port)
+	defer func() { _ = exec.Command("ip", "link", "del", host).Run() }()
+	ip(t, "link", "set", port, "master", b.Name, "up")
+	ip(t, "link", "set", host, "up")
+	out, err := exec.Command(Busybox, "udhcpc", "-f", "-n", "-q", "-t", "3", "-T", "1", "-i", host, "-s", "/bin/true").CombinedOutput()
+	return err == nil, string(out)
+}

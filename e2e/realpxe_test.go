@@ -58,7 +58,7 @@ func TestRealBastionPXE(t *testing.T) {
 	// only the bastion's own address: the machines take the nodes' ones
 	c := realhost.Boot(t, realhost.Options{Addresses: []string{realhost.BastionIP + "/24"}})
 	prepareBastion(t, c)
-	c.RunInNetns(t, "TestHelperRealPXE", 10*time.Minute)
+	c.RunInNetns(t, "TestHelperRealPXE", 12*time.Minute)
 }
 
 var bootPath = map[string]string{"bootstrap": "BIOS PXE", "master": "kernel arguments", "worker": "UEFI PXE, tampered ignition"}
@@ -146,7 +146,7 @@ func TestHelperRealPXE(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, err := vm.Wait(4 * time.Minute)
+			d, err := vm.Wait(6 * time.Minute)
 			mu.Lock()
 			took[name] = d
 			mu.Unlock()

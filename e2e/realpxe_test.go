@@ -199,6 +199,17 @@ func TestHelperRealPXE(t *testing.T) {
 	if !strings.Contains(again, "✓ boot") || strings.Contains(again, "[boot] running") {
 		t.Errorf("the re-run did not confirm boot unchanged:\n%s", again)
 	}
+	// spec.pxe taken out: dnsmasq stops, and stays off after a reboot
+	r.cluster.Spec.PXE = spec.PXE{}
+	data, err := os.ReadFile(c.Path(r.spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.WriteFile(r.spec, regexp.MustCompile(`(?m)^    pxe:\n(        .*\n)+`).ReplaceAll(data, nil), 0o644)
+	off := r.mustRun("apply", skip)
+	if st := r.unit(t, "okdctl-dnsmasq"); st.Active == "active" || st.Enabled == "enabled" || !strings.Contains(off, "spec.pxe is off: okdctl-dnsmasq stopped and disabled") {
+		t.Errorf("okdctl-dnsmasq still serves without spec.pxe: %+v\n%s", st, off)
+	}
 }
 
 // writePXESpec writes examples/lab.yaml with spec.pxe on, a MAC per node,

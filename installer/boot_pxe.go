@@ -82,7 +82,7 @@ func tftpFiles(files map[string][]byte) map[string][]byte {
 // servePXE publishes boot.ipxe on the web server and puts dnsmasq live.
 func servePXE(ctx context.Context, rc *RunContext, files map[string][]byte) error {
 	if !rc.Spec().PXE.Enabled() {
-		return nil
+		return stopPXE(ctx, rc)
 	}
 	if rc.Sandbox() {
 		rc.Log().Infof("spec.pxe: DHCP and TFTP are served on a real bastion only (a sandbox has no network to answer on)")
@@ -127,7 +127,8 @@ func servePXE(ctx context.Context, rc *RunContext, files map[string][]byte) erro
 // configuration and TFTP files as rendered, and dnsmasq running.
 func pxeDone(ctx context.Context, rc *RunContext, files map[string][]byte) (bool, error) {
 	if !pxeServed(rc) {
-		return true, nil
+		_, err := rc.Host().Files.ReadFile(DNSmasqConfigPath(rc))
+		return rc.Sandbox() || err != nil, nil
 	}
 	if have, err := rc.Host().Files.ReadFile(filepath.Join(rc.WebRoot(), IPXEScriptPath)); err != nil || !bytes.Equal(have, files["boot.ipxe"]) {
 		return false, nil
@@ -150,4 +151,24 @@ func pxeDone(ctx context.Context, rc *RunContext, files map[string][]byte) (bool
 	}
 	up, _ := rc.Host().Services.Running(ctx, pxe.ServiceName)
 	return up, nil
+}
+
+// stopPXE stops and disables okdctl-dnsmasq once the spec no longer asks
+// for PXE (a bastion that never served it has no configuration to remove).
+func stopPXE(ctx context.Context, rc *RunContext) error {
+	if rc.Sandbox() {
+		return nil
+	}
+	if _, err := rc.Host().Files.ReadFile(DNSmasqConfigPath(rc)); err != nil {
+		return nil
+	}
+	if err := rc.Host().Services.Stop(ctx, pxe.ServiceName); err != nil {
+		return fmt.Errorf("failed to stop %s (spec.pxe is off): %w", pxe.ServiceName, err)
+	}
+	if _, err := rc.Host().Files.Remove(DNSmasqConfigPath(rc)); err != nil {
+		return err
+	}
+	rc.Changed()
+	rc.Log().Infof("spec.pxe is off: %s stopped and disabled, %s removed", pxe.ServiceName, DNSmasqConfigPath(rc))
+	return nil
 }

@@ -56,7 +56,7 @@ func TestRealBastionPXE(t *testing.T) {
 		}
 	}
 	// only the bastion's own address: the machines take the nodes' ones
-	c := realhost.Boot(t, realhost.Options{Addresses: []string{realhost.BastionIP + "/24"}})
+	c := realhost.Boot(t, realhost.Options{Flavour: realhost.PXEServer, Addresses: []string{realhost.BastionIP + "/24"}})
 	prepareBastion(t, c)
 	c.RunInNetns(t, "TestHelperRealPXE", 12*time.Minute)
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/pxe"
 )
 
@@ -42,7 +43,7 @@ func missingPXE(rc *RunContext) []string {
 		return nil
 	}
 	var out []string
-	if err := findTool("dnsmasq"); err != nil {
+	if _, err := bastion.LookPath("dnsmasq"); err != nil {
 		out = append(out, "spec.pxe: dnsmasq is missing (Debian/Ubuntu: apt-get install dnsmasq-base; Fedora/RHEL: dnf install dnsmasq)")
 	}
 	dir := ipxeDir(rc.Spec())

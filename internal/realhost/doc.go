@@ -2,10 +2,10 @@
 // file system made with debootstrap from the machine's own apt mirror and
 // cached as a tarball, booted with systemd as PID 1 by systemd-nspawn in a
 // private network namespace that holds the seed's 192.168.120.x addresses.
-// Three flavours: Bare (systemd plus exactly the README's apt-get line),
-// DebianServices (plus an overlay layer, built once with apt and cached,
-// holding Debian's etcd-server, docker-registry and firewalld) and Resolved
-// (plus a layer holding systemd-resolved). Tests run
+// Flavours: Bare (systemd plus exactly the README's apt-get line), and the
+// base plus an overlay layer built once with apt and cached (Layers):
+// DebianServices (Debian's etcd-server, docker-registry and firewalld),
+// PXEServer (dnsmasq, iPXE) and Resolved (systemd-resolved). Tests run
 // commands inside with nsenter and tear the container down by its PID
 // whatever happened.
 package realhost

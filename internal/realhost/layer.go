@@ -11,7 +11,7 @@ import (
 )
 
 // layerDir is a flavour's layer: the upper directory of an overlay on the
-// unpacked base in which apt installed the flavour's packages. It is used
+// unpacked base in which apt installed its packages (Layers). It is used
 // as-is as the upper of two read-only lower layers.
 func layerDir(f Flavour) string {
 	return filepath.Join(CacheDir(), fmt.Sprintf("debian-%s-%s-%s", Suite, Key(), layerKey(f)))
@@ -37,22 +37,11 @@ chroot "$m" apt-get clean
 rm -rf "$m"/var/lib/apt/lists/* "$m/usr/sbin/policy-rc.d" "$m"/var/log/apt "$m/var/log/dpkg.log"
 `
 
-// BuildLayers makes the layer of every Layered flavour that does not
-// exist yet.
-func BuildLayers(ctx context.Context, log io.Writer) error {
-	for _, f := range Layered {
-		if _, err := BuildLayer(ctx, log, f); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // BuildLayer makes a flavour's layer unless it exists (the base is
 // unpacked first). Concurrent builds wait for each other. A minute or so,
 // once: apt downloads the packages and installs them on the base.
 func BuildLayer(ctx context.Context, log io.Writer, f Flavour) (string, error) {
-	dir, pkgs := layerDir(f), layerPackages(f)
+	dir := layerDir(f)
 	if _, err := os.Stat(dir); err == nil {
 		fmt.Fprintf(log, "%s layer cached: %s\n", f, dir)
 		return dir, nil
@@ -79,9 +68,9 @@ func BuildLayer(ctx context.Context, log io.Writer, f Flavour) (string, error) {
 		}
 	}
 	start := time.Now()
-	fmt.Fprintf(log, "apt-get install %s on the base root file system\n", strings.Join(pkgs, " "))
+	fmt.Fprintf(log, "apt-get install %s on the base root file system\n", strings.Join(Layers[f], " "))
 	args := append([]string{"--mount", "--propagation", "private", "sh", "-c", layerScript, "sh",
-		treeDir(), filepath.Join(tmp, "upper"), filepath.Join(tmp, "work"), filepath.Join(tmp, "merged")}, pkgs...)
+		treeDir(), filepath.Join(tmp, "upper"), filepath.Join(tmp, "work"), filepath.Join(tmp, "merged")}, Layers[f]...)
 	if err := run(ctx, log, "unshare", args...); err != nil {
 		return "", err
 	}
@@ -100,7 +89,7 @@ func lowerDirs(f Flavour) (string, error) {
 	switch f {
 	case Bare:
 		return treeDir(), nil
-	case DebianServices, Resolved:
+	case DebianServices, PXEServer, Resolved:
 		dir := layerDir(f)
 		if _, err := os.Stat(dir); err != nil {
 			return "", fmt.Errorf("%w (the %s layer %s is missing)", ErrNoRootfs, f, dir)

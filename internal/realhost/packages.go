@@ -42,6 +42,9 @@ const (
 	// DebianServices is Bare plus a layer with DebianServicesPackages
 	// installed, their units enabled as Debian's packages leave them.
 	DebianServices Flavour = "debian-services"
+	// PXEServer is Bare plus a layer with PXEPackages: what a bastion
+	// serving spec.pxe has (README's PXE section).
+	PXEServer Flavour = "pxe"
 	// Resolved is Bare plus a layer with ResolvedPackages: the bastion's
 	// resolver is systemd-resolved, as on Ubuntu and Fedora.
 	Resolved Flavour = "resolved"
@@ -51,26 +54,19 @@ const (
 // systemd-resolved (its unit enabled; the tests make resolv.conf its stub).
 var ResolvedPackages = []string{"systemd-resolved"}
 
-// Layered are the flavours made of the base and a layer of packages.
-var Layered = []Flavour{DebianServices, Resolved}
+// PXEPackages are the layer of the PXEServer flavour: dnsmasq and the
+// iPXE binaries it serves over TFTP.
+var PXEPackages = []string{"dnsmasq-base", "ipxe"}
 
-// layerPackages are the packages a flavour's layer installs on the base.
-func layerPackages(f Flavour) []string {
-	switch f {
-	case DebianServices:
-		return DebianServicesPackages
-	case Resolved:
-		return ResolvedPackages
-	}
-	return nil
-}
+// Layers are the layered flavours and their packages, built by `make rootfs`.
+var Layers = map[Flavour][]string{DebianServices: DebianServicesPackages, PXEServer: PXEPackages, Resolved: ResolvedPackages}
 
 // Key names a root file system made from Suite and Packages.
 func Key() string { return hashOf(Suite, Packages) }
 
 // layerKey names a flavour's layer: the base it was installed on and its
 // packages.
-func layerKey(f Flavour) string { return hashOf(Key(), layerPackages(f)) }
+func layerKey(f Flavour) string { return hashOf(Key(), Layers[f]) }
 
 func hashOf(first string, list []string) string {
 	sum := sha256.Sum256([]byte(first + "\n" + strings.Join(list, "\n")))

@@ -16,8 +16,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ERROR:", err)
 		os.Exit(1)
 	}
-	if err := realhost.BuildLayers(ctx, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "ERROR:", err)
-		os.Exit(1)
+	for _, f := range []realhost.Flavour{realhost.DebianServices, realhost.PXEServer, realhost.Resolved} {
+		if _, err := realhost.BuildLayer(ctx, os.Stdout, f); err != nil {
+			fmt.Fprintln(os.Stderr, "ERROR:", err)
+			os.Exit(1)
+		}
 	}
 }

@@ -139,6 +139,7 @@ func (r *Runner) Apply(ctx context.Context, o ApplyOptions) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	state.Sandbox = r.Host.Sandbox // saved with the first phase's record
 	ver, _ := r.Cluster.ReleaseVersion()
 	start := r.now()
 	sum := &Summary{DryRun: r.Host.DryRun}

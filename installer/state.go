@@ -30,6 +30,9 @@ const (
 type State struct {
 	Cluster string                 `json:"cluster"`
 	Phases  map[string]*PhaseState `json:"phases"`
+	// Sandbox is set when the last run ran the services in a sandbox
+	// (--sandbox), so that status and its hints say so.
+	Sandbox bool `json:"sandbox,omitempty"`
 }
 
 // PhaseState is one phase's last run.

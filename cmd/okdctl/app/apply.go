@@ -26,7 +26,7 @@ whose inputs changed runs again, with the phases that consumed its output.
 
 Phases: ` + joinPhases(),
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return f.suggesting(f.run(cmd)) },
 	}
 	f.register(cmd, true)
 	cmd.Flags().StringVar(&f.from, "from", "", "start at this phase")

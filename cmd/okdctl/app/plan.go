@@ -60,7 +60,7 @@ plan could be made (a spec error).`,
 			if err != nil {
 				return err
 			}
-			return runPlan(cmd, c, r, &f)
+			return f.suggesting(runPlan(cmd, c, r, &f))
 		},
 	}
 	f.register(cmd, true)
@@ -165,7 +165,7 @@ func printPlanText(out io.Writer, c *spec.Cluster, r *installer.Runner, sum *ins
 			continue
 		}
 		fmt.Fprintf(out, "[%d/%d] %s: %s\n      ", i+1, len(sum.Results), res.Phase, r.Describe(res.Phase))
-		printOutcome(out, r, res, f.verbose)
+		printOutcome(out, res, f.verbose, func(s string) string { return f.withFlags(r.Log.Mask(s)) })
 	}
 	printPlanBoots(out, boots, f)
 	fmt.Fprintf(out, "\nPlan: %d phases: %d would run, %d unchanged, %d skipped, %d would fail, %d not selected. Nothing was changed.\n",
@@ -196,25 +196,25 @@ func printPlanHeader(out io.Writer, c *spec.Cluster, f *planFlags) {
 // why, or why it would fail, then each planned action: one line each (files
 // of one directory together), or with every diff when asked. Secrets are
 // masked.
-func printOutcome(out io.Writer, r *installer.Runner, res installer.Result, diffs bool) {
+func printOutcome(out io.Writer, res installer.Result, diffs bool, show func(string) string) {
 	fmt.Fprint(out, planVerb(res.Status))
 	switch {
 	case res.Error != "":
-		fmt.Fprintf(out, ": %s", strings.ReplaceAll(r.Log.Mask(res.Error), "\n", "\n      "))
+		fmt.Fprintf(out, ": %s", strings.ReplaceAll(show(res.Error), "\n", "\n      "))
 	case res.Note != "":
-		fmt.Fprintf(out, ": %s", r.Log.Mask(res.Note))
+		fmt.Fprintf(out, ": %s", show(res.Note))
 	}
 	fmt.Fprintln(out)
 	if !diffs {
 		for _, line := range briefLines(res.Planned) {
-			fmt.Fprintf(out, "      - %s\n", r.Log.Mask(line))
+			fmt.Fprintf(out, "      - %s\n", show(line))
 		}
 		return
 	}
 	for _, p := range res.Planned {
-		fmt.Fprintf(out, "      - %s\n", r.Log.Mask(p.Summary))
+		fmt.Fprintf(out, "      - %s\n", show(p.Summary))
 		if p.Diff != "" {
-			for _, line := range strings.Split(r.Log.Mask(p.Diff), "\n") {
+			for _, line := range strings.Split(show(p.Diff), "\n") {
 				fmt.Fprintf(out, "          %s\n", line)
 			}
 		}

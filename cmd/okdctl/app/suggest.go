@@ -1,6 +1,8 @@
 package app
 
 import (
+	"errors"
+	"regexp"
 	"strings"
 )
 
@@ -42,4 +44,48 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// suggestionRE finds the okdctl commands a message suggests ("okdctl apply
+// --only dns", "`okdctl apply --force manifests`").
+var suggestionRE = regexp.MustCompile("okdctl (apply|plan|status|down|boot|certs|verify|etcd backup|etcd restore|approve-csrs|add-node)\\b( -f\\b)?")
+
+// withFlags adds this run's -f, --root and --sandbox to every okdctl
+// command a message suggests (those that carry -f already are left alone).
+func (f *specFlags) withFlags(msg string) string {
+	if f.file == "" && f.root == "" {
+		return msg
+	}
+	return suggestionRE.ReplaceAllStringFunc(msg, func(m string) string {
+		if strings.HasSuffix(m, " -f") {
+			return m
+		}
+		return f.suggest(strings.TrimPrefix(m, "okdctl "))
+	})
+}
+
+// suggestingError is an error whose suggested commands carry the run's flags.
+type suggestingError struct {
+	err error
+	f   *specFlags
+}
+
+func (e suggestingError) Error() string { return e.f.withFlags(e.err.Error()) }
+func (e suggestingError) Unwrap() error { return e.err }
+
+// Detail keeps a wrapped error's detail (a failed command's output).
+func (e suggestingError) Detail() string {
+	var se interface{ Detail() string }
+	if errors.As(e.err, &se) {
+		return e.f.withFlags(se.Detail())
+	}
+	return e.Error()
+}
+
+// suggesting wraps err (nil stays nil).
+func (f *specFlags) suggesting(err error) error {
+	if err == nil {
+		return nil
+	}
+	return suggestingError{err: err, f: f}
 }

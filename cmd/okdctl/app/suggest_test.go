@@ -9,9 +9,9 @@ func TestSuggestionsCarryTheRunsFlags(t *testing.T) {
 	t.Parallel()
 	f := &specFlags{file: "examples/sandbox.yaml", root: ".demo dir", sandbox: true}
 	for in, want := range map[string]string{
-		"is okdctl-etcd running? okdctl apply --only dns starts it": "is okdctl-etcd running? okdctl apply -f examples/sandbox.yaml --root '.demo dir' --sandbox --only dns starts it",
+		"is okdctl-etcd running? okdctl apply --only dns starts it":  "is okdctl-etcd running? okdctl apply -f examples/sandbox.yaml --root '.demo dir' --sandbox --only dns starts it",
 		"run `okdctl apply --force manifests` to make new ignition":  "run `okdctl apply -f examples/sandbox.yaml --root '.demo dir' --sandbox --force manifests` to make new ignition",
-		"kept the CA (okdctl down --purge deletes them)":            "kept the CA (okdctl down -f examples/sandbox.yaml --root '.demo dir' --purge deletes them)",
+		"kept the CA (okdctl down --purge deletes them)":             "kept the CA (okdctl down -f examples/sandbox.yaml --root '.demo dir' --purge deletes them)",
 		"approve them: okdctl approve-csrs -f c.yaml --kubeconfig k": "approve them: okdctl approve-csrs -f c.yaml --kubeconfig k",
 		"okdctl stops nothing itself":                                "okdctl stops nothing itself",
 	} {

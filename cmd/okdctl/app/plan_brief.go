@@ -38,7 +38,7 @@ func briefLines(items []bastion.Planned) []string {
 }
 
 // sameDirFiles is the run of file writes at the head of items that share
-// the first one's verb and directory (and show their content).
+// the first one's verb and lie under its directory (and show their content).
 func sameDirFiles(items []bastion.Planned) []bastion.Planned {
 	first := items[0]
 	if !groupable(first) {
@@ -46,7 +46,7 @@ func sameDirFiles(items []bastion.Planned) []bastion.Planned {
 	}
 	n := 0
 	for _, p := range items {
-		if !groupable(p) || p.Verb != first.Verb || path.Dir(p.Path) != path.Dir(first.Path) {
+		if !groupable(p) || p.Verb != first.Verb || !strings.HasPrefix(p.Path, path.Dir(first.Path)+"/") {
 			break
 		}
 		n++
@@ -62,16 +62,23 @@ func groupable(p bastion.Planned) bool {
 }
 
 func fileGroupLine(group []bastion.Planned) string {
+	const shown = 6
+	dir := path.Dir(group[0].Path)
 	var names []string
 	size, added, removed := 0, 0, 0
 	for _, p := range group {
-		names = append(names, path.Base(p.Path))
+		if len(names) < shown {
+			names = append(names, strings.TrimPrefix(p.Path, dir+"/"))
+		}
 		size += p.Size
 		added += p.Added
 		removed += p.Removed
 	}
-	return fmt.Sprintf("%s %s/{%s} (%d files, %d bytes)%s", group[0].Verb, path.Dir(group[0].Path),
-		strings.Join(names, ","), len(group), size, diffStatText(added, removed))
+	if len(group) > shown {
+		names = append(names, fmt.Sprintf("and %d more", len(group)-shown))
+	}
+	return fmt.Sprintf("%s %d files under %s (%d bytes: %s)%s", group[0].Verb, len(group), dir, size,
+		strings.Join(names, ", "), diffStatText(added, removed))
 }
 
 func diffStatText(added, removed int) string {

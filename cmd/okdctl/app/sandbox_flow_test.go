@@ -49,8 +49,13 @@ func TestSandboxPlanStatusDown(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "[1/14] preflight: checks") || strings.Contains(out, "WOULD FAIL") {
 			t.Fatalf("plan after a sandbox apply: exit %d\n%s%s", code, out, errOut)
 		}
-		if !strings.Contains(out, "[2/14] dns: not selected") && !strings.Contains(out, "would be skipped (unchanged)") {
+		if !strings.Contains(out, "would be skipped (unchanged)") {
 			t.Errorf("plan does not show the applied phases unchanged:\n%s", out)
+		}
+		// without --sandbox too: the ports are still okdctl's own
+		out, errOut, _ = runOkdctl(t, "plan", "-f", spec, "--root", root, "--only", "preflight")
+		if strings.Contains(out, "is in use by") {
+			t.Errorf("plan without --sandbox calls the sandbox's own ports busy:\n%s%s", out, errOut)
 		}
 	})
 

@@ -48,7 +48,7 @@ func shellQuote(s string) string {
 
 // suggestionRE finds the okdctl commands a message suggests ("okdctl apply
 // --only dns", "`okdctl apply --force manifests`").
-var suggestionRE = regexp.MustCompile("okdctl (apply|plan|status|down|boot|certs|verify|etcd backup|etcd restore|approve-csrs|add-node)\\b( -f\\b)?")
+var suggestionRE = regexp.MustCompile(`okdctl (apply|plan|status|down|boot|certs|verify|etcd backup|etcd restore|approve-csrs|add-node)\b( -f\b)?`)
 
 // withFlags adds this run's -f, --root and --sandbox to every okdctl
 // command a message suggests (those that carry -f already are left alone).

@@ -2,6 +2,7 @@
 // the command-line contract okdctl relies on and writes realistic outputs:
 //
 //	openshift-install version
+//	openshift-install coreos print-stream-json
 //	openshift-install create manifests --dir DIR
 //	openshift-install create ignition-configs --dir DIR
 //
@@ -16,7 +17,10 @@
 //
 // Environment (tests only):
 //
-//	FAKEINSTALL_VERSION     the version printed and built for (default 4.15.0-0.okd-2024-03-10-010116)
+//	FAKEINSTALL_VERSION     the version printed and built for (default 4.15.0-0.okd-2024-03-10-010116);
+//	                        its x.y and "okd" pick the CoreOS stream print-stream-json prints
+//	FAKEINSTALL_RELEASE_IMAGE  the release image it was built for (default quay.io/openshift/okd@sha256:5e5e...);
+//	                        set another version or image to play a binary of another release
 //	FAKEINSTALL_NOW         RFC 3339 time used as the clock for certificates
 //	FAKEINSTALL_API_SERVER  the kubeconfig's server (default https://api.<cluster>.<domain>:6443)
 //	FAKEINSTALL_KUBECONFIG  a kubeconfig file copied as auth/kubeconfig instead
@@ -64,12 +68,14 @@ func run(args []string) error {
 	switch strings.Join(rest, " ") {
 	case "version":
 		return printVersion()
+	case "coreos print-stream-json":
+		return printStreamJSON()
 	case "create manifests":
 		return createManifests(dir)
 	case "create ignition-configs":
 		return createIgnitionConfigs(dir)
 	}
-	return fmt.Errorf("unknown command %q: this double knows version, create manifests, create ignition-configs", strings.Join(rest, " "))
+	return fmt.Errorf("unknown command %q: this double knows version, coreos print-stream-json, create manifests, create ignition-configs", strings.Join(rest, " "))
 }
 
 // parseArgs takes --dir DIR / --dir=DIR and --log-level anywhere.
@@ -95,19 +101,6 @@ func parseArgs(args []string) (string, []string, error) {
 		}
 	}
 	return dir, rest, nil
-}
-
-func version() string {
-	if v := os.Getenv("FAKEINSTALL_VERSION"); v != "" {
-		return v
-	}
-	return defaultVersion
-}
-
-func printVersion() error {
-	fmt.Printf("openshift-install %s\nbuilt from commit 7d4a9d3e5c0f1b2a3c4d5e6f708192a3b4c5d6e7\n", version())
-	fmt.Printf("release image quay.io/openshift/okd@sha256:%s\nrelease architecture amd64\n", strings.Repeat("5e", 32))
-	return nil
 }
 
 func now() time.Time {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -27,7 +28,11 @@ type Options struct {
 	// ReleaseRepo and ContentRepo default to okd/release and okd/content.
 	ReleaseRepo, ContentRepo string
 	// Tag of the release (default 4.16.0-0.okd-synthetic).
-	Tag        string
+	Tag string
+	// Version the release says it is in its release-metadata, its
+	// io.openshift.release label and its image-references (default: Tag).
+	// A Version unlike the Tag makes a release whose tag lies.
+	Version    string
 	Components int // default 6
 	// BaseLayers (default 2) of BaseLayerSize bytes are shared by every image;
 	// each component adds one layer of UniqueLayerSize bytes.
@@ -64,6 +69,9 @@ func (o *Options) defaults() {
 	}
 	if o.Tag == "" {
 		o.Tag = "4.16.0-0.okd-synthetic"
+	}
+	if o.Version == "" {
+		o.Version = o.Tag
 	}
 	if o.Components == 0 {
 		o.Components = 6
@@ -141,8 +149,8 @@ func layers(n int, size int64) ([]v1.Layer, error) {
 	return out, nil
 }
 
-// image stacks layers on an empty linux/amd64 image labelled name.
-func image(name string, ls []v1.Layer) (v1.Image, error) {
+// image stacks layers on an empty linux/amd64 image with labels.
+func image(labels map[string]string, ls []v1.Layer) (v1.Image, error) {
 	img, err := mutate.AppendLayers(empty.Image, ls...)
 	if err != nil {
 		return nil, err
@@ -153,7 +161,7 @@ func image(name string, ls []v1.Layer) (v1.Image, error) {
 	}
 	cf = cf.DeepCopy()
 	cf.OS, cf.Architecture = "linux", "amd64"
-	cf.Config.Labels = map[string]string{"io.openshift.build.name": name}
+	cf.Config.Labels = labels
 	return mutate.ConfigFile(img, cf)
 }
 
@@ -162,7 +170,7 @@ func pushComponent(ctx context.Context, o *Options, base []v1.Layer, compName st
 	if err != nil {
 		return nil, err
 	}
-	img, err := image(compName, append(append([]v1.Layer{}, base...), unique...))
+	img, err := image(map[string]string{"io.openshift.build.name": compName}, append(append([]v1.Layer{}, base...), unique...))
 	if err != nil {
 		return nil, err
 	}
@@ -192,13 +200,17 @@ func countBlobs(img v1.Image, blobs map[v1.Hash]int64) error {
 	return nil
 }
 
-// releaseImage is the base layers plus a layer holding release-manifests/.
+// releaseImage is the base layers plus a top layer holding
+// release-manifests/, labelled as `oc adm release new` labels a release.
 func releaseImage(o *Options, base []v1.Layer, comps []Component) (v1.Image, error) {
-	refs, err := ImageReferences(o.Tag, comps)
+	refs, err := ImageReferences(o.Version, comps)
 	if err != nil {
 		return nil, err
 	}
-	meta, _ := json.Marshal(map[string]any{"kind": "cincinnati-metadata-v0", "version": o.Tag})
+	meta, err := ReleaseMetadata(o.Version)
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	files := []struct {
@@ -223,7 +235,20 @@ func releaseImage(o *Options, base []v1.Layer, comps []Component) (v1.Image, err
 	if err != nil {
 		return nil, err
 	}
-	return image("release "+o.Tag, append(append([]v1.Layer{}, base...), manifests))
+	labels := map[string]string{"io.openshift.release": o.Version,
+		"io.openshift.release.base-image-digest": "sha256:" + strings.Repeat("b4", 32)}
+	return image(labels, append(append([]v1.Layer{}, base...), manifests))
+}
+
+// ReleaseMetadata renders release-manifests/release-metadata as
+// `oc adm release new` writes it: Cincinnati's metadata of the release.
+func ReleaseMetadata(version string) ([]byte, error) {
+	return json.MarshalIndent(map[string]any{
+		"kind":     "cincinnati-metadata-v0",
+		"version":  version,
+		"previous": []string{},
+		"metadata": map[string]string{"url": "https://github.com/okd-project/okd/releases/tag/" + version},
+	}, "", "  ")
 }
 
 // ImageReferences renders a release's image-references ImageStream.
@@ -237,7 +262,8 @@ func ImageReferences(version string, comps []Component) ([]byte, error) {
 		From from   `json:"from"`
 	}
 	is := map[string]any{"kind": "ImageStream", "apiVersion": "image.openshift.io/v1",
-		"metadata": map[string]string{"name": version}}
+		"metadata": map[string]any{"name": version, "creationTimestamp": nil,
+			"annotations": map[string]string{"release.openshift.io/from-image-stream": "okd/release"}}}
 	var tags []tag
 	for _, c := range comps {
 		tags = append(tags, tag{Name: c.Name, From: from{Kind: "DockerImage", Name: c.Image}})

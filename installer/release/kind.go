@@ -203,3 +203,19 @@ func (s SpecRelease) CheckFacts(f *Facts) error {
 	}
 	return fmt.Errorf("%s says %s but the release image %s is %s (its %s): set spec.release.version to %s, or name the release you meant", field, stated, s.Image, f.Version, f.Source, got)
 }
+
+var fullTagRE = regexp.MustCompile(`^v?\d+\.\d+\.\d+`)
+
+// FullVersionOf is the full release version an image tag names
+// (4.15.0-0.okd-2024-03-10-010116, 4.14.3 from 4.14.3-x86_64), or "" when
+// the tag is x.y only, not a version, or absent.
+func FullVersionOf(image string) string {
+	_, tag := splitImage(image)
+	if !fullTagRE.MatchString(tag) {
+		return ""
+	}
+	for _, arch := range []string{"-x86_64", "-aarch64", "-arm64", "-s390x", "-ppc64le", "-multi"} {
+		tag = strings.TrimSuffix(tag, arch)
+	}
+	return strings.TrimPrefix(tag, "v")
+}

@@ -228,3 +228,20 @@ func TestMatrix(t *testing.T) {
 		t.Errorf("the matrix ends at %s, not the newest known %s", last.To, Newest)
 	}
 }
+
+func TestFullVersionOf(t *testing.T) {
+	t.Parallel()
+	for image, want := range map[string]string{
+		"quay.io/openshift/okd:4.15.0-0.okd-2024-03-10-010116":                                   "4.15.0-0.okd-2024-03-10-010116",
+		"quay.io/openshift-release-dev/ocp-release:4.14.3-x86_64":                                "4.14.3",
+		"quay.io/okd/scos-release:4.19.0-okd-scos.1":                                             "4.19.0-okd-scos.1",
+		"quay.io/openshift/okd:4.15":                                                             "",
+		"quay.io/openshift/okd@sha256:" + strings.Repeat("a", 64):                                "",
+		"registry.lab:5000/okd:latest":                                                           "",
+		"quay.io/openshift/okd:4.15.0-0.okd-2024-03-10-010116@sha256:" + strings.Repeat("a", 64): "4.15.0-0.okd-2024-03-10-010116",
+	} {
+		if got := FullVersionOf(image); got != want {
+			t.Errorf("FullVersionOf(%s) = %q, want %q", image, got, want)
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package installer
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/registry"
+)
+
+// ReleaseReader reads what a release image says about itself. A Runner
+// without one is offline: the release is not read and not checked.
+type ReleaseReader func(ctx context.Context, image string) (*release.Facts, error)
+
+// releaseReadTimeout bounds the read, so that a plan on a machine without
+// the registry in reach says "not checked" soon.
+const releaseReadTimeout = 20 * time.Second
+
+// NewReleaseReader reads release images from their registries with the
+// spec's pull secret. In the sandbox it contacts loopback registries only.
+func NewReleaseReader(c *Cluster, sandbox bool) ReleaseReader {
+	return func(ctx context.Context, image string) (*release.Facts, error) {
+		ref, err := name.ParseReference(image)
+		if err != nil {
+			return nil, fmt.Errorf("failed to parse the release image %q: %w", image, err)
+		}
+		if host := ref.Context().RegistryStr(); sandbox && !loopbackHost(host) {
+			return nil, fmt.Errorf("the sandbox contacts loopback registries only, and %s is not one", host)
+		}
+		var ps []byte
+		if c.Spec.PullSecretFile != "" {
+			if ps, err = os.ReadFile(c.Spec.PullSecretFile); err != nil {
+				return nil, fmt.Errorf("failed to read spec.pullSecretFile: %w", err)
+			}
+		}
+		kc, err := registry.NewKeychain(ps)
+		if err != nil {
+			return nil, err
+		}
+		t, err := registry.NewTransport(registry.TransportOptions{})
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(ctx, releaseReadTimeout)
+		defer cancel()
+		return release.FetchFacts(ctx, image, remote.WithTransport(t), remote.WithAuthFromKeychain(kc),
+			remote.WithPlatform(v1.Platform{OS: "linux", Architecture: "amd64"}), remote.WithUserAgent("okdctl"))
+	}
+}
+
+func loopbackHost(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// releaseFacts is what a run knows of the release image itself.
+type releaseFacts struct {
+	facts *release.Facts
+	// note says where the facts came from, or why there are none.
+	note string
+}
+
+// resolveRelease reads the release image's facts, from the state when an
+// earlier run read them (re-runs do not fetch again), and derives the
+// release version when the spec pins the image by digest without one.
+func (r *Runner) resolveRelease(ctx context.Context, state *State) (release.Version, releaseFacts, error) {
+	image := r.Cluster.Spec.Release.Image
+	var rf releaseFacts
+	switch {
+	case state.Release != nil && state.Release.Image == image:
+		rf = releaseFacts{facts: state.Release, note: "read by an earlier run (cached in the state)"}
+	case r.ReadRelease == nil:
+		rf.note = "okdctl is offline (--offline)"
+	default:
+		f, err := r.ReadRelease(ctx, image)
+		if err != nil {
+			rf.note = r.Log.Mask(err.Error())
+			break
+		}
+		rf = releaseFacts{facts: f, note: "read from the registry"}
+		state.Release = f
+	}
+	ver, err := r.Cluster.ReleaseVersion()
+	if err == nil {
+		return ver, rf, nil
+	}
+	if rf.facts == nil {
+		return ver, rf, fmt.Errorf("spec.release.image %s is pinned by digest without spec.release.version, and okdctl could not read the version from the image (%s): set spec.release.version, or run where its registry is in reach", image, rf.note)
+	}
+	if ver, err = release.Parse(rf.facts.Version); err != nil {
+		return ver, rf, fmt.Errorf("the release image %s says it is %q: %w", image, rf.facts.Version, err)
+	}
+	r.Cluster.Spec.Release.Version = ver.String()
+	return ver, rf, nil
+}

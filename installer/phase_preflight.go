@@ -25,7 +25,7 @@ func (*PreflightPhase) Name() string { return "preflight" }
 
 // Describe implements Describer.
 func (*PreflightPhase) Describe() string {
-	return "checks the tools, the bastion address, free ports, SELinux, firewalld and time sync"
+	return "checks the tools, the bastion address, free ports, SELinux, firewalld and time sync, and the release, openshift-install and CoreOS against each other"
 }
 
 // Inputs implements InputProvider: the whole spec.
@@ -57,8 +57,15 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 	} else {
 		problems = append(problems, busyPorts(ctx, rc)...)
 	}
+	var found []string
 	if len(problems) > 0 {
-		return fmt.Errorf("the bastion is not ready:\n  - %s", strings.Join(problems, "\n  - "))
+		found = append(found, "the bastion is not ready:\n  - "+strings.Join(problems, "\n  - "))
+	}
+	if mismatches := releaseCoherence(ctx, rc, verbose); len(mismatches) > 0 {
+		found = append(found, "the release, openshift-install and CoreOS do not match:\n  - "+strings.Join(mismatches, "\n  - "))
+	}
+	if len(found) > 0 {
+		return errors.New(strings.Join(found, "\n"))
 	}
 	if verbose {
 		installerNote(rc)

@@ -110,12 +110,20 @@ func StreamOf(image string) Stream {
 }
 
 func streamOfName(name string) Stream {
+	prefixed := func(prefixes ...string) bool {
+		for _, p := range prefixes {
+			if strings.HasPrefix(name, p+"-") || strings.HasPrefix(name, p+".") || strings.HasPrefix(name, p+"_") {
+				return true
+			}
+		}
+		return false
+	}
 	switch {
-	case strings.HasPrefix(name, "fedora-coreos"), strings.HasPrefix(name, "fcos-"):
+	case prefixed("fedora-coreos", "fcos"):
 		return FCOS
-	case strings.HasPrefix(name, "scos-"), strings.HasPrefix(name, "centos-stream-coreos"):
+	case prefixed("scos", "centos-stream-coreos"):
 		return SCOS
-	case strings.HasPrefix(name, "rhcos-"):
+	case prefixed("rhcos"):
 		return RHCOS
 	}
 	return StreamUnknown

@@ -97,6 +97,8 @@ func TestStreamOf(t *testing.T) {
 		"scos-416-metal.x86_64.raw.gz": SCOS,
 		"https://mirror.openshift.com/pub/openshift-v4/dependencies/rhcos/4.14/latest/rhcos-4.14.34-x86_64-metal.x86_64.raw.gz": RHCOS,
 		"/srv/images/RHCOS-4.14-metal.raw.gz": RHCOS,
+		"https://example.invalid/fcos.raw.xz": FCOS,
+		"/srv/scosfoo-metal.raw.gz":           StreamUnknown,
 		// the name says nothing, the URL does
 		"https://builds.coreos.fedoraproject.org/prod/streams/stable/builds/39/x86_64/metal.raw.xz": FCOS,
 		"https://mirror.openshift.com/pub/openshift-v4/dependencies/rhcos/4.14/latest/metal.raw.gz": RHCOS,

@@ -14,6 +14,14 @@ import (
 // the test: the "internet" registry a release comes from. It returns host:port.
 func StartSource(t testing.TB) string {
 	t.Helper()
+	addr, _ := StartSourceProcess(t)
+	return addr
+}
+
+// StartSourceProcess is StartSource that also returns the registry's
+// process, for tests that take the "internet" away.
+func StartSourceProcess(t testing.TB) (string, *testenv.Process) {
+	t.Helper()
 	dir := t.TempDir()
 	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t, "127.0.0.1"))
 	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
@@ -21,7 +29,7 @@ func StartSource(t testing.TB) string {
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	testenv.Start(t, testenv.Binary(t, "docker-registry"), "serve", path)
+	p := testenv.Start(t, testenv.Binary(t, "docker-registry"), "serve", path)
 	testenv.WaitTCP(t, addr, 20*time.Second)
-	return addr
+	return addr, p
 }

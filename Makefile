@@ -5,7 +5,8 @@ GO ?= go
 BIN := $(CURDIR)/bin
 COREDNS_VERSION := v1.15.0
 # Debian packages of the programs a bastion runs, and the clients the tests use.
-APT_PACKAGES := haproxy nginx-light etcd-server etcd-client docker-registry dnsutils skopeo curl systemd
+# bind9 and dnsmasq-base stand in for a site's existing DNS server (spec.dns.external / manual).
+APT_PACKAGES := haproxy nginx-light etcd-server etcd-client docker-registry dnsutils skopeo curl systemd bind9 dnsmasq-base
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 30m
 
@@ -49,7 +50,7 @@ apt-tools:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "Debian packages present: $(APT_PACKAGES)"; fi
 	@# the packages start system services on install; okdctl runs its own
-	@for s in nginx haproxy etcd docker-registry; do $(SUDO) systemctl disable --now $$s >/dev/null 2>&1 || true; done
+	@for s in nginx haproxy etcd docker-registry named; do $(SUDO) systemctl disable --now $$s >/dev/null 2>&1 || true; done
 
 $(BIN)/.coredns-$(COREDNS_VERSION):
 	@mkdir -p $(BIN)

@@ -22,12 +22,13 @@ type Server struct {
 	// Upstreams answer names outside the cluster's zones ("IP" or "IP:port");
 	// with none, CoreDNS refuses them.
 	Upstreams []string
-	// CacheTTL caps, in seconds, how long an answer is cached, and so how
-	// long a changed record takes to show (default 30).
+	// CacheTTL caps, in seconds, how long a forwarded answer (a name
+	// outside the cluster's zones) is cached (default 30). The cluster's
+	// own zones are not cached, so a changed record shows at once.
 	CacheTTL int
 }
 
-// DefaultCacheTTL is the cache cap of the Corefile.
+// DefaultCacheTTL is the cache cap of the Corefile's forwarder.
 const DefaultCacheTTL = 30
 
 func (s Server) withDefaults() Server {
@@ -44,12 +45,18 @@ type corefileData struct {
 	ClusterDomain, Zone, Prefix, AppsZone, AppsRegexp string
 	Zones                                             []string
 	Listen, Endpoints, Upstreams                      []string
-	Port, CacheTTL, DenialTTL                         int
+	Port, CacheTTL                                    int
 	TTL                                               uint32
 	Ingress                                           []ingress
+	SharedPTRs                                        []sharedPTRData
 }
 
 type ingress struct{ Type, IP string }
+
+type sharedPTRData struct {
+	Zone, Regexp string
+	Targets      []string
+}
 
 var corefileTmpl = template.Must(template.New("Corefile.tmpl").Delims("[[", "]]").ParseFS(templates.FS, "Corefile.tmpl"))
 
@@ -90,7 +97,15 @@ func corefileDataOf(in Input, srv Server) (*corefileData, error) {
 		AppsZone: strings.TrimSuffix(apps, "."), AppsRegexp: regexp.QuoteMeta(apps),
 		Zones: append([]string{strings.TrimSuffix(zone, ".")}, zones...), Listen: srv.Listen,
 		Endpoints: srv.Endpoints, Upstreams: srv.Upstreams, Port: srv.Port, CacheTTL: srv.CacheTTL,
-		DenialTTL: min(5, srv.CacheTTL), TTL: in.ttl()}
+		TTL: in.ttl()}
+	records, err := Records(in)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range SharedPTRs(records) {
+		d.SharedPTRs = append(d.SharedPTRs, sharedPTRData{Zone: strings.TrimSuffix(s.Name, "."),
+			Regexp: regexp.QuoteMeta(s.Name), Targets: s.Targets})
+	}
 	addr := netip.MustParseAddr(in.ingressIP()).Unmap()
 	typ := "A"
 	if addr.Is6() {

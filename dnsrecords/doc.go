@@ -1,5 +1,8 @@
-// Package dnsrecords is the cluster's DNS as CoreDNS serves it from etcd: the
-// record set a UPI cluster needs, its skydns key encoding, the one-transaction
-// etcd sync that touches only the keys okdctl wrote, the Corefile, and the
-// verification of every record through a running server with miekg/dns.
+// Package dnsrecords is the cluster's DNS: the record set a UPI cluster
+// needs; served by okdctl's own CoreDNS from etcd (skydns keys, a
+// one-transaction sync that touches only the keys okdctl wrote, the
+// Corefile), or kept on an existing authoritative server through RFC 2136
+// dynamic updates signed with TSIG (Updater), or handed over as BIND zone
+// fragments and dnsmasq options; and the verification of every record
+// through a running server with miekg/dns.
 package dnsrecords

@@ -50,7 +50,7 @@ func startEnv(t testing.TB, in Input, etcdEndpoint string) *dnsEnv {
 	}
 	t.Cleanup(func() { client.Close() })
 	port := testenv.FreePort(t, "127.0.0.1")
-	srv := Server{Listen: []string{"127.0.0.1"}, Port: port, Endpoints: []string{etcdEndpoint}, CacheTTL: 1}
+	srv := Server{Listen: []string{"127.0.0.1"}, Port: port, Endpoints: []string{etcdEndpoint}}
 	corefile, err := RenderCorefile(in, srv)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func (e *dnsEnv) sync(t testing.TB, in Input) *Result {
 	return res
 }
 
-// verify polls until every check of in answers rightly (the cache is 1 s).
+// verify polls until every check of in answers rightly.
 func (e *dnsEnv) verify(t testing.TB, in Input) *Report {
 	t.Helper()
 	records, err := Records(in)

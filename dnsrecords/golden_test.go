@@ -41,7 +41,7 @@ func goldenCases() []goldenCase {
 	sandbox := Input{ClusterName: "sandbox", BaseDomain: "okd.test", BastionIP: "127.0.1.1", RegistryEnabled: true,
 		Networks: []string{"127.0.1.0/24"},
 		Nodes:    nodes("bootstrap bootstrap 127.0.1.2", "m0 master 127.0.1.3", "w0 worker 127.0.1.4")}
-	legacy := Input{ClusterName: "old", BaseDomain: "example.org", BastionIP: "10.0.0.5", APIIP: "10.0.0.6",
+	legacy := Input{ClusterName: "old", BaseDomain: "example.org", BastionIP: "10.0.0.5", APIIP: "10.0.0.6", APIIntIP: "10.0.0.8",
 		IngressIP: "10.0.0.7", EtcdRecords: true, Networks: []string{"10.0.0.0/22"},
 		Nodes: nodes("bootstrap bootstrap 10.0.0.10", "m0 master 10.0.1.11", "m1 master 10.0.1.12",
 			"m2 master 10.0.1.13", "w0 worker 10.0.2.21")}

@@ -13,8 +13,10 @@ type Input struct {
 	BaseDomain  string
 	// BastionIP is the bastion's address (bastion, registry records).
 	BastionIP string
-	// APIIP is the API load balancer (api, api-int); default BastionIP.
+	// APIIP is the API load balancer (api); default BastionIP.
 	APIIP string
+	// APIIntIP is the internal API load balancer (api-int); default APIIP.
+	APIIntIP string
 	// IngressIP is the ingress load balancer (*.apps); default BastionIP.
 	IngressIP       string
 	RegistryEnabled bool
@@ -70,6 +72,7 @@ func (in Input) ttl() uint32 {
 }
 
 func (in Input) apiIP() string     { return or(in.APIIP, in.BastionIP) }
+func (in Input) apiIntIP() string  { return or(in.APIIntIP, in.apiIP()) }
 func (in Input) ingressIP() string { return or(in.IngressIP, in.BastionIP) }
 
 func or(s, def string) string {
@@ -88,7 +91,7 @@ func (in Input) Validate() error {
 			return fmt.Errorf("the cluster domain %s has an invalid label %q", in.Zone(), l)
 		}
 	}
-	for _, a := range [][2]string{{"bastion", in.BastionIP}, {"api", in.apiIP()}, {"ingress", in.ingressIP()}} {
+	for _, a := range [][2]string{{"bastion", in.BastionIP}, {"api", in.apiIP()}, {"api-int", in.apiIntIP()}, {"ingress", in.ingressIP()}} {
 		if _, err := netip.ParseAddr(a[1]); err != nil {
 			return fmt.Errorf("the %s address %q is not an IP address", a[0], a[1])
 		}
@@ -126,7 +129,7 @@ func (in Input) validateNodes() error {
 // reservedNames are the labels the cluster's own records use.
 func (in Input) reservedNames() map[string]string {
 	r := map[string]string{"api": "API", "api-int": "internal API", "apps": "*.apps wildcard",
-		"bastion": "bastion", "_tcp": "etcd SRV"}
+		"bastion": "bastion", "_tcp": "etcd SRV", "dns": "name server (ns.dns)"}
 	if in.RegistryEnabled {
 		r["registry"] = "registry"
 	}

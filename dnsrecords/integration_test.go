@@ -69,6 +69,8 @@ func TestEdgeAnswers(t *testing.T) {
 		{"a.b.apps.itest.okd.test.", dns.TypeA, dns.RcodeSuccess, 1},
 		{"api.itest.okd.test.", dns.TypeAAAA, dns.RcodeSuccess, 0},
 		{"itest.okd.test.", dns.TypeSOA, dns.RcodeSuccess, 1},
+		{"itest.okd.test.", dns.TypeNS, dns.RcodeSuccess, 1}, // ns.dns.itest.okd.test., the bastion
+		{"ns.dns.itest.okd.test.", dns.TypeA, dns.RcodeSuccess, 1},
 		{"missing.itest.okd.test.", dns.TypeAAAA, dns.RcodeNameError, 0},
 		{"example.com.", dns.TypeA, dns.RcodeRefused, 0}, // no upstream: nothing leaves loopback
 	}

@@ -50,12 +50,12 @@ func Records(in Input) ([]Record, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	b := &builder{in: in, zone: in.Zone(), ttl: in.ttl(), ptr: map[netip.Addr]bool{}}
+	b := &builder{in: in, zone: in.Zone(), ttl: in.ttl(), ptr: map[netip.Addr]string{}}
 	for _, n := range in.Nodes {
 		b.host(strings.ToLower(n.Name), n.IP, true)
 	}
 	b.host("api", in.apiIP(), true)
-	b.host("api-int", in.apiIP(), true)
+	b.host("api-int", in.apiIntIP(), true)
 	b.host("bastion", in.BastionIP, true)
 	if in.RegistryEnabled {
 		b.host("registry", in.BastionIP, true)
@@ -71,13 +71,14 @@ type builder struct {
 	in   Input
 	zone string
 	ttl  uint32
-	ptr  map[netip.Addr]bool
+	ptr  map[netip.Addr]string // the label whose PTR an address has
 	out  []Record
 }
 
 // host adds the address record of label, and its PTR unless an earlier
-// name already claimed the address: nodes come first, then api, so the
-// load balancer's address points back to api (as the OpenShift docs' zone).
+// name already claimed the address: nodes come first, then api and api-int,
+// so the load balancer's address points back to both api and api-int (as
+// the OpenShift documentation's validation of user-provisioned DNS shows).
 func (b *builder) host(label, ip string, withPTR bool) {
 	addr := netip.MustParseAddr(ip).Unmap()
 	name := label + "." + b.zone
@@ -86,8 +87,9 @@ func (b *builder) host(label, ip string, withPTR bool) {
 		typ = TypeAAAA
 	}
 	b.out = append(b.out, Record{Name: name, Type: typ, Value: addr.String(), TTL: b.ttl})
-	if withPTR && !b.ptr[addr] {
-		b.ptr[addr] = true
+	claimed, ok := b.ptr[addr]
+	if withPTR && (!ok || claimed == "api" && label == "api-int") {
+		b.ptr[addr] = label
 		b.out = append(b.out, Record{Name: ReverseName(addr), Type: TypePTR, Value: name, TTL: b.ttl})
 	}
 }
@@ -117,4 +119,37 @@ func sortRecords(rs []Record) {
 
 func (t Type) order() int {
 	return slices.Index([]Type{TypeA, TypeAAAA, TypeSRV, TypePTR}, t)
+}
+
+// SharedPTR is a reverse name with several PTR records (the load balancer's
+// address answers api and api-int). CoreDNS's etcd plugin reads a PTR from
+// one exact key, so one value per name; the Corefile's template plugin
+// answers these names instead, and they are not stored in etcd.
+type SharedPTR struct {
+	Name    string
+	Targets []string
+}
+
+// SharedPTRs are the reverse names of records with more than one PTR, sorted.
+func SharedPTRs(records []Record) []SharedPTR {
+	targets := map[string][]string{}
+	var names []string
+	for _, r := range records {
+		if r.Type != TypePTR {
+			continue
+		}
+		if len(targets[r.Name]) == 0 {
+			names = append(names, r.Name)
+		}
+		targets[r.Name] = append(targets[r.Name], r.Value)
+	}
+	var out []SharedPTR
+	for _, n := range names {
+		if t := targets[n]; len(t) > 1 {
+			slices.Sort(t)
+			out = append(out, SharedPTR{Name: n, Targets: t})
+		}
+	}
+	slices.SortFunc(out, func(a, b SharedPTR) int { return cmp.Compare(a.Name, b.Name) })
+	return out
 }

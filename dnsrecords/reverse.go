@@ -34,7 +34,7 @@ func ReverseZones(in Input) ([]string, error) {
 
 // addresses are the addresses that get PTR records.
 func (in Input) addresses() []netip.Addr {
-	ips := []string{in.BastionIP, in.apiIP()}
+	ips := []string{in.BastionIP, in.apiIP(), in.apiIntIP()}
 	for _, n := range in.Nodes {
 		ips = append(ips, n.IP)
 	}

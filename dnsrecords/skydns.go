@@ -52,12 +52,20 @@ func NameOfKey(prefix, key string) string {
 // Entries encodes records as etcd keys and values. Address and SRV records
 // live in leaf children of their name's key (okdctl-1, okdctl-2, ...), since
 // CoreDNS answers a name with its whole subtree; a PTR lives at the exact key
-// of its reverse name, which is how CoreDNS looks PTRs up.
+// of its reverse name, which is how CoreDNS looks PTRs up. A name with
+// several PTRs is left to the Corefile (see SharedPTR).
 func Entries(in Input, records []Record) ([]Entry, error) {
 	prefix, owner := in.prefix(), in.Owner()
+	shared := map[string]bool{}
+	for _, s := range SharedPTRs(records) {
+		shared[s.Name] = true
+	}
 	leaves := map[string]int{}
 	out := make([]Entry, 0, len(records))
 	for _, r := range records {
+		if shared[r.Name] {
+			continue
+		}
 		key := Key(prefix, r.Name)
 		if r.Type != TypePTR {
 			leaves[key]++
@@ -70,7 +78,21 @@ func Entries(in Input, records []Record) ([]Entry, error) {
 		}
 		out = append(out, Entry{Key: key, Value: string(v), Record: r})
 	}
-	return out, nil
+	ns, err := nsEntry(in)
+	return append(out, ns), err
+}
+
+// nsEntry is the zone's name server: CoreDNS answers NS at the zone apex
+// from the key of ns.dns.<zone> (and names the server after the key), so
+// it sits at that exact key, pointing at the bastion.
+func nsEntry(in Input) (Entry, error) {
+	ip := netip.MustParseAddr(in.BastionIP).Unmap()
+	r := Record{Name: "ns.dns." + in.Zone(), Type: TypeA, Value: ip.String(), TTL: in.ttl()}
+	if ip.Is6() {
+		r.Type = TypeAAAA
+	}
+	v, err := json.Marshal(value{Host: r.Value, TTL: r.TTL, Owner: in.Owner()})
+	return Entry{Key: Key(in.prefix(), r.Name), Value: string(v), Record: r}, err
 }
 
 // Desired is the record set of in, encoded for etcd.

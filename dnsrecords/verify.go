@@ -242,3 +242,36 @@ func show(rcode int, vals []string) string {
 	}
 	return strings.Join(vals, " ")
 }
+
+// AbsentChecks ask that each name (a removed node, a removed reverse name)
+// answer NXDOMAIN: no stale record is served.
+func AbsentChecks(names []string) []Check {
+	out := make([]Check, 0, len(names))
+	for _, n := range names {
+		typ := dns.TypeA
+		if strings.HasSuffix(n, ".arpa.") {
+			typ = dns.TypePTR
+		}
+		out = append(out, Check{Name: dns.Fqdn(strings.ToLower(n)), Type: typ, Rcode: dns.RcodeNameError})
+	}
+	return out
+}
+
+// RemovedNames are the names a plan deletes records of and that no record
+// of the desired set has any more: after the sync they must answer
+// NXDOMAIN (see AbsentChecks). A wildcard name is left out.
+func RemovedNames(p *Plan, desired []Record) []string {
+	keep := map[string]bool{}
+	for _, r := range desired {
+		keep[strings.ToLower(r.Name)] = true
+	}
+	var out []string
+	for _, c := range p.Changes {
+		n := strings.ToLower(c.Record.Name)
+		if c.Op == OpDelete && !keep[n] && !strings.HasPrefix(n, "*.") {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

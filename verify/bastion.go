@@ -1,0 +1,107 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const areaBastion = "bastion"
+
+func (b *BastionInput) check(ctx context.Context) []Result {
+	out := []Result{b.clock(ctx)}
+	for _, d := range b.Disks {
+		out = append(out, disk(d))
+	}
+	return out
+}
+
+// clock reads the offset from the NTP source through chronyc.
+func (b *BastionInput) clock(ctx context.Context) Result {
+	r := Result{Area: areaBastion, Check: "clock offset from its NTP source", Required: true}
+	limit := b.MaxOffset
+	if limit <= 0 {
+		limit = time.Second
+	}
+	bin := b.Chronyc
+	if bin == "" {
+		bin = "chronyc"
+	}
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		r.Status, r.Required, r.Detail = Skipped, false, "chronyc not found: the clock is not checked (ignition certificates are time-bound: keep the bastion in sync)"
+		return r
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	data, err := exec.CommandContext(ctx, path, "-c", "tracking").Output()
+	offset, source, perr := parseTracking(string(data))
+	if err != nil || perr != nil {
+		r.Status, r.Detail = Fail, fmt.Sprintf("chronyc tracking: %v", firstErr(err, perr))
+		r.Fix = "start chronyd and give it an NTP source (chronyc sources)"
+		return r
+	}
+	r.Detail = fmt.Sprintf("%s from %s", offset, source)
+	if offset > limit || offset < -limit {
+		r.Status, r.Fix = Fail, fmt.Sprintf("bring the clock within %s of NTP (chronyc makestep)", limit)
+		return r
+	}
+	r.Status = Pass
+	return r
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// parseTracking reads `chronyc -c tracking`: reference ID, name, stratum,
+// reference time, system time offset (seconds), ...
+func parseTracking(s string) (time.Duration, string, error) {
+	f := strings.Split(strings.TrimSpace(s), ",")
+	if len(f) < 5 {
+		return 0, "", fmt.Errorf("unexpected output %q", strings.TrimSpace(s))
+	}
+	sec, err := strconv.ParseFloat(f[4], 64)
+	if err != nil || math.IsNaN(sec) {
+		return 0, "", fmt.Errorf("unexpected offset %q", f[4])
+	}
+	return time.Duration(sec * float64(time.Second)), f[1], nil
+}
+
+func disk(d Disk) Result {
+	r := Result{Area: areaBastion, Check: fmt.Sprintf("free disk for the %s (%s)", d.What, d.Dir), Required: true}
+	dir := d.Dir
+	var st syscall.Statfs_t
+	for {
+		err := syscall.Statfs(dir, &st)
+		if err == nil {
+			break
+		}
+		parent := dir[:max(strings.LastIndex(dir, "/"), 1)]
+		if parent == dir {
+			r.Status, r.Detail = Fail, err.Error()
+			return r
+		}
+		dir = parent // the directory may not exist yet: its file system counts
+	}
+	free := st.Bavail * uint64(st.Bsize)
+	r.Detail = fmt.Sprintf("%s free, %s needed", gib(free), gib(d.Need))
+	if free < d.Need {
+		r.Status, r.Fix = Fail, "free space under "+d.Dir+" (or move it to a larger file system)"
+		return r
+	}
+	r.Status = Pass
+	return r
+}
+
+func gib(n uint64) string { return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30)) }

@@ -1,0 +1,196 @@
+package verify
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const areaLB = "loadbalancer"
+
+func (l *LBInput) ports() (api, mc, http, https int) {
+	return or(l.APIPort, 6443), or(l.MachineConfigPort, 22623), or(l.HTTPPort, 80), or(l.HTTPSPort, 443)
+}
+
+func or(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func (l *LBInput) who() string {
+	if l.External {
+		return "the site's load balancer"
+	}
+	return "okdctl's HAProxy (okdctl apply --only loadbalancer)"
+}
+
+func (l *LBInput) check(ctx context.Context) []Result {
+	api, mc, httpPort, httpsPort := l.ports()
+	type frontend struct {
+		name, ip string
+		port     int
+	}
+	fronts := []frontend{{"api", l.API, api}, {"api-int", l.APIInt, api}, {"api-int", l.APIInt, mc},
+		{"*.apps", l.Ingress, httpPort}, {"*.apps", l.Ingress, httpsPort}}
+	var out []Result
+	seen := map[string]bool{}
+	for _, f := range fronts {
+		addr := net.JoinHostPort(f.ip, strconv.Itoa(f.port))
+		if seen[addr] {
+			continue
+		}
+		seen[addr] = true
+		r := Result{Area: areaLB, Check: fmt.Sprintf("%d accepts on %s (%s)", f.port, f.ip, f.name), Required: true}
+		if err := dial(ctx, addr); err != nil {
+			r.Status, r.Detail = Fail, err.Error()
+			r.Fix = fmt.Sprintf("open a TCP frontend on %s in %s", addr, l.who())
+		} else {
+			r.Status, r.Detail = Pass, "accepts"
+		}
+		out = append(out, r)
+	}
+	out = append(out, l.health(ctx, "/readyz through "+net.JoinHostPort(l.API, strconv.Itoa(api)), "https://"+net.JoinHostPort(l.API, strconv.Itoa(api))+"/readyz"))
+	out = append(out, l.health(ctx, "/healthz through "+net.JoinHostPort(l.APIInt, strconv.Itoa(mc)), "https://"+net.JoinHostPort(l.APIInt, strconv.Itoa(mc))+"/healthz"))
+	if l.BootstrapIP != "" {
+		out = append(out, l.bootstrapOut(ctx))
+	}
+	return out
+}
+
+func dial(ctx context.Context, addr string) error {
+	d := net.Dialer{Timeout: 3 * time.Second}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
+
+// health asks a health endpoint through the load balancer. The serving
+// certificates are the cluster's own, not yet known to the bastion, so
+// this is a reachability check: TLS is not verified.
+func (l *LBInput) health(ctx context.Context, name, url string) Result {
+	r := Result{Area: areaLB, Check: name, Required: l.NodesUp}
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // reachability only, see above
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		r.Status, r.Detail = Fail, err.Error()
+		return r
+	}
+	resp, err := c.Do(req)
+	if err == nil {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			r.Status, r.Detail = Pass, fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body)))
+			return r
+		}
+		err = fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	r.Detail = err.Error()
+	if !l.NodesUp {
+		r.Status, r.Fix = NotYet, "answers once the control plane runs"
+		return r
+	}
+	r.Status, r.Fix = Fail, "the backends must be the masters' (and until bootstrap completes the bootstrap's) ports, in "+l.who()
+	return r
+}
+
+// bootstrapOut: after bootstrap the load balancer must not send to the
+// bootstrap node any more.
+func (l *LBInput) bootstrapOut(ctx context.Context) Result {
+	r := Result{Area: areaLB, Check: "bootstrap " + l.BootstrapIP + " out of the backends", Required: l.BootstrapDone}
+	in, how, err := l.bootstrapIn(ctx)
+	switch {
+	case err != nil:
+		r.Status, r.Detail = Fail, err.Error()
+		r.Required = false
+		return r
+	case !in:
+		r.Status, r.Detail = Pass, how
+		return r
+	case !l.BootstrapDone:
+		r.Status, r.Detail, r.Fix = NotYet, how, "stays in until bootstrap completes"
+		return r
+	}
+	r.Status, r.Detail = Fail, how
+	r.Fix = "bootstrap is complete: remove " + l.BootstrapIP + " from the 6443 and 22623 backends of " + l.who() + " and shut the bootstrap machine down"
+	return r
+}
+
+func (l *LBInput) bootstrapIn(ctx context.Context) (bool, string, error) {
+	api, mc, _, _ := l.ports()
+	if l.StatsURL == "" {
+		for _, p := range []int{api, mc} {
+			if dial(ctx, net.JoinHostPort(l.BootstrapIP, strconv.Itoa(p))) == nil {
+				return true, fmt.Sprintf("the bootstrap still accepts on %d", p), nil
+			}
+		}
+		return false, "the bootstrap's 6443 and 22623 are closed", nil
+	}
+	servers, err := haproxyServers(ctx, l.StatsURL)
+	if err != nil {
+		return false, "", err
+	}
+	var in []string
+	for _, s := range servers {
+		host, _, _ := net.SplitHostPort(s.addr)
+		if (host == l.BootstrapIP || l.BootstrapName != "" && s.name == l.BootstrapName) && s.status != "MAINT" {
+			in = append(in, s.proxy+"/"+s.name)
+		}
+	}
+	if len(in) == 0 {
+		return false, "no backend server at " + l.BootstrapIP + " on the stats page", nil
+	}
+	return true, "still a backend server: " + strings.Join(in, ", "), nil
+}
+
+type lbServer struct{ proxy, name, addr, status string }
+
+// haproxyServers reads the servers of an HAProxy stats page (CSV).
+func haproxyServers(ctx context.Context, statsURL string) ([]lbServer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(statsURL, "/")+"/;csv", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the load balancer's stats page: %w", err)
+	}
+	defer resp.Body.Close()
+	cr := csv.NewReader(resp.Body)
+	cr.FieldsPerRecord = -1
+	rows, err := cr.ReadAll()
+	if err != nil || len(rows) == 0 {
+		return nil, fmt.Errorf("failed to read the load balancer's stats page: %v", err)
+	}
+	head := rows[0]
+	head[0] = strings.TrimPrefix(head[0], "# ")
+	col := func(n string) int { return slices.Index(head, n) }
+	addr, status := col("addr"), col("status")
+	if status < 0 {
+		return nil, fmt.Errorf("the stats page has no status column")
+	}
+	var out []lbServer
+	for _, row := range rows[1:] {
+		if len(row) > max(addr, status) && row[1] != "FRONTEND" && row[1] != "BACKEND" {
+			s := lbServer{proxy: row[0], name: row[1], status: row[status]}
+			if addr >= 0 {
+				s.addr = row[addr]
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

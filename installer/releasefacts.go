@@ -104,3 +104,18 @@ func (r *Runner) resolveRelease(ctx context.Context, state *State) (release.Vers
 	r.Cluster.Spec.Release.Version = ver.String()
 	return ver, rf, nil
 }
+
+// versionFromState is the release version for a command that reads the
+// state but runs no phase (day 2): the spec's, else what the install read
+// from a digest-pinned image.
+func versionFromState(c *Cluster, st *State) (release.Version, error) {
+	ver, err := c.ReleaseVersion()
+	if err == nil || st.Release == nil || st.Release.Image != c.Spec.Release.Image {
+		return ver, err
+	}
+	if ver, err = release.Parse(st.Release.Version); err != nil {
+		return ver, err
+	}
+	c.Spec.Release.Version = ver.String()
+	return ver, nil
+}

@@ -22,6 +22,12 @@ func releaseCoherence(ctx context.Context, rc *RunContext, verbose bool) []strin
 			rc.Host().Note(fmt.Sprintf(format, args...))
 		}
 	}
+	warn := func(format string, args ...any) {
+		if verbose {
+			rc.Log().Warnf(format, args...)
+			rc.Host().Note("warning: " + fmt.Sprintf(format, args...))
+		}
+	}
 	var problems []string
 	facts, note := rc.ReleaseFacts()
 	if facts == nil {
@@ -32,18 +38,17 @@ func releaseCoherence(ctx context.Context, rc *RunContext, verbose bool) []strin
 			problems = append(problems, err.Error())
 		}
 	}
-	if _, _, probs := spec.Resolve(); verbose {
-		for _, p := range probs {
-			if p.Warning {
-				rc.Log().Warnf("%s", p.Error())
-			}
+	_, _, probs := spec.Resolve()
+	for _, p := range probs {
+		if p.Warning {
+			warn("%s", p.Error())
 		}
 	}
-	media, err := installerAgainstRelease(ctx, rc, facts, say)
+	media, err := installerAgainstRelease(ctx, rc, facts, say, warn)
 	if err != nil {
 		problems = append(problems, err.Error())
 	}
-	if err := coreosAgainstRelease(rc, facts, media, verbose); err != nil {
+	if err := coreosAgainstRelease(rc, facts, media, warn); err != nil {
 		problems = append(problems, err.Error())
 	}
 	return problems
@@ -53,7 +58,7 @@ func releaseCoherence(ctx context.Context, rc *RunContext, verbose bool) []strin
 // its release with the spec's; on 4.8+ it returns the CoreOS media the
 // binary pins (print-stream-json), nil when unavailable. A missing binary
 // is the manifests phase's concern (installerNote warns).
-func installerAgainstRelease(ctx context.Context, rc *RunContext, facts *release.Facts, say func(string, ...any)) (*release.MetalMedia, error) {
+func installerAgainstRelease(ctx context.Context, rc *RunContext, facts *release.Facts, say, warn func(string, ...any)) (*release.MetalMedia, error) {
 	bin, err := openshiftinstall.Find(rc.Spec().OpenShiftInstall)
 	if err != nil {
 		return nil, nil
@@ -71,7 +76,7 @@ func installerAgainstRelease(ctx context.Context, rc *RunContext, facts *release
 		return nil, err
 	}
 	if !checked {
-		rc.Log().Warnf("cannot tell the release of openshift-install %q: not checked against release %s", v.Version, rc.Release())
+		warn("cannot tell the release of openshift-install %q: not checked against release %s", v.Version, rc.Release())
 		return nil, nil
 	}
 	say("openshift-install %s installs release image %s: the spec's release", v.Version, v.ReleaseImage)
@@ -80,12 +85,12 @@ func installerAgainstRelease(ctx context.Context, rc *RunContext, facts *release
 	}
 	data, err := d.PrintStreamJSON(ctx)
 	if err != nil {
-		rc.Log().Warnf("%v: the CoreOS image is checked by its name only", err)
+		warn("%v: the CoreOS image is checked by its name only", err)
 		return nil, nil
 	}
 	media, err := release.ParseStreamJSON(data, streamArch(v.Architecture))
 	if err != nil {
-		rc.Log().Warnf("%v: the CoreOS image is checked by its name only", err)
+		warn("%v: the CoreOS image is checked by its name only", err)
 		return nil, nil
 	}
 	say("CoreOS boot media openshift-install pins (stream %s, build %s): %s sha256 %s", media.Stream, media.Release, media.Disk.Location, media.Disk.SHA256)
@@ -121,7 +126,7 @@ func streamArch(goarch string) string {
 // coreosAgainstRelease checks spec.coreos.image against the stream the
 // release boots: the installer's own stream metadata when there is one,
 // else the release rule.
-func coreosAgainstRelease(rc *RunContext, facts *release.Facts, media *release.MetalMedia, verbose bool) error {
+func coreosAgainstRelease(rc *RunContext, facts *release.Facts, media *release.MetalMedia, warn func(string, ...any)) error {
 	image := rc.Spec().CoreOS.Image
 	full := ""
 	if facts != nil {
@@ -135,13 +140,11 @@ func coreosAgainstRelease(rc *RunContext, facts *release.Facts, media *release.M
 	if err != nil {
 		return fmt.Errorf("spec.coreos.image: %w", err)
 	}
-	if verbose {
-		if warning != "" {
-			rc.Log().Warnf("spec.coreos.image: %s", warning)
-		}
-		for _, n := range notes {
-			rc.Log().Warnf("%s", n)
-		}
+	if warning != "" {
+		warn("spec.coreos.image: %s", warning)
+	}
+	for _, n := range notes {
+		warn("%s", n)
 	}
 	return nil
 }

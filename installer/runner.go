@@ -295,8 +295,8 @@ func (r *Runner) fail(rc *RunContext, res Result, start time.Time, digest string
 	res.Status, res.Duration, res.Note, res.Error = StatusFailed, end.Sub(start), firstLine(msg), msg
 	if rc.DryRun() {
 		res.Status = "would fail"
-		if r.Host.Rec != nil {
-			res.Planned = r.Host.Rec.Take()
+		if r.Host.Rec != nil { // keep what execute took already
+			res.Planned = append(res.Planned, r.Host.Rec.Take()...)
 		}
 		return res, err
 	}

@@ -144,7 +144,7 @@ func CheckCoreOS(p Product, v Version, image string) (warning string, notes []st
 		warning = fmt.Sprintf("cannot tell which CoreOS %s is from its name: release %s boots %s (for example %s); make sure it is that", image, v, boot.Stream, boot.Stream.example())
 	case got == boot.Stream:
 	case got == boot.PivotsTo:
-		warning = fmt.Sprintf("%s is %s: release %s's installer pins %s boot media and pivots the nodes to %s itself; booting %s directly is untested, prefer the %s image `openshift-install coreos print-stream-json` lists", image, got, v, boot.Stream, got, got, boot.Stream)
+		warning = fmt.Sprintf("%s is %s: release %s's installer pins %s boot media and pivots the nodes to %s itself, so booting %s directly is not how the release installs; prefer the %s image `openshift-install coreos print-stream-json` lists", image, got, v, boot.Stream, got, got, boot.Stream)
 	case p == ProductUnknown && got == RHCOS:
 		// a mirror's neutral name: OCP boots RHCOS, OKD does not
 		warning = fmt.Sprintf("%s is %s, which only OCP releases boot, and the release image's name does not say OCP: if release %s is OKD, use %s", image, got, v, boot.Stream)

@@ -50,9 +50,33 @@ func NewReleaseReader(c *Cluster, sandbox bool) ReleaseReader {
 		}
 		ctx, cancel := context.WithTimeout(ctx, releaseReadTimeout)
 		defer cancel()
-		return release.FetchFacts(ctx, image, remote.WithTransport(t), remote.WithAuthFromKeychain(kc),
+		return fetchReleaseFacts(ctx, image, remote.WithTransport(t), remote.WithAuthFromKeychain(kc),
 			remote.WithPlatform(v1.Platform{OS: "linux", Architecture: "amd64"}), remote.WithUserAgent("okdctl"))
 	}
+}
+
+// fetchReleaseFacts reads a release image's facts from its registry. opts carry
+// the transport, credentials and platform.
+func fetchReleaseFacts(ctx context.Context, image string, opts ...remote.Option) (*release.Facts, error) {
+	ref, err := name.ParseReference(image)
+	if err != nil {
+		return nil, fmt.Errorf("failed to parse the release image %q: %w", image, err)
+	}
+	opts = append([]remote.Option{remote.WithContext(ctx)}, opts...)
+	desc, err := remote.Get(ref, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the release image %s: %w", image, err)
+	}
+	img, err := desc.Image() // the platform's image of a multi-arch release
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the release image %s: %w", image, err)
+	}
+	f, err := release.ReadFacts(img)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the release image %s: %w", image, err)
+	}
+	f.Image, f.Digest = image, desc.Digest.String()
+	return f, nil
 }
 
 func loopbackHost(hostport string) bool {

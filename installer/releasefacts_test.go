@@ -6,9 +6,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/internal/synthrelease"
+	"github.com/okdctl/okdctl/internal/testenv"
 )
 
 // versionPhase records the release version it was given.
@@ -75,5 +78,37 @@ func TestReleaseFactsReadOnce(t *testing.T) {
 	rc, err := NewRunContext(c, bastion.NewHost(bastion.HostOptions{Root: root}), nil, RunContextOptions{})
 	if err != nil || rc.Release() != (release.Version{Major: 4, Minor: 14}) {
 		t.Errorf("day 2: %v %v", rc, err)
+	}
+}
+
+// TestReleaseReader reads a synthetic release from a real registry: the
+// metadata's version, not the tag's, and the manifest digest; the sandbox
+// reader refuses registries that are not on loopback.
+func TestReleaseReader(t *testing.T) {
+	t.Parallel()
+	src := synthrelease.StartSource(t)
+	ctx := testenv.Context(t, time.Minute)
+	rel, err := synthrelease.Push(ctx, synthrelease.Options{Registry: src, Tag: "4.16.0-0.okd-sandbox",
+		Version: "4.15.0-0.okd-2024-03-10-010116", Components: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := NewReleaseReader(validCluster(), true)
+	f, err := read(ctx, rel.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Version != "4.15.0-0.okd-2024-03-10-010116" || f.Digest != rel.Digest || f.Image != rel.Image || len(f.Components) != 3 || f.Source != release.MetadataPath {
+		t.Errorf("facts %+v, release %+v", f, rel)
+	}
+	err = release.SpecRelease{Image: rel.Image}.CheckFacts(f)
+	if err == nil || !strings.Contains(err.Error(), "the image tag says 4.16 but the release image "+rel.Image+" is 4.15.0-0.okd-2024-03-10-010116") {
+		t.Errorf("a lying tag: %v", err)
+	}
+	if _, err := read(ctx, src+"/okd/none:4.16.0"); err == nil || !strings.Contains(err.Error(), "failed to read the release image "+src+"/okd/none:4.16.0") {
+		t.Errorf("a missing release: %v", err)
+	}
+	if _, err := read(ctx, "quay.io/openshift/okd:4.15.0-0.okd-2024-03-10-010116"); err == nil || !strings.Contains(err.Error(), "the sandbox contacts loopback registries only, and quay.io is not one") {
+		t.Errorf("the sandbox reader went past loopback: %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package release
 
 import (
 	"archive/tar"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,9 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // Where a release image describes itself (`oc adm release new` writes both
@@ -59,30 +56,6 @@ func ParseMetadata(data []byte) (Metadata, error) {
 		return m, fmt.Errorf("failed to parse %s: kind %q and version %q, want kind cincinnati-metadata-v0 and a version", MetadataPath, m.Kind, m.Version)
 	}
 	return m, nil
-}
-
-// FetchFacts reads a release image's facts from its registry. opts carry
-// the transport, credentials and platform.
-func FetchFacts(ctx context.Context, image string, opts ...remote.Option) (*Facts, error) {
-	ref, err := name.ParseReference(image)
-	if err != nil {
-		return nil, fmt.Errorf("failed to parse the release image %q: %w", image, err)
-	}
-	opts = append([]remote.Option{remote.WithContext(ctx)}, opts...)
-	desc, err := remote.Get(ref, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("failed to read the release image %s: %w", image, err)
-	}
-	img, err := desc.Image() // the platform's image of a multi-arch release
-	if err != nil {
-		return nil, fmt.Errorf("failed to read the release image %s: %w", image, err)
-	}
-	f, err := ReadFacts(img)
-	if err != nil {
-		return nil, fmt.Errorf("failed to read the release image %s: %w", image, err)
-	}
-	f.Image, f.Digest = image, desc.Digest.String()
-	return f, nil
 }
 
 // ReadFacts reads an image's release-metadata, image-references and

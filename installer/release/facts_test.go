@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/okdctl/okdctl/installer/release"
 	"github.com/okdctl/okdctl/internal/synthrelease"
-	"github.com/okdctl/okdctl/internal/testenv"
 )
 
 func layer(t *testing.T, files map[string]string) v1.Layer {
@@ -98,32 +96,5 @@ func TestReadFacts(t *testing.T) {
 				t.Errorf("components %v", f.Components)
 			}
 		})
-	}
-}
-
-// TestFetchFacts reads a synthetic release from a real registry: the
-// metadata's version, not the tag's, and the manifest digest.
-func TestFetchFacts(t *testing.T) {
-	t.Parallel()
-	src := synthrelease.StartSource(t)
-	ctx := testenv.Context(t, time.Minute)
-	rel, err := synthrelease.Push(ctx, synthrelease.Options{Registry: src, Tag: "4.16.0-0.okd-sandbox",
-		Version: "4.15.0-0.okd-2024-03-10-010116", Components: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := release.FetchFacts(ctx, rel.Image)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.Version != "4.15.0-0.okd-2024-03-10-010116" || f.Digest != rel.Digest || f.Image != rel.Image || len(f.Components) != 3 {
-		t.Errorf("facts %+v, release %+v", f, rel)
-	}
-	err = release.SpecRelease{Image: rel.Image}.CheckFacts(f)
-	if err == nil || !strings.Contains(err.Error(), "the image tag says 4.16 but the release image "+rel.Image+" is 4.15.0-0.okd-2024-03-10-010116") {
-		t.Errorf("a lying tag: %v", err)
-	}
-	if _, err := release.FetchFacts(ctx, src+"/okd/none:4.16.0"); err == nil || !strings.Contains(err.Error(), "failed to read the release image "+src+"/okd/none:4.16.0") {
-		t.Errorf("a missing release: %v", err)
 	}
 }

@@ -18,7 +18,7 @@ help:
 	@echo "make tools  install or build every program the sandbox and the tests need (idempotent)"
 	@echo "make e2e    rehearse the whole install in a sandbox (part of make test)"
 	@echo "make bench  run the benchmarks"
-	@echo "make lint   gofmt and go vet"
+	@echo "make lint   gofmt, go vet and staticcheck (pinned in tools/staticcheck)"
 	@echo "make fuzz   fuzz the spec loader (FUZZTIME=10m)"
 
 build: $(BIN)/okdctl $(BIN)/synthrelease $(BIN)/openshift-install-double
@@ -80,16 +80,22 @@ e2e: tools
 bench: tools
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
-lint:
+lint: $(BIN)/staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(BIN)/staticcheck ./...
+
+# staticcheck at the version pinned in tools/staticcheck
+$(BIN)/staticcheck: tools/staticcheck/go.mod tools/staticcheck/go.sum
+	@mkdir -p $(BIN)
+	cd tools/staticcheck && $(GO) build -o $(BIN)/staticcheck honnef.co/go/tools/cmd/staticcheck
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 FUZZTIME ?= 10m
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./installer
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./spec
 
 ## demo: the main job on a fresh machine
 DEMO := $(CURDIR)/.demo

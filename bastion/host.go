@@ -54,13 +54,17 @@ func (h *Host) Note(summary string) {
 	}
 }
 
-// Wet runs fn unless this is a dry run, in which case it records desc.
-// It is the one gate for mutations that have no Files/Runner/Services form
-// (an etcd transaction, an API call). Call it only when there is something
-// to change: every call counts as a change of the phase.
-func (h *Host) Wet(ctx context.Context, desc string, fn func(context.Context) error) error {
+// Wet runs fn unless this is a dry run, in which case it records desc and,
+// when given, detail (the records an etcd transaction writes, say), shown
+// under desc in a plan like a file's diff. It is the one gate for
+// mutations that have no Files/Runner/Services form (an etcd transaction,
+// an API call). Call it only when there is something to change: every
+// call counts as a change of the phase.
+func (h *Host) Wet(ctx context.Context, desc, detail string, fn func(context.Context) error) error {
 	if h.DryRun {
-		h.Note(desc)
+		if h.Rec != nil {
+			h.Rec.Add(Planned{Kind: KindNote, Summary: desc, Diff: detail})
+		}
 		return nil
 	}
 	h.wet.Add(1)
@@ -75,17 +79,4 @@ func (h *Host) Changes() int {
 		n += d.Changes()
 	}
 	return n
-}
-
-// WetDetail is Wet with the details of the mutation (the records an etcd
-// transaction writes, say), shown under desc in a plan like a file's diff.
-func (h *Host) WetDetail(ctx context.Context, desc, detail string, fn func(context.Context) error) error {
-	if h.DryRun {
-		if h.Rec != nil {
-			h.Rec.Add(Planned{Kind: KindNote, Summary: desc, Diff: detail})
-		}
-		return nil
-	}
-	h.wet.Add(1)
-	return fn(ctx)
 }

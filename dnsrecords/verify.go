@@ -243,6 +243,15 @@ func show(rcode int, vals []string) string {
 	return strings.Join(vals, " ")
 }
 
+// AllChecks are the questions that verify in's whole record set.
+func AllChecks(in Input) ([]Check, error) {
+	records, err := Records(in)
+	if err != nil {
+		return nil, err
+	}
+	return Checks(in, records), nil
+}
+
 // AbsentChecks ask that each name (a removed node, a removed reverse name)
 // answer NXDOMAIN: no stale record is served.
 func AbsentChecks(names []string) []Check {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // TestKillInEveryPhase interrupts okdctl apply with SIGKILL in each phase in
@@ -278,7 +279,7 @@ func (r *rehearsal) killAndHoldPort(t *testing.T, service, port string) net.List
 // bootstrap waits are d.
 func (r *rehearsal) runWithTimeouts(d time.Duration, args ...string) (string, int) {
 	orig := r.spec
-	r.spec = r.variant("short-timeouts", func(c *installer.Cluster) {
+	r.spec = r.variant("short-timeouts", func(c *spec.Cluster) {
 		c.Spec.Timeouts.API, c.Spec.Timeouts.Bootstrap = dur(d), dur(d)
 	})
 	defer func() { r.spec = orig }()
@@ -286,12 +287,12 @@ func (r *rehearsal) runWithTimeouts(d time.Duration, args ...string) (string, in
 }
 
 // variant writes a copy of the spec changed by fn and returns its path.
-func (r *rehearsal) variant(name string, fn func(c *installer.Cluster)) string {
+func (r *rehearsal) variant(name string, fn func(c *spec.Cluster)) string {
 	data, err := os.ReadFile(r.spec)
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	var c installer.Cluster
+	var c spec.Cluster
 	if err := yaml.Unmarshal(data, &c); err != nil {
 		r.t.Fatal(err)
 	}
@@ -316,8 +317,8 @@ func (r *rehearsal) fullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	orig := r.spec
-	r.spec = r.variant("grown", func(c *installer.Cluster) {
-		c.Spec.Nodes = append(c.Spec.Nodes, installer.Node{Name: "w1", Role: installer.RoleWorker, IP: "127.0.1.5"})
+	r.spec = r.variant("grown", func(c *spec.Cluster) {
+		c.Spec.Nodes = append(c.Spec.Nodes, spec.Node{Name: "w1", Role: spec.RoleWorker, IP: "127.0.1.5"})
 	})
 	defer func() { r.spec = orig }()
 

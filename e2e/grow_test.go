@@ -13,9 +13,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/internal/nodesim"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // TestGrowAfterInstall adds a worker to the spec of an installed cluster
@@ -36,11 +36,11 @@ func TestGrowAfterInstall(t *testing.T) {
 		"m0.ign":          fileSum(t, filepath.Join(web, "m0.ign")),
 		"w0.ign":          fileSum(t, filepath.Join(web, "w0.ign")),
 	}
-	r.spec = r.variant("grown", func(c *installer.Cluster) {
-		c.Spec.Nodes = append(c.Spec.Nodes, installer.Node{Name: "w1", Role: installer.RoleWorker, IP: "127.0.1.5"})
+	r.spec = r.variant("grown", func(c *spec.Cluster) {
+		c.Spec.Nodes = append(c.Spec.Nodes, spec.Node{Name: "w1", Role: spec.RoleWorker, IP: "127.0.1.5"})
 	})
 	var err error
-	if r.cluster, err = installer.LoadFile(r.spec); err != nil {
+	if r.cluster, err = spec.LoadFile(r.spec); err != nil {
 		t.Fatal(err)
 	}
 

@@ -19,6 +19,7 @@ import (
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/internal/synthrelease"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // The sandbox's fixed loopback addresses (examples/sandbox.yaml).
@@ -40,7 +41,7 @@ type rehearsal struct {
 	spec    string
 	okdctl  string
 	env     []string
-	cluster *installer.Cluster
+	cluster *spec.Cluster
 	kube    *testenv.Kube
 	outputs bytes.Buffer // every okdctl output, for the secrets audit
 }
@@ -100,7 +101,7 @@ func (r *rehearsal) writeSpec(releaseImage string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c installer.Cluster
+	var c spec.Cluster
 	if err := yaml.Unmarshal(data, &c); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func (r *rehearsal) writeSpec(releaseImage string) {
 		&p.Ignition, &p.Registry, &p.Etcd, &p.EtcdPeer, &p.Stats} {
 		*port = testenv.FreePort(t, bastionIP)
 	}
-	s.Timeouts = installer.Timeouts{API: dur(time.Minute), Bootstrap: dur(2 * time.Minute),
+	s.Timeouts = spec.Timeouts{API: dur(time.Minute), Bootstrap: dur(2 * time.Minute),
 		EtcdBootstrap: dur(time.Minute), Nodes: dur(2 * time.Minute), Install: dur(2 * time.Minute), Settle: dur(2 * time.Second)}
 	key, _ := examples.FS.ReadFile("files/example_ed25519.pub")
 	writeFile(t, s.SSHKeyFile, key, 0o644)
@@ -128,13 +129,13 @@ func (r *rehearsal) writeSpec(releaseImage string) {
 	}
 	r.spec = filepath.Join(r.dir, "cluster.yaml")
 	writeFile(t, r.spec, out, 0o644)
-	r.cluster, err = installer.LoadFile(r.spec)
+	r.cluster, err = spec.LoadFile(r.spec)
 	if err != nil {
 		t.Fatalf("the rehearsal spec does not load: %v", err)
 	}
 }
 
-func dur(d time.Duration) installer.Duration { return installer.Duration{Duration: d} }
+func dur(d time.Duration) spec.Duration { return spec.Duration{Duration: d} }
 
 func writeFile(t *testing.T, path string, data []byte, mode os.FileMode) {
 	t.Helper()

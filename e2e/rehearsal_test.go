@@ -10,6 +10,7 @@ import (
 
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // TestRehearsal runs `okdctl apply` with every phase in the sandbox while
@@ -104,7 +105,7 @@ func (r *rehearsal) checkBootstrapGone(t *testing.T) {
 	if strings.Contains(string(cfg), "127.0.1.2:") {
 		t.Errorf("haproxy.cfg still has the bootstrap server:\n%s", cfg)
 	}
-	url := installer.IgnitionURL(r.cluster, r.cluster.Spec.NodesWithRole(installer.RoleBootstrap)[0])
+	url := installer.IgnitionURL(r.cluster, r.cluster.Spec.NodesWithRole(spec.RoleBootstrap)[0])
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,3 @@
-// Package examples holds ready cluster specs (lab, compact, ha,
-// single-master, disconnected, sandbox) and the files they refer to;
-// `okdctl init --example NAME` prints them.
 package examples
 
 import "embed"

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -31,11 +29,7 @@ type Deployer struct {
 }
 
 // Result says what Apply changed.
-type Result struct {
-	// Written is set when the live file was replaced.
-	Written bool
-	Action  bastion.Action
-}
+type Result = bastion.ReplaceResult
 
 // Service is the bastion service running the configuration cfg: HAProxy
 // in master-worker mode, reloaded in place by SIGUSR2.
@@ -51,58 +45,36 @@ func (d *Deployer) Service(cfg []byte) bastion.Service {
 }
 
 // Apply checks cfg, replaces the live file with it and starts or reloads
-// HAProxy. A failed check changes nothing; a failed start or reload puts
-// the previous file back (the previous workers keep serving) and returns
-// HAProxy's output. Applying the live configuration again does nothing.
+// HAProxy (bastion's checked replace). A failed check changes nothing; a
+// failed start or reload puts the previous file back (the previous workers
+// keep serving) and returns HAProxy's output. Applying the live
+// configuration again does nothing.
 func (d *Deployer) Apply(ctx context.Context, cfg []byte) (Result, error) {
 	if len(d.SocketPath) > 100 {
 		return Result{}, fmt.Errorf("failed to apply haproxy.cfg: master socket path %s is too long for a unix socket; use a shorter --root", d.SocketPath)
 	}
-	if err := Check(ctx, d.Host.Runner, d.Binary, cfg); err != nil {
-		return Result{}, fmt.Errorf("%w\nthe live %s was left in place", err, d.ConfigPath)
-	}
-	old, err := d.Host.Files.ReadFile(d.ConfigPath)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return Result{}, fmt.Errorf("failed to read %s: %w", d.ConfigPath, err)
-	}
-	if err := d.Host.Files.MkdirAll(filepath.Dir(d.SocketPath), 0o755); err != nil {
-		return Result{}, err
-	}
-	before, _ := showProc(ctx, d.SocketPath)
-	written, err := d.Host.Files.WriteFile(d.ConfigPath, cfg, 0o644)
-	if err != nil {
-		return Result{}, err
-	}
-	action, err := d.Host.Services.Ensure(ctx, d.Service(cfg))
-	switch {
-	case err != nil || d.Host.DryRun:
-	case action == bastion.Reloaded:
-		err = d.awaitReload(ctx, before)
-	case action == bastion.Started || action == bastion.Restarted:
-		err = d.awaitReload(ctx, nil)
-	}
-	if err != nil {
-		return Result{}, d.restore(ctx, old, err)
-	}
-	return Result{Written: written, Action: action}, nil
+	return d.Host.Replace(ctx, bastion.Replace{Program: "haproxy", Path: d.ConfigPath, Content: cfg,
+		Check:       func(ctx context.Context) error { return Check(ctx, d.Host.Runner, d.Binary, cfg) },
+		Service:     d.Service,
+		BeforeWrite: d.beforeWrite})
 }
 
-// restore puts the previous configuration back after a failed start or
-// reload and reloads it, so that file, digest and workers agree again.
-func (d *Deployer) restore(ctx context.Context, old []byte, cause error) error {
-	if old == nil {
-		return fmt.Errorf("failed to start haproxy: %w", cause)
-	}
-	if _, err := d.Host.Files.WriteFile(d.ConfigPath, old, 0o644); err != nil {
-		return fmt.Errorf("failed to reload haproxy: %w; restoring the previous %s also failed: %v", cause, d.ConfigPath, err)
+// beforeWrite makes the master socket's directory and notes the master's
+// reload count, so that the reload can be confirmed through the socket.
+func (d *Deployer) beforeWrite(ctx context.Context) (func(context.Context, bastion.Action) error, error) {
+	if err := d.Host.Files.MkdirAll(filepath.Dir(d.SocketPath), 0o755); err != nil {
+		return nil, err
 	}
 	before, _ := showProc(ctx, d.SocketPath)
-	if action, err := d.Host.Services.Ensure(ctx, d.Service(old)); err != nil {
-		return fmt.Errorf("failed to reload haproxy: %w; the previous %s is back but did not load: %v", cause, d.ConfigPath, err)
-	} else if action == bastion.Reloaded {
-		_ = d.awaitReload(ctx, before)
-	}
-	return fmt.Errorf("failed to reload haproxy: %w\nthe previous %s was put back and keeps serving", cause, d.ConfigPath)
+	return func(ctx context.Context, action bastion.Action) error {
+		switch action {
+		case bastion.Reloaded:
+			return d.awaitReload(ctx, before)
+		case bastion.Started, bastion.Restarted:
+			return d.awaitReload(ctx, nil)
+		}
+		return nil
+	}, nil
 }
 
 // awaitReload waits until the master reports the reload (or, with no

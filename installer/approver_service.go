@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // ApproverServiceName is the day-2 approver's unit.
@@ -15,7 +16,7 @@ const ApproverServiceName = "okdctl-approver"
 // bare metal the kubelets' serving certificates are renewed through CSRs
 // that nothing in the cluster approves without Machine objects. okdctl is
 // the okdctl binary; the service restarts when the node inventory changes.
-func ApproverService(c *Cluster, okdctl, kubeconfig string) bastion.Service {
+func ApproverService(c *spec.Cluster, okdctl, kubeconfig string) bastion.Service {
 	inv, _ := json.Marshal(struct {
 		Nodes   any
 		Service []string

@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // bigSpec is a valid spec with n nodes (1 bootstrap, 3 masters, workers).
@@ -18,17 +19,17 @@ func bigSpec(b *testing.B, n int) string {
 	c.Spec.Network.MachineCIDR = "10.0.0.0/16"
 	c.Spec.Network.Gateway = "10.0.0.1"
 	c.Spec.Bastion.IP = "10.0.0.2"
-	c.Spec.Network.ClusterNetwork = []ClusterNetwork{{CIDR: "10.128.0.0/14", HostPrefix: 23}}
+	c.Spec.Network.ClusterNetwork = []spec.ClusterNetwork{{CIDR: "10.128.0.0/14", HostPrefix: 23}}
 	c.Spec.Nodes = nil
 	for i := 0; i < n; i++ {
-		role := RoleWorker
+		role := spec.RoleWorker
 		switch {
 		case i == 0:
-			role = RoleBootstrap
+			role = spec.RoleBootstrap
 		case i <= 3:
-			role = RoleMaster
+			role = spec.RoleMaster
 		}
-		c.Spec.Nodes = append(c.Spec.Nodes, Node{Name: fmt.Sprintf("n%d", i), Role: role,
+		c.Spec.Nodes = append(c.Spec.Nodes, spec.Node{Name: fmt.Sprintf("n%d", i), Role: role,
 			IP: fmt.Sprintf("10.0.%d.%d", 1+i/250, 1+i%250), MAC: fmt.Sprintf("52:54:00:00:%02x:%02x", i/256, i%256)})
 	}
 	data, err := yaml.Marshal(c)
@@ -51,7 +52,7 @@ func BenchmarkLoadValidate1000(b *testing.B) {
 	path := bigSpec(b, 1000)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := LoadFile(path); err != nil {
+		if _, err := spec.LoadFile(path); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -64,7 +65,7 @@ func BenchmarkLoadValidatePlan1000(b *testing.B) {
 	root := b.TempDir()
 	b.ReportAllocs()
 	for b.Loop() {
-		c, err := LoadFile(path)
+		c, err := spec.LoadFile(path)
 		if err != nil {
 			b.Fatal(err)
 		}

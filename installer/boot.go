@@ -11,22 +11,23 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/ignition"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // BaseURL is the bastion's web server as the nodes reach it.
-func BaseURL(c *Cluster) string {
+func BaseURL(c *spec.Cluster) string {
 	return "http://" + net.JoinHostPort(c.Spec.Bastion.IP, strconv.Itoa(c.Spec.Bastion.Ports.Ignition))
 }
 
 // IgnitionURL is where a node's ignition is served.
-func IgnitionURL(c *Cluster, n Node) string {
+func IgnitionURL(c *spec.Cluster, n spec.Node) string {
 	return BaseURL(c) + "/ignition/" + n.Name + ".ign"
 }
 
 // MediaName is the name a CoreOS medium (a local file or a URL) is published
 // under in the web server's install/ directory: its base name.
 func MediaName(src string) string {
-	if IsURL(src) {
+	if spec.IsURL(src) {
 		if u, err := url.Parse(src); err == nil {
 			return path.Base(u.Path)
 		}
@@ -35,7 +36,7 @@ func MediaName(src string) string {
 }
 
 // MediaURL is where the bastion serves a CoreOS medium; empty for none.
-func MediaURL(c *Cluster, src string) string {
+func MediaURL(c *spec.Cluster, src string) string {
 	if src == "" {
 		return ""
 	}
@@ -48,7 +49,7 @@ func MediaURL(c *Cluster, src string) string {
 // carry no --ignition-hash. Once ignition is published without the
 // bootstrap node's (bootstrap is over), the bootstrap node is left out: it
 // is not to be booted again.
-func BootArtifacts(c *Cluster, hashes map[string]string) []ignition.Boot {
+func BootArtifacts(c *spec.Cluster, hashes map[string]string) []ignition.Boot {
 	s := &c.Spec
 	netmask := ""
 	if p, err := netip.ParsePrefix(s.Network.MachineCIDR); err == nil && p.Addr().Is4() {
@@ -56,7 +57,7 @@ func BootArtifacts(c *Cluster, hashes map[string]string) []ignition.Boot {
 	}
 	var boots []ignition.Boot
 	for _, n := range s.Nodes {
-		if n.Role == RoleBootstrap && len(hashes) > 0 && hashes[n.Name] == "" {
+		if n.Role == spec.RoleBootstrap && len(hashes) > 0 && hashes[n.Name] == "" {
 			continue
 		}
 		b := ignition.Boot{Name: n.Name, Role: n.Role, FQDN: c.FQDN(n), IP: n.IP, MAC: strings.ToLower(n.MAC),
@@ -84,7 +85,7 @@ type BootOptions struct {
 // BootOutput renders `okdctl boot`: the boot artifacts of one node or all,
 // in one format. It needs only the spec (and, for the hashes, the state
 // directory when there is one).
-func BootOutput(c *Cluster, o BootOptions) ([]byte, error) {
+func BootOutput(c *spec.Cluster, o BootOptions) ([]byte, error) {
 	hashes := map[string]string{}
 	if o.StateDir != "" {
 		var err error
@@ -102,7 +103,7 @@ func BootOutput(c *Cluster, o BootOptions) ([]byte, error) {
 				one = append(one, b)
 			}
 		}
-		for _, n := range c.Spec.NodesWithRole(RoleBootstrap) {
+		for _, n := range c.Spec.NodesWithRole(spec.RoleBootstrap) {
 			if one == nil && n.Name == o.Node {
 				return nil, fmt.Errorf("node %q is the bootstrap node and bootstrap is complete: it is not booted again (its ignition is no longer served)", o.Node)
 			}

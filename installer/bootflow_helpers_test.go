@@ -10,6 +10,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/internal/golden"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // flowGolden compares got with testdata/bootflow/<name>.golden.
@@ -38,9 +39,9 @@ func (b *syncBuffer) String() string {
 
 // loadExampleForFlow loads examples/<name>.yaml with its install directory
 // moved into a temporary directory.
-func loadExampleForFlow(t *testing.T, name string) *Cluster {
+func loadExampleForFlow(t *testing.T, name string) *spec.Cluster {
 	t.Helper()
-	c, err := LoadFile(filepath.Join("..", "examples", name+".yaml"))
+	c, err := spec.LoadFile(filepath.Join("..", "examples", name+".yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func loadExampleForFlow(t *testing.T, name string) *Cluster {
 }
 
 // flowRC is a RunContext for one phase on a host rooted in root.
-func flowRC(t *testing.T, c *Cluster, root string, now func() time.Time) (*RunContext, *syncBuffer) {
+func flowRC(t *testing.T, c *spec.Cluster, root string, now func() time.Time) (*RunContext, *syncBuffer) {
 	t.Helper()
 	v, err := c.ReleaseVersion()
 	if err != nil {

@@ -13,14 +13,15 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/ignition"
-	"github.com/okdctl/okdctl/ignition/hosting"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/webserver"
 )
 
 // flow drives installconfig -> manifests -> ignition -> boot with the real
 // runner, the openshift-install test double and a fake clock.
 type flow struct {
-	c     *Cluster
+	c     *spec.Cluster
 	root  string
 	host  *bastion.Host
 	out   *syncBuffer
@@ -35,7 +36,7 @@ func newFlow(t *testing.T) *flow {
 	dir := t.TempDir()
 	examples, _ := filepath.Abs(filepath.Join("..", "examples", "files"))
 	port := testenv.FreePort(t, "127.0.1.1")
-	spec := fmt.Sprintf(`apiVersion: okdctl/v1alpha1
+	specYAML := fmt.Sprintf(`apiVersion: okdctl/v1alpha1
 kind: Cluster
 metadata: {name: flow}
 spec:
@@ -57,7 +58,7 @@ spec:
   - {name: m0, role: master, ip: 127.0.1.3, nic: eth0}
   - {name: w0, role: worker, ip: 127.0.1.4}
 `, examples, dir, fake, port)
-	c, err := Load([]byte(spec), filepath.Join(dir, "cluster.yaml"))
+	c, err := spec.Load([]byte(specYAML), filepath.Join(dir, "cluster.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,20 +124,20 @@ func webFiles(t *testing.T, dir string) []string {
 }
 
 // startNginx serves the web root with okdctl's own nginx.conf
-// (ignition/hosting), as the http phase deploys it.
+// (webserver), as the http phase deploys it.
 func startNginx(t *testing.T, webRoot string, port int) string {
 	t.Helper()
 	dir := t.TempDir()
-	in := hosting.Input{BindIP: "127.0.1.1", Port: port, WebRoot: webRoot,
+	in := webserver.Input{BindIP: "127.0.1.1", Port: port, WebRoot: webRoot,
 		PidFile: filepath.Join(dir, "nginx.pid"), AccessLog: filepath.Join(dir, "access.log"), TempDir: filepath.Join(dir, "tmp")}
 	if os.Geteuid() == 0 {
 		in.User, in.Group = "root", "root"
 	}
-	conf, err := hosting.Render(in)
+	conf, err := webserver.Render(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []string{in.TempDir, filepath.Join(webRoot, hosting.InstallDir)} {
+	for _, d := range []string{in.TempDir, filepath.Join(webRoot, webserver.InstallDir)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}

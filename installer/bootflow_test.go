@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/installer/openshiftinstall"
+	"github.com/okdctl/okdctl/spec"
 	"gopkg.in/yaml.v3"
 )
 
@@ -76,7 +77,7 @@ func TestComputeReplicasIsTheWorkerCount(t *testing.T) {
 		if err := yaml.Unmarshal(out, &ic); err != nil {
 			t.Fatal(err)
 		}
-		if ic.Compute[0].Replicas != want || ic.ControlPlane.Replicas != len(c.Spec.NodesWithRole(RoleMaster)) {
+		if ic.Compute[0].Replicas != want || ic.ControlPlane.Replicas != len(c.Spec.NodesWithRole(spec.RoleMaster)) {
 			t.Errorf("%s: compute %d (want %d), control plane %d", example, ic.Compute[0].Replicas, want, ic.ControlPlane.Replicas)
 		}
 	}

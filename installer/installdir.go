@@ -61,7 +61,7 @@ func freshInstallDir(ctx context.Context, rc *RunContext, why string) error {
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		backup := backupName(dir, rc.Now())
-		err := rc.Wet(ctx, fmt.Sprintf("move %s aside to %s (%s)", dir, backup, why), func(context.Context) error {
+		err := rc.Host().Wet(ctx, fmt.Sprintf("move %s aside to %s (%s)", dir, backup, why), "", func(context.Context) error {
 			if err := os.Rename(dir, backup); err != nil {
 				return fmt.Errorf("failed to move the old install directory aside: %w", err)
 			}
@@ -105,7 +105,7 @@ func pruneInstallDirBackups(dir string) {
 // bootstrapped reports whether the cluster got past bootstrap: its
 // ignition is then no longer served and its age no longer matters.
 func bootstrapped(rc *RunContext) bool {
-	return rc.State() != nil && rc.State().Phase("bootstrap").Status == StatusDone
+	return rc.State() != nil && rc.State().Phase(PhaseBootstrap).Status == StatusDone
 }
 
 // ignitionFreshness reads the certificates embedded in bootstrap.ign.

@@ -9,16 +9,17 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/haproxy"
-	"github.com/okdctl/okdctl/ignition/hosting"
 	"github.com/okdctl/okdctl/internal/golden"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/webserver"
 )
 
 // TestLoadBalancerAndHTTPUnits pins the real bastion's okdctl-haproxy and
 // okdctl-nginx units for the lab example and checks them with systemd-analyze.
 func TestLoadBalancerAndHTTPUnits(t *testing.T) {
 	t.Parallel()
-	c, err := LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,12 +28,12 @@ func TestLoadBalancerAndHTTPUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conf, err := hosting.Render(nginxInput(rc))
+	conf, err := webserver.Render(nginxInput(rc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	lb := &haproxy.Deployer{Binary: "/usr/sbin/haproxy", ConfigPath: HAProxyConfigPath(rc), SocketPath: haproxySocket(rc)}
-	web := &hosting.Deployer{Binary: "/usr/sbin/nginx", ConfigPath: NginxConfigPath(rc)}
+	web := &webserver.Deployer{Binary: "/usr/sbin/nginx", ConfigPath: NginxConfigPath(rc)}
 	for _, svc := range []bastion.Service{lb.Service(cfg), web.Service(conf)} {
 		unit := bastion.RenderUnit(svc)
 		golden.Assert(t, filepath.Join("testdata", "lbhttp", svc.Name+".service.golden"), unit)

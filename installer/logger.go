@@ -52,6 +52,9 @@ func NewLogger(o LoggerOptions) *Logger {
 
 // WithPhase returns a Logger whose lines carry [phase].
 func (l *Logger) WithPhase(phase string) *Logger {
+	if l == nil {
+		return nil
+	}
 	return &Logger{shared: l.shared, phase: phase}
 }
 

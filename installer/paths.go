@@ -38,8 +38,3 @@ func (rc *RunContext) IgnitionWebDir() string { return filepath.Join(rc.WebRoot(
 
 // InstallWebDir is where the CoreOS media are published.
 func (rc *RunContext) InstallWebDir() string { return filepath.Join(rc.WebRoot(), "install") }
-
-// StatePathJoin is a file under a state directory.
-func StatePathJoin(stateDir string, elem ...string) string {
-	return filepath.Join(append([]string{stateDir}, elem...)...)
-}

@@ -2,14 +2,13 @@ package installer
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // Phase is one step of the install. Its name is the CLI name and the state key.
@@ -30,7 +29,8 @@ type Checker interface {
 	Done(ctx context.Context, rc *RunContext) (bool, error)
 }
 
-// Describer phases summarise their work in one line (used by plan and status).
+// Describer phases outside the plan (add-node's, say) summarise their work
+// in one line; the plan's phases are described in Plan.
 type Describer interface {
 	Describe() string
 }
@@ -41,25 +41,16 @@ type InputProvider interface {
 	Inputs(rc *RunContext) (any, error)
 }
 
-// Dependent phases name the earlier phases whose output they consume; when
-// one of those re-runs, this one runs again too.
+// Dependent phases outside the plan name the earlier phases whose output
+// they consume; when one of those re-runs, this one runs again too. The
+// plan's phases declare their needs in Plan.
 type Dependent interface {
 	Needs() []string
 }
 
-// Unimplemented marks phases not built yet; running one fails clearly.
-type Unimplemented interface {
-	NotImplemented() bool
-}
-
-// Timing is the clock and deadlines phases use (tests shorten them).
-type Timing struct {
-	Now func() time.Time
-}
-
 // RunContext is what a phase gets: narrow accessors, no globals.
 type RunContext struct {
-	cluster *Cluster
+	cluster *spec.Cluster
 	host    *bastion.Host
 	state   *State
 	log     *Logger
@@ -67,7 +58,6 @@ type RunContext struct {
 	release release.Version
 	// releaseFacts is what the release image says about itself.
 	releaseFacts releaseFacts
-	out          io.Writer
 	// Kubeconfig overrides <installDir>/auth/kubeconfig when set.
 	kubeconfig string
 	now        func() time.Time
@@ -76,10 +66,10 @@ type RunContext struct {
 }
 
 // Cluster is the defaulted, validated spec.
-func (rc *RunContext) Cluster() *Cluster { return rc.cluster }
+func (rc *RunContext) Cluster() *spec.Cluster { return rc.cluster }
 
 // Spec is a shortcut for &Cluster().Spec.
-func (rc *RunContext) Spec() *ClusterSpec { return &rc.cluster.Spec }
+func (rc *RunContext) Spec() *spec.ClusterSpec { return &rc.cluster.Spec }
 
 // Host is the bastion: files, commands, services (recording in a dry run).
 func (rc *RunContext) Host() *bastion.Host { return rc.host }
@@ -113,11 +103,6 @@ func (rc *RunContext) Now() time.Time {
 	return time.Now()
 }
 
-// Wet runs fn unless this is a dry run, in which case it records desc.
-func (rc *RunContext) Wet(ctx context.Context, desc string, fn func(context.Context) error) error {
-	return rc.host.Wet(ctx, desc, fn)
-}
-
 // Path relocates a system path under --root.
 func (rc *RunContext) Path(p ...string) string { return rc.host.Paths.Path(p...) }
 
@@ -139,11 +124,6 @@ func (rc *RunContext) Kubeconfig() string {
 		return rc.kubeconfig
 	}
 	return filepath.Join(rc.InstallDir(), "auth", "kubeconfig")
-}
-
-// errNotImplemented is what a phase not built yet returns.
-func errNotImplemented(name string) error {
-	return fmt.Errorf("not implemented yet: this okdctl cannot run the %s phase; run the earlier phases with --only, or do this step by hand", name)
 }
 
 // DryRunner phases describe themselves in a dry run instead of running

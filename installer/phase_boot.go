@@ -23,15 +23,7 @@ var (
 )
 
 // Name implements Phase.
-func (*BootPhase) Name() string { return "boot" }
-
-// Describe implements Describer.
-func (*BootPhase) Describe() string {
-	return "each node's boot line, coreos-installer command, iPXE, PXE and GRUB entries"
-}
-
-// Needs implements Dependent.
-func (*BootPhase) Needs() []string { return []string{"http"} }
+func (*BootPhase) Name() string { return PhaseBoot }
 
 // Inputs implements InputProvider: the artifacts themselves.
 func (p *BootPhase) Inputs(rc *RunContext) (any, error) {

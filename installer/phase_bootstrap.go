@@ -7,34 +7,26 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/installer/cluster"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // BootstrapPhase is the bootstrap phase: waits for bootstrap-complete, then drops the bootstrap node.
 type BootstrapPhase struct {
-	// LoadBalancer drops the bootstrap servers (default: the phase of
-	// Phases() that implements BootstrapRemover).
+	// LoadBalancer drops the bootstrap servers (default: the loadbalancer
+	// phase; tests put a fake here).
 	LoadBalancer BootstrapRemover
 }
 
 var (
-	_ Describer = (*BootstrapPhase)(nil)
-	_ Dependent = (*BootstrapPhase)(nil)
 	_ DryRunner = (*BootstrapPhase)(nil)
 	_ Checker   = (*BootstrapPhase)(nil)
 )
 
 // Name implements Phase.
-func (*BootstrapPhase) Name() string { return "bootstrap" }
+func (*BootstrapPhase) Name() string { return PhaseBootstrap }
 
-// Describe implements Describer.
-func (*BootstrapPhase) Describe() string {
-	return "waits for bootstrap-complete, then drops the bootstrap node"
-}
-
-// Needs implements Dependent.
-func (*BootstrapPhase) Needs() []string { return []string{"ignition", "loadbalancer"} }
-
-// BootstrapRemover is implemented by the phase that owns the load balancer:
+// BootstrapRemover is implemented by the phase that owns the load balancer
+// (LoadBalancerPhase):
 // it re-renders the load balancer's configuration without the bootstrap
 // servers, checks it and reloads (haproxy.RemoveBootstrap). It reports
 // whether anything changed.
@@ -90,18 +82,11 @@ func (p *BootstrapPhase) dropBootstrap(ctx context.Context, rc *RunContext) erro
 	return nil
 }
 
-// removeBootstrapBackends asks the load balancer's phase to drop the bootstrap servers.
+// removeBootstrapBackends asks the load balancer to drop the bootstrap servers.
 func (p *BootstrapPhase) removeBootstrapBackends(ctx context.Context, rc *RunContext) error {
-	lb := p.LoadBalancer
-	for _, ph := range Phases() {
-		if r, ok := ph.(BootstrapRemover); ok && lb == nil {
-			lb = r
-		}
-	}
-	if lb == nil {
-		rc.Log().Warnf("this okdctl cannot drop the bootstrap servers from the load balancer yet: delete them from %s and reload haproxy",
-			rc.Path("/etc/haproxy/haproxy.cfg"))
-		return nil
+	var lb BootstrapRemover = &LoadBalancerPhase{}
+	if p.LoadBalancer != nil {
+		lb = p.LoadBalancer
 	}
 	changed, err := lb.RemoveBootstrap(ctx, rc)
 	if err != nil {
@@ -116,7 +101,7 @@ func (p *BootstrapPhase) removeBootstrapBackends(ctx context.Context, rc *RunCon
 // bootstrapIgnitionFiles are the published ignition files of the bootstrap node(s).
 func bootstrapIgnitionFiles(rc *RunContext) []string {
 	var out []string
-	for _, n := range rc.Spec().NodesWithRole(RoleBootstrap) {
+	for _, n := range rc.Spec().NodesWithRole(spec.RoleBootstrap) {
 		out = append(out, filepath.Join(rc.IgnitionWebDir(), n.Name+".ign"))
 	}
 	return out

@@ -14,7 +14,7 @@ import (
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/internal/nodesim"
 	"github.com/okdctl/okdctl/internal/testenv"
-	certv1 "k8s.io/api/certificates/v1"
+	"github.com/okdctl/okdctl/spec"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -30,18 +30,18 @@ var (
 )
 
 // clusterSpec is the sandbox example with 3 masters and 2 workers on loopback.
-func clusterSpec(t *testing.T, workers int) *Cluster {
+func clusterSpec(t *testing.T, workers int) *spec.Cluster {
 	c := loadExampleForFlow(t, "sandbox")
-	c.Spec.Nodes = []Node{{Name: "bootstrap", Role: RoleBootstrap, IP: "127.0.1.2"}}
+	c.Spec.Nodes = []spec.Node{{Name: "bootstrap", Role: spec.RoleBootstrap, IP: "127.0.1.2"}}
 	for i := 0; i < 3+workers; i++ {
-		name, role := fmt.Sprintf("m%d", i), RoleMaster
+		name, role := fmt.Sprintf("m%d", i), spec.RoleMaster
 		if i >= 3 {
-			name, role = fmt.Sprintf("w%d", i-3), RoleWorker
+			name, role = fmt.Sprintf("w%d", i-3), spec.RoleWorker
 		}
-		c.Spec.Nodes = append(c.Spec.Nodes, Node{Name: name, Role: role, IP: fmt.Sprintf("127.0.1.%d", 3+i)})
+		c.Spec.Nodes = append(c.Spec.Nodes, spec.Node{Name: name, Role: role, IP: fmt.Sprintf("127.0.1.%d", 3+i)})
 	}
-	c.Spec.Timeouts = Timeouts{API: Duration{10 * time.Second}, Bootstrap: Duration{20 * time.Second},
-		EtcdBootstrap: Duration{10 * time.Second}, Nodes: Duration{time.Minute}, Install: Duration{20 * time.Second}}
+	c.Spec.Timeouts = spec.Timeouts{API: spec.Duration{Duration: 10 * time.Second}, Bootstrap: spec.Duration{Duration: 20 * time.Second},
+		EtcdBootstrap: spec.Duration{Duration: 10 * time.Second}, Nodes: spec.Duration{Duration: time.Minute}, Install: spec.Duration{Duration: 20 * time.Second}}
 	return c
 }
 
@@ -61,7 +61,6 @@ func TestClusterPhases(t *testing.T) {
 
 	t.Run("bootstrap", func(t *testing.T) { testBootstrapPhase(t, ctx, rc, dyn, out) })
 	t.Run("approve", func(t *testing.T) { testApprovePhase(t, ctx, rc, k) })
-	t.Run("approve-csrs once", func(t *testing.T) { testApproveCSRs(t, ctx, c, k) })
 	t.Run("scale", func(t *testing.T) { testScalePhase(t, ctx, k, dyn) })
 	t.Run("complete", func(t *testing.T) { testCompletePhase(t, ctx, rc, dyn, out) })
 }
@@ -135,25 +134,6 @@ func testApprovePhase(t *testing.T, ctx context.Context, rc *RunContext, k *test
 	}
 	if ok, err := (&ApprovePhase{}).Done(ctx, rc); !ok || err != nil {
 		t.Errorf("Done after every node joined: %v %v", ok, err)
-	}
-}
-
-func testApproveCSRs(t *testing.T, ctx context.Context, c *Cluster, k *testenv.Kube) {
-	csr, _, err := nodesim.Create(ctx, testenv.Clientset(t, k.BootstrapperConfig()), nodesim.CSR{
-		Signer: certv1.KubeAPIServerClientKubeletSignerName, CN: "system:node:intruder.sandbox.okd.test",
-		O: []string{"system:nodes"}, Usages: nodesim.ClientUsages})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := &syncBuffer{}
-	err = ApproveCSRs(ctx, c, ApproveOptions{Kubeconfig: k.Kubeconfig, Log: NewLogger(LoggerOptions{Out: out})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"skipping CSR " + csr.Name, `node "intruder.sandbox.okd.test" is not in the cluster spec's node list`, "0 CSRs approved, 1 left pending"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
 	}
 }
 

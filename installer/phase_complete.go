@@ -12,21 +12,11 @@ import (
 type CompletePhase struct{}
 
 var (
-	_ Describer = (*CompletePhase)(nil)
-	_ Dependent = (*CompletePhase)(nil)
 	_ DryRunner = (*CompletePhase)(nil)
 )
 
 // Name implements Phase.
-func (*CompletePhase) Name() string { return "complete" }
-
-// Describe implements Describer.
-func (*CompletePhase) Describe() string {
-	return "waits for install-complete and prints the console URL"
-}
-
-// Needs implements Dependent.
-func (*CompletePhase) Needs() []string { return []string{"scale"} }
+func (*CompletePhase) Name() string { return PhaseComplete }
 
 // DryRun implements DryRunner.
 func (*CompletePhase) DryRun(ctx context.Context, rc *RunContext) error {

@@ -1,20 +1,12 @@
 package installer
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"net"
-	"strconv"
-	"strings"
-	"syscall"
-	"time"
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/dnsrecords"
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // DNSPhase is the dns phase: etcd and CoreDNS serving the cluster's records.
@@ -23,37 +15,25 @@ type DNSPhase struct{}
 var (
 	_ Checker       = (*DNSPhase)(nil)
 	_ InputProvider = (*DNSPhase)(nil)
-	_ Dependent     = (*DNSPhase)(nil)
-	_ Describer     = (*DNSPhase)(nil)
-)
-
-// The dns phase's services.
-const (
-	EtcdService    = "okdctl-etcd"
-	CoreDNSService = "okdctl-coredns"
 )
 
 // Name implements Phase.
-func (*DNSPhase) Name() string { return "dns" }
+func (*DNSPhase) Name() string { return PhaseDNS }
 
-// Describe implements Describer.
-func (*DNSPhase) Describe() string { return "etcd and CoreDNS serving the cluster's records" }
-
-// Needs implements Dependent.
-func (*DNSPhase) Needs() []string { return nil }
-
-// CorefilePath is the live Corefile.
-func CorefilePath(rc *RunContext) string { return rc.Path("/etc/coredns/Corefile") }
-
-// etcdDataDir is the data of okdctl's etcd (one per bastion, like the service).
-func etcdDataDir(rc *RunContext) string { return rc.Path("/var/lib/okdctl-etcd") }
+// DNS is the cluster's DNS deployment on rc's bastion (dnsrecords owns the work).
+func DNS(rc *RunContext) *dnsrecords.Deployment {
+	s := rc.Spec()
+	return &dnsrecords.Deployment{Host: rc.Host(), Log: rc.Log(), BastionIP: s.Bastion.IP,
+		DNSPort: s.Bastion.Ports.DNS, EtcdPort: s.Bastion.Ports.Etcd, EtcdPeerPort: s.Bastion.Ports.EtcdPeer,
+		Upstreams: s.Network.UpstreamDNS, Live: rc.BastionReachable()}
+}
 
 // Inputs implements InputProvider: the record set, how it is served, and
 // the programs that serve it.
 func (*DNSPhase) Inputs(rc *RunContext) (any, error) {
 	etcd, _ := bastion.LookPath("etcd")
 	coredns, _ := bastion.LookPath("coredns")
-	return map[string]any{"records": dnsInput(rc.Cluster(), rc.Release()), "server": dnsServer(rc),
+	return map[string]any{"records": dnsInput(rc.Cluster(), rc.Release()), "server": DNS(rc).Server(),
 		"sandbox": rc.Sandbox(), "etcd": etcd, "coredns": coredns}, nil
 }
 
@@ -63,48 +43,24 @@ func (*DNSPhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
 	if !rc.BastionReachable() {
 		return false, nil
 	}
-	in, srv := dnsInput(rc.Cluster(), rc.Release()), dnsServer(rc)
-	want, err := dnsrecords.RenderCorefile(in, srv)
-	if err != nil {
-		return false, err
-	}
-	if live, err := rc.Host().Files.ReadFile(CorefilePath(rc)); err != nil || !bytes.Equal(live, want) {
-		return false, nil
-	}
-	records, err := dnsrecords.Records(in)
-	if err != nil {
-		return false, err
-	}
-	rep := dnsrecords.Verify(ctx, dnsrecords.VerifyOptions{Server: dnsAddr(rc), Timeout: time.Second, Attempts: 2},
-		dnsrecords.Checks(in, records))
-	return rep.OK(), nil
+	return DNS(rc).Done(ctx, dnsInput(rc.Cluster(), rc.Release()))
 }
 
 // Run implements Phase: etcd, the records, CoreDNS, then every answer checked.
 func (p *DNSPhase) Run(ctx context.Context, rc *RunContext) error {
-	in, srv := dnsInput(rc.Cluster(), rc.Release()), dnsServer(rc)
-	if err := in.Validate(); err != nil {
-		return err
+	changed, err := DNS(rc).Apply(ctx, dnsInput(rc.Cluster(), rc.Release()))
+	if changed {
+		rc.Changed()
 	}
-	etcd, coredns, err := dnsPrograms(rc)
-	if err != nil {
-		return err
-	}
-	if err := ensureEtcd(ctx, rc, etcd); err != nil {
-		return err
-	}
-	if err := syncRecords(ctx, rc, in, srv.Endpoints); err != nil {
-		return err
-	}
-	if err := ensureCoreDNS(ctx, rc, coredns, in, srv); err != nil {
-		return err
-	}
-	return verifyDNS(ctx, rc, in)
+	return err
 }
+
+// DNSInput is the cluster's record set input, as the dns phase builds it.
+func DNSInput(rc *RunContext) dnsrecords.Input { return dnsInput(rc.Cluster(), rc.Release()) }
 
 // dnsInput translates the spec into the record set's input. The load
 // balancers (api, api-int, *.apps) are the bastion's HAProxy.
-func dnsInput(c *Cluster, v release.Version) dnsrecords.Input {
+func dnsInput(c *spec.Cluster, v release.Version) dnsrecords.Input {
 	s := &c.Spec
 	in := dnsrecords.Input{ClusterName: c.Metadata.Name, BaseDomain: s.BaseDomain, BastionIP: s.Bastion.IP,
 		RegistryEnabled: s.RegistryEnabled(), EtcdRecords: v.Major == 4 && v.NeedsEtcdRecords()}
@@ -115,176 +71,4 @@ func dnsInput(c *Cluster, v release.Version) dnsrecords.Input {
 		in.Nodes = append(in.Nodes, dnsrecords.Node{Name: n.Name, Role: n.Role, IP: n.IP})
 	}
 	return in
-}
-
-// dnsServer is how CoreDNS serves: on the bastion's address and DNS port,
-// reading okdctl's etcd, forwarding other names only to spec.network.upstreamDNS.
-func dnsServer(rc *RunContext) dnsrecords.Server {
-	s := rc.Spec()
-	return dnsrecords.Server{Listen: []string{s.Bastion.IP}, Port: s.Bastion.Ports.DNS,
-		Endpoints: []string{etcdURL(rc, s.Bastion.Ports.Etcd)}, Upstreams: s.Network.UpstreamDNS}
-}
-
-func dnsAddr(rc *RunContext) string {
-	return net.JoinHostPort(rc.Spec().Bastion.IP, strconv.Itoa(rc.Spec().Bastion.Ports.DNS))
-}
-
-// etcdURL is an etcd URL on port. A real bastion's etcd listens on
-// loopback only: it has no authentication, and whoever can write it can
-// redirect api-int. The sandbox binds spec.bastion.ip, a loopback address.
-func etcdURL(rc *RunContext, port int) string {
-	host := "127.0.0.1"
-	if rc.Sandbox() {
-		host = rc.Spec().Bastion.IP
-	}
-	return "http://" + net.JoinHostPort(host, strconv.Itoa(port))
-}
-
-// dnsPrograms finds etcd and coredns (bastion.LookPath: PATH, beside
-// okdctl, sbin); a dry run goes on without them.
-func dnsPrograms(rc *RunContext) (etcd, coredns string, err error) {
-	var missing []string
-	if etcd, err = bastion.LookPath("etcd"); err != nil {
-		missing, etcd = append(missing, "etcd (Debian: apt-get install etcd-server)"), "etcd"
-	}
-	if coredns, err = bastion.LookPath("coredns"); err != nil {
-		missing, coredns = append(missing, "coredns (make tools, or GOBIN=/usr/local/bin go install github.com/coredns/coredns@v1.15.0)"), "coredns"
-	}
-	if len(missing) == 0 {
-		return etcd, coredns, nil
-	}
-	err = fmt.Errorf("missing programs: %s", strings.Join(missing, "; "))
-	if rc.DryRun() {
-		rc.Log().Warnf("%v", err)
-		return etcd, coredns, nil
-	}
-	return "", "", err
-}
-
-// ensureEtcd runs okdctl's single-member etcd, as user etcd on a real bastion.
-func ensureEtcd(ctx context.Context, rc *RunContext, bin string) error {
-	svc := etcdService(rc, bin)
-	if rc.Sandbox() {
-		if err := rc.Host().Files.MkdirAll(etcdDataDir(rc), 0o700); err != nil {
-			return err
-		}
-	} else if err := ensureServiceUser(ctx, rc, svc.User, etcdDataDir(rc)); err != nil {
-		return err
-	}
-	return ensureService(ctx, rc, svc, "etcd at "+etcdURL(rc, rc.Spec().Bastion.Ports.Etcd))
-}
-
-// etcdService is okdctl's etcd: one member, on loopback on a real bastion.
-func etcdService(rc *RunContext, bin string) bastion.Service {
-	ports := rc.Spec().Bastion.Ports
-	client, peer := etcdURL(rc, ports.Etcd), etcdURL(rc, ports.EtcdPeer)
-	svc := bastion.Service{Name: EtcdService, Description: "etcd holding the DNS records of okdctl's clusters",
-		Command: []string{bin, "--name", "okdctl", "--data-dir", etcdDataDir(rc),
-			"--listen-client-urls", client, "--advertise-client-urls", client,
-			"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "okdctl=" + peer,
-			// a large cluster's record set is one transaction (etcd's default is 128 operations)
-			"--max-txn-ops", "16384", "--max-request-bytes", "10485760",
-			"--auto-compaction-retention", "1", "--log-level", "warn"}}
-	if !rc.Sandbox() {
-		svc.User = "etcd"
-	}
-	return svc
-}
-
-// corednsService is CoreDNS reading the live Corefile, reloaded in place
-// (SIGUSR1) when only the Corefile changed; unprivileged on a real bastion.
-func corednsService(rc *RunContext, bin string, corefile []byte) bastion.Service {
-	sum := sha256.Sum256(corefile)
-	svc := bastion.Service{Name: CoreDNSService, Description: "CoreDNS answering the cluster's names from etcd",
-		Command: []string{bin, "-conf", CorefilePath(rc)}, Dir: rc.Path("/etc/coredns"), ReloadSignal: syscall.SIGUSR1,
-		ConfigDigest: hex.EncodeToString(sum[:]), After: []string{EtcdService + ".service"}}
-	if !rc.Sandbox() {
-		svc.User, svc.Capabilities = "coredns", []string{"CAP_NET_BIND_SERVICE"}
-	}
-	return svc
-}
-
-func ensureService(ctx context.Context, rc *RunContext, svc bastion.Service, what string) error {
-	action, err := rc.Host().Services.Ensure(ctx, svc)
-	if err != nil {
-		return fmt.Errorf("failed to run %s: %w", svc.Name, err)
-	}
-	if action != bastion.Unchanged && !rc.DryRun() {
-		rc.Changed()
-		rc.Log().Infof("%s %s (%s)", svc.Name, action, what)
-	}
-	return nil
-}
-
-// ensureCoreDNS checks a changed Corefile before it replaces the live one,
-// then runs CoreDNS (reloaded with SIGUSR1 when only the Corefile changed).
-func ensureCoreDNS(ctx context.Context, rc *RunContext, bin string, in dnsrecords.Input, srv dnsrecords.Server) error {
-	corefile, err := dnsrecords.RenderCorefile(in, srv)
-	if err != nil {
-		return err
-	}
-	path := CorefilePath(rc)
-	if live, _ := rc.Host().Files.ReadFile(path); !bytes.Equal(live, corefile) {
-		if err := checkCorefile(ctx, rc, bin, in, srv); err != nil {
-			return err
-		}
-	}
-	if _, err := rc.Host().Files.WriteFile(path, corefile, 0o644); err != nil {
-		return err
-	}
-	svc := corednsService(rc, bin, corefile)
-	if !rc.Sandbox() {
-		if err := ensureServiceUser(ctx, rc, svc.User, ""); err != nil {
-			return err
-		}
-		if err := reachableBy(bin); err != nil && !rc.DryRun() {
-			return err
-		}
-	}
-	return ensureService(ctx, rc, svc, "DNS on "+dnsAddr(rc))
-}
-
-// checkCorefile starts the candidate on a spare loopback port (see
-// dnsrecords.CheckCorefile); a dry run on the bastion checks too when
-// coredns is there.
-func checkCorefile(ctx context.Context, rc *RunContext, bin string, in dnsrecords.Input, srv dnsrecords.Server) error {
-	// a plan made away from the bastion never starts a CoreDNS whose etcd
-	// plugin would dial the bastion's etcd
-	if _, err := bastion.LookPath("coredns"); rc.DryRun() && (err != nil || !rc.BastionReachable()) {
-		rc.Host().Note("check the new Corefile with CoreDNS on a spare loopback port before it replaces " + CorefilePath(rc))
-		return nil
-	}
-	if err := dnsrecords.CheckCorefile(ctx, bin, in, srv); err != nil {
-		return fmt.Errorf("failed to check the new Corefile, the live one is unchanged: %w", err)
-	}
-	rc.Log().Infof("the new Corefile served on a spare loopback port: it replaces %s", CorefilePath(rc))
-	return nil
-}
-
-// verifyDNS asks CoreDNS every record, retrying while caches expire.
-func verifyDNS(ctx context.Context, rc *RunContext, in dnsrecords.Input) error {
-	records, err := dnsrecords.Records(in)
-	if err != nil {
-		return err
-	}
-	checks, addr := dnsrecords.Checks(in, records), dnsAddr(rc)
-	if rc.DryRun() {
-		rc.Host().Note(fmt.Sprintf("verify %d DNS answers through %s: every record, a name under *.apps, NXDOMAIN for an unknown name", len(checks), addr))
-		return nil
-	}
-	opts := dnsrecords.VerifyOptions{Server: addr}
-	rep := dnsrecords.Verify(ctx, opts, checks)
-	if !rep.OK() {
-		wait := bastion.WaitOptions{What: "every DNS record to answer through " + addr, Log: rc.Log().Progressf,
-			Timeout: time.Duration(dnsrecords.DefaultCacheTTL+30) * time.Second, Interval: time.Second}
-		err := bastion.Poll(ctx, wait, func(ctx context.Context) (bool, error) {
-			rep = dnsrecords.Verify(ctx, opts, checks)
-			return rep.OK(), nil
-		})
-		if err != nil {
-			return fmt.Errorf("failed to verify the DNS records: %s\ncheck the logs of %s and %s", rep, CoreDNSService, EtcdService)
-		}
-	}
-	rc.Log().Infof("%s", rep)
-	return nil
 }

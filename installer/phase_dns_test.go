@@ -15,6 +15,7 @@ import (
 	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/internal/golden"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -23,7 +24,7 @@ import (
 func TestDNSGolden(t *testing.T) {
 	for _, name := range []string{"lab", "ha", "single-master", "sandbox", "compact", "disconnected"} {
 		t.Run(name, func(t *testing.T) {
-			c, err := LoadFile(filepath.Join("..", "examples", name+".yaml"))
+			c, err := spec.LoadFile(filepath.Join("..", "examples", name+".yaml"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -33,7 +34,7 @@ func TestDNSGolden(t *testing.T) {
 			}
 			host := bastion.NewHost(bastion.HostOptions{Root: t.TempDir(), Sandbox: name == "sandbox"})
 			rc := &RunContext{cluster: c, host: host, release: v}
-			in, srv := dnsInput(c, v), dnsServer(rc)
+			in, srv := dnsInput(c, v), DNS(rc).Server()
 			entries, err := dnsrecords.Desired(in)
 			if err != nil {
 				t.Fatal(err)
@@ -51,7 +52,7 @@ func TestDNSGolden(t *testing.T) {
 			for _, e := range entries {
 				fmt.Fprintf(&b, "%s %s\n", e.Key, e.Value)
 			}
-			fmt.Fprintf(&b, "\n# %s\n%s", strings.TrimPrefix(CorefilePath(rc), host.Paths.Root), corefile)
+			fmt.Fprintf(&b, "\n# %s\n%s", strings.TrimPrefix(DNS(rc).CorefilePath(), host.Paths.Root), corefile)
 			golden.Assert(t, filepath.Join("testdata", "dns", name+".golden"), b.Bytes())
 		})
 	}
@@ -94,7 +95,7 @@ func TestDNSPhaseSandbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	rev := etcdRevision(t, client)
-	pids := []int{sb.PID(EtcdService), sb.PID(CoreDNSService)}
+	pids := []int{sb.PID(dnsrecords.EtcdServiceName), sb.PID(dnsrecords.CoreDNSServiceName)}
 
 	// unchanged: the runner confirms it; forced: the phase itself writes nothing
 	if _, sum, _ = runPhase(t, c, root, false, &DNSPhase{}, ApplyOptions{}); sum.Results[0].Status != StatusUnchanged {
@@ -104,7 +105,7 @@ func TestDNSPhaseSandbox(t *testing.T) {
 	if n := r.Host.Changes(); n != 0 {
 		t.Errorf("forced re-run made %d changes:\n%s", n, out)
 	}
-	if got := []int{sb.PID(EtcdService), sb.PID(CoreDNSService)}; got[0] != pids[0] || got[1] != pids[1] {
+	if got := []int{sb.PID(dnsrecords.EtcdServiceName), sb.PID(dnsrecords.CoreDNSServiceName)}; got[0] != pids[0] || got[1] != pids[1] {
 		t.Errorf("forced re-run restarted services: pids %v -> %v", pids, got)
 	}
 	if got := etcdRevision(t, client); got != rev {
@@ -131,12 +132,12 @@ func TestDNSPhaseSandbox(t *testing.T) {
 	// a Corefile change is checked, then reloaded in place (same pid); the
 	// upstream is a loopback port nothing asks
 	c.Spec.Network.UpstreamDNS = []string{"127.0.0.1:1"}
-	pid := sb.PID(CoreDNSService)
+	pid := sb.PID(dnsrecords.CoreDNSServiceName)
 	if _, _, out = runPhase(t, c, root, false, &DNSPhase{}, ApplyOptions{}); !strings.Contains(out, "okdctl-coredns reloaded") ||
 		!strings.Contains(out, "the new Corefile served on a spare loopback port") {
 		t.Errorf("Corefile change:\n%s", out)
 	}
-	if got := sb.PID(CoreDNSService); got != pid {
+	if got := sb.PID(dnsrecords.CoreDNSServiceName); got != pid {
 		t.Errorf("a Corefile change restarted CoreDNS (pid %d -> %d), want a reload", pid, got)
 	}
 }
@@ -152,16 +153,22 @@ func etcdRevision(t *testing.T, c *clientv3.Client) int64 {
 
 // TestDNSUnits pins the real bastion's units and checks them with systemd-analyze.
 func TestDNSUnits(t *testing.T) {
-	c, err := LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rc := &RunContext{cluster: c, host: bastion.NewHost(bastion.HostOptions{})}
-	corefile, err := dnsrecords.RenderCorefile(dnsInput(c, rc.Release()), dnsServer(rc))
+	corefile, err := dnsrecords.RenderCorefile(dnsInput(c, rc.Release()), DNS(rc).Server())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, svc := range []bastion.Service{etcdService(rc, "/usr/bin/etcd"), corednsService(rc, "/usr/local/bin/coredns", corefile)} {
+	d := DNS(rc)
+	d.EtcdBinary, d.CoreDNSBinary = "/usr/bin/etcd", "/usr/local/bin/coredns"
+	etcd, err := d.EtcdService()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svc := range []bastion.Service{etcd, d.CoreDNSService(corefile)} {
 		unit := bastion.RenderUnit(svc)
 		golden.Assert(t, filepath.Join("testdata", "dns", svc.Name+".service.golden"), unit)
 		verifyUnit(t, svc.Name, unit)

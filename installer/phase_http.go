@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/ignition/hosting"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/webserver"
 )
 
 // HTTPPhase is the http phase: nginx serving ignition and the CoreOS media.
@@ -20,18 +21,10 @@ type HTTPPhase struct{}
 var (
 	_ Checker       = (*HTTPPhase)(nil)
 	_ InputProvider = (*HTTPPhase)(nil)
-	_ Dependent     = (*HTTPPhase)(nil)
-	_ Describer     = (*HTTPPhase)(nil)
 )
 
 // Name implements Phase.
-func (*HTTPPhase) Name() string { return "http" }
-
-// Describe implements Describer.
-func (*HTTPPhase) Describe() string { return "nginx serving ignition and the CoreOS media" }
-
-// Needs implements Dependent.
-func (*HTTPPhase) Needs() []string { return []string{"ignition"} }
+func (*HTTPPhase) Name() string { return PhaseHTTP }
 
 // NginxConfigPath is the live configuration of okdctl-nginx (not included
 // by the distribution's nginx.conf).
@@ -39,9 +32,9 @@ func NginxConfigPath(rc *RunContext) string { return rc.Path("/etc/nginx/okdctl.
 
 // nginxInput translates the spec: spec.bastion.ip and ports.ignition, the
 // web root, and every path nginx writes under --root.
-func nginxInput(rc *RunContext) hosting.Input {
+func nginxInput(rc *RunContext) webserver.Input {
 	s := rc.Spec()
-	in := hosting.Input{BindIP: s.Bastion.IP, Port: s.Bastion.Ports.Ignition, WebRoot: rc.WebRoot(),
+	in := webserver.Input{BindIP: s.Bastion.IP, Port: s.Bastion.Ports.Ignition, WebRoot: rc.WebRoot(),
 		PidFile: rc.Path("/run/okdctl-nginx.pid"), AccessLog: rc.Path("/var/log/okdctl/nginx-access.log"),
 		TempDir: rc.Path("/var/cache/okdctl-nginx")}
 	in.User, in.Group = nginxUser(rc.Sandbox())
@@ -76,11 +69,11 @@ func nginxUser(sandbox bool) (string, string) {
 // coreosMedia are the media the spec names: the image (checked against
 // spec.coreos.imageSHA256 when given), and the live kernel, initramfs and
 // rootfs when given.
-func coreosMedia(s *ClusterSpec) []hosting.Media {
-	out := []hosting.Media{{Source: s.CoreOS.Image, SHA256: s.CoreOS.ImageSHA256}}
+func coreosMedia(s *spec.ClusterSpec) []webserver.Media {
+	out := []webserver.Media{{Source: s.CoreOS.Image, SHA256: s.CoreOS.ImageSHA256}}
 	for _, src := range []string{s.CoreOS.Kernel, s.CoreOS.Initramfs, s.CoreOS.Rootfs} {
 		if src != "" {
-			out = append(out, hosting.Media{Source: src})
+			out = append(out, webserver.Media{Source: src})
 		}
 	}
 	return out
@@ -100,17 +93,17 @@ func (p *HTTPPhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
 		return false, nil
 	}
 	in := nginxInput(rc)
-	want, err := hosting.Render(in)
+	want, err := webserver.Render(in)
 	if err != nil {
 		return false, err
 	}
 	if live, err := rc.Host().Files.ReadFile(NginxConfigPath(rc)); err != nil || string(live) != string(want) {
 		return false, nil
 	}
-	if up, _ := rc.Host().Services.Running(ctx, hosting.ServiceName); !up {
+	if up, _ := rc.Host().Services.Running(ctx, webserver.ServiceName); !up {
 		return false, nil
 	}
-	placer := &hosting.Placer{Dir: rc.InstallWebDir()}
+	placer := &webserver.Placer{Dir: rc.InstallWebDir()}
 	for _, m := range coreosMedia(rc.Spec()) {
 		if !placer.InPlace(m) {
 			return false, nil
@@ -139,7 +132,7 @@ func (p *HTTPPhase) Run(ctx context.Context, rc *RunContext) error {
 	return waitPublished(ctx, rc, in)
 }
 
-func ensureNginx(ctx context.Context, rc *RunContext, in hosting.Input) error {
+func ensureNginx(ctx context.Context, rc *RunContext, in webserver.Input) error {
 	bin, err := bastion.LookPath("nginx")
 	if err != nil {
 		err = fmt.Errorf("failed to find nginx: %w (Debian: apt-get install nginx-light; Fedora/RHEL: dnf install nginx)", err)
@@ -147,17 +140,17 @@ func ensureNginx(ctx context.Context, rc *RunContext, in hosting.Input) error {
 			return err
 		}
 		rc.Log().Warnf("%v", err)
-		rc.Host().Note(fmt.Sprintf("write %s, check it with nginx -t and run %s", NginxConfigPath(rc), hosting.ServiceName))
+		rc.Host().Note(fmt.Sprintf("write %s, check it with nginx -t and run %s", NginxConfigPath(rc), webserver.ServiceName))
 		return nil
 	}
-	d := &hosting.Deployer{Host: rc.Host(), Binary: bin, ConfigPath: NginxConfigPath(rc)}
+	d := &webserver.Deployer{Host: rc.Host(), Binary: bin, ConfigPath: NginxConfigPath(rc)}
 	res, err := d.Apply(ctx, in)
 	if err != nil {
 		return err
 	}
 	if res.Action != bastion.Unchanged && !rc.DryRun() {
 		rc.Changed()
-		rc.Log().Infof("%s %s: %s serves %s", hosting.ServiceName, res.Action, in.BaseURL(), in.WebRoot)
+		rc.Log().Infof("%s %s: %s serves %s", webserver.ServiceName, res.Action, in.BaseURL(), in.WebRoot)
 	}
 	return nil
 }
@@ -166,7 +159,7 @@ func ensureNginx(ctx context.Context, rc *RunContext, in hosting.Input) error {
 // where SELinux does not enforce (a link keeps its source's label).
 func placeMedia(ctx context.Context, rc *RunContext) error {
 	hardLink := rc.Sandbox() || (hostRunner{ctx: ctx, run: rc.Host().Runner}).query("getenforce") != "Enforcing"
-	placer := &hosting.Placer{Dir: rc.InstallWebDir(), HardLink: hardLink, Log: rc.Log().Progressf}
+	placer := &webserver.Placer{Dir: rc.InstallWebDir(), HardLink: hardLink, Log: rc.Log().Progressf}
 	if err := pruneMedia(ctx, rc, placer); err != nil {
 		return err
 	}
@@ -175,14 +168,14 @@ func placeMedia(ctx context.Context, rc *RunContext) error {
 			continue
 		}
 		how := "hard link or copy"
-		if hosting.IsURL(m.Source) {
+		if webserver.IsURL(m.Source) {
 			how = "resumable download"
 		}
 		if m.SHA256 != "" {
 			how += ", sha256 checked"
 		}
-		desc := fmt.Sprintf("publish %s as %s/%s (%s)", m.Source, rc.InstallWebDir(), hosting.MediaName(m.Source), how)
-		err := rc.Wet(ctx, desc, func(ctx context.Context) error {
+		desc := fmt.Sprintf("publish %s as %s/%s (%s)", m.Source, rc.InstallWebDir(), webserver.MediaName(m.Source), how)
+		err := rc.Host().Wet(ctx, desc, "", func(ctx context.Context) error {
 			pl, err := placer.Place(ctx, m)
 			if err == nil {
 				rc.Log().Infof("published %s (%s) as /install/%s", m.Source, pl.How, pl.Name)
@@ -198,7 +191,7 @@ func placeMedia(ctx context.Context, rc *RunContext) error {
 
 // pruneMedia takes media off the web server that the spec no longer names
 // (no backup: they are copies of the spec's sources, possibly gigabytes).
-func pruneMedia(ctx context.Context, rc *RunContext, placer *hosting.Placer) error {
+func pruneMedia(ctx context.Context, rc *RunContext, placer *webserver.Placer) error {
 	var sources []string
 	for _, m := range coreosMedia(rc.Spec()) {
 		sources = append(sources, m.Source)
@@ -208,7 +201,7 @@ func pruneMedia(ctx context.Context, rc *RunContext, placer *hosting.Placer) err
 		return err
 	}
 	for _, path := range stale {
-		err := rc.Wet(ctx, "remove "+path+" (no longer named by spec.coreos)", func(context.Context) error {
+		err := rc.Host().Wet(ctx, "remove "+path+" (no longer named by spec.coreos)", "", func(context.Context) error {
 			if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 				return fmt.Errorf("failed to remove %s: %w", path, err)
 			}
@@ -224,7 +217,7 @@ func pruneMedia(ctx context.Context, rc *RunContext, placer *hosting.Placer) err
 
 // waitPublished verifies the published files, giving a just-started nginx
 // a moment to accept.
-func waitPublished(ctx context.Context, rc *RunContext, in hosting.Input) error {
+func waitPublished(ctx context.Context, rc *RunContext, in webserver.Input) error {
 	if err := verifyPublished(ctx, rc, in); err != nil {
 		if bastion.DialTCP(ctx, strings.TrimPrefix(in.BaseURL(), "http://")) == nil {
 			return fmt.Errorf("failed to verify the web server: %w", err)
@@ -235,10 +228,10 @@ func waitPublished(ctx context.Context, rc *RunContext, in hosting.Input) error 
 			err := verifyPublished(ctx, rc, in)
 			return err == nil, err
 		}); err != nil {
-			return fmt.Errorf("failed to verify the web server: %w\nsee the log of %s", err, hosting.ServiceName)
+			return fmt.Errorf("failed to verify the web server: %w\nsee the log of %s", err, webserver.ServiceName)
 		}
 	}
-	files, _ := hosting.Published(in.WebRoot)
+	files, _ := webserver.Published(in.WebRoot)
 	noun := "files"
 	if len(files) == 1 {
 		noun = "file"
@@ -250,22 +243,22 @@ func waitPublished(ctx context.Context, rc *RunContext, in hosting.Input) error 
 // verifyPublished checks every published file (the ignition ones also
 // against the recorded hashes the coreos-installer commands carry) and
 // that listings and other paths are refused.
-func verifyPublished(ctx context.Context, rc *RunContext, in hosting.Input) error {
-	files, err := hosting.Published(in.WebRoot)
+func verifyPublished(ctx context.Context, rc *RunContext, in webserver.Input) error {
+	files, err := webserver.Published(in.WebRoot)
 	if err != nil {
 		return err
 	}
 	hashes := ignitionHashes(rc)
 	for i, f := range files {
-		if name, ok := strings.CutPrefix(f.URLPath, "/"+hosting.IgnitionDir+"/"); ok {
+		if name, ok := strings.CutPrefix(f.URLPath, "/"+webserver.IgnitionDir+"/"); ok {
 			files[i].SHA512 = hashes[strings.TrimSuffix(name, ".ign")]
 		}
 	}
-	v := &hosting.Verifier{BaseURL: BaseURL(rc.Cluster())}
+	v := &webserver.Verifier{BaseURL: BaseURL(rc.Cluster())}
 	if err := v.Files(ctx, files); err != nil {
 		return err
 	}
-	return v.Refusals(ctx, hosting.Refused)
+	return v.Refusals(ctx, webserver.Refused)
 }
 
 // ignitionHashes reads the ignition phase's record (node -> sha512-<hex>).

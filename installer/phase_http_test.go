@@ -17,7 +17,8 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/ignition/hosting"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/webserver"
 )
 
 // TestHTTPPhaseSandbox plans and applies the http phase in a sandbox: the
@@ -44,7 +45,7 @@ func TestHTTPPhaseSandbox(t *testing.T) {
 
 	root := t.TempDir()
 	sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
-	t.Cleanup(func() { _ = sb.Stop(context.Background(), hosting.ServiceName) })
+	t.Cleanup(func() { _ = sb.Stop(context.Background(), webserver.ServiceName) })
 	rc := &RunContext{cluster: c, host: bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true})}
 	publishTestIgnition(t, rc, "m0", "w0")
 
@@ -66,7 +67,7 @@ func TestHTTPPhaseSandbox(t *testing.T) {
 		!strings.Contains(out, "no ignition published for bootstrap") {
 		t.Fatalf("apply: %+v\n%s", s.Results[0], out)
 	}
-	for _, n := range []Node{c.Spec.Nodes[1], c.Spec.Nodes[2]} {
+	for _, n := range []spec.Node{c.Spec.Nodes[1], c.Spec.Nodes[2]} {
 		local, _ := os.ReadFile(filepath.Join(rc.IgnitionWebDir(), n.Name+".ign"))
 		if got := fetchSHA512(t, IgnitionURL(c, n)); got != sha512Hex(local) {
 			t.Errorf("%s serves other bytes than %s.ign", IgnitionURL(c, n), n.Name)
@@ -76,14 +77,14 @@ func TestHTTPPhaseSandbox(t *testing.T) {
 		t.Error("the kernel is not served byte for byte")
 	}
 
-	pid, gets := sb.PID(hosting.ServiceName), kernelGets.Load()
+	pid, gets := sb.PID(webserver.ServiceName), kernelGets.Load()
 	if _, s, _ = runPhase(t, c, root, false, &HTTPPhase{}, ApplyOptions{}); s.Results[0].Status != StatusUnchanged {
 		t.Errorf("re-run: %+v, want unchanged", s.Results[0])
 	}
 	r, _, out := runPhase(t, c, root, false, &HTTPPhase{}, ApplyOptions{Force: []string{"http"}})
-	if n := r.Host.Changes(); n != 0 || sb.PID(hosting.ServiceName) != pid || kernelGets.Load() != gets {
+	if n := r.Host.Changes(); n != 0 || sb.PID(webserver.ServiceName) != pid || kernelGets.Load() != gets {
 		t.Errorf("forced re-run: %d changes, pid %d -> %d, kernel fetched %d more times\n%s",
-			n, pid, sb.PID(hosting.ServiceName), kernelGets.Load()-gets, out)
+			n, pid, sb.PID(webserver.ServiceName), kernelGets.Load()-gets, out)
 	}
 
 	// a medium the spec no longer names leaves the web server
@@ -164,7 +165,7 @@ func fetchSHA512(t *testing.T, url string) string {
 func TestHTTPPlanLab(t *testing.T) {
 	t.Parallel()
 	for port, label := range map[int]bool{8080: false, 8090: true} {
-		c, err := LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+		c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/ignition"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // IgnitionPhase is the ignition phase: openshift-install create ignition-configs and per-node ignition.
@@ -26,15 +27,7 @@ var (
 )
 
 // Name implements Phase.
-func (*IgnitionPhase) Name() string { return "ignition" }
-
-// Describe implements Describer.
-func (*IgnitionPhase) Describe() string {
-	return "openshift-install create ignition-configs and per-node ignition"
-}
-
-// Needs implements Dependent.
-func (*IgnitionPhase) Needs() []string { return []string{"manifests"} }
+func (*IgnitionPhase) Name() string { return PhaseIgnition }
 
 // Inputs implements InputProvider: what the per-node configs are made of.
 func (p *IgnitionPhase) Inputs(rc *RunContext) (any, error) {
@@ -147,10 +140,10 @@ func checkFreshness(ctx context.Context, rc *RunContext, plan *manifestsPlan) er
 
 // publishedNodes are the nodes whose ignition is served: all of them until
 // the cluster has bootstrapped, then all but the bootstrap node.
-func publishedNodes(rc *RunContext) []Node {
-	var out []Node
+func publishedNodes(rc *RunContext) []spec.Node {
+	var out []spec.Node
 	for _, n := range rc.Spec().Nodes {
-		if n.Role == RoleBootstrap && bootstrapped(rc) {
+		if n.Role == spec.RoleBootstrap && bootstrapped(rc) {
 			continue
 		}
 		out = append(out, n)
@@ -159,7 +152,7 @@ func publishedNodes(rc *RunContext) []Node {
 }
 
 // nodeIgnition is a spec node as the ignition package sees it.
-func nodeIgnition(c *Cluster, n Node) ignition.Node {
+func nodeIgnition(c *spec.Cluster, n spec.Node) ignition.Node {
 	prefix, _ := netip.ParsePrefix(c.Spec.Network.MachineCIDR)
 	return ignition.Node{Name: n.Name, Role: n.Role, FQDN: c.FQDN(n), NIC: n.NIC, IP: n.IP,
 		PrefixLen: prefix.Bits(), Gateway: c.Spec.Network.Gateway,

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/installer/openshiftinstall"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // InstallConfigPhase is the installconfig phase: install-config.yaml rendered from the spec.
@@ -27,13 +28,7 @@ var (
 )
 
 // Name implements Phase.
-func (*InstallConfigPhase) Name() string { return "installconfig" }
-
-// Describe implements Describer.
-func (*InstallConfigPhase) Describe() string { return "install-config.yaml rendered from the spec" }
-
-// Needs implements Dependent.
-func (*InstallConfigPhase) Needs() []string { return []string{"registry", "mirror"} }
+func (*InstallConfigPhase) Name() string { return PhaseInstallConfig }
 
 // Inputs implements InputProvider: the rendered file's digest (the pull
 // secret is inside it, but only its digest reaches the state).
@@ -68,7 +63,7 @@ func (p *InstallConfigPhase) Run(ctx context.Context, rc *RunContext) error {
 	}
 	if changed {
 		rc.Log().Infof("install-config.yaml written to %s (compute replicas %d, control plane replicas %d)",
-			path, ComputeReplicas(rc.Spec()), len(rc.Spec().NodesWithRole(RoleMaster)))
+			path, ComputeReplicas(rc.Spec()), len(rc.Spec().NodesWithRole(spec.RoleMaster)))
 	}
 	return nil
 }
@@ -80,7 +75,7 @@ func (p *InstallConfigPhase) Run(ctx context.Context, rc *RunContext) error {
 // installer's mastersSchedulable default (0 makes masters schedulable),
 // which the manifests phase sets explicitly anyway. A compact cluster (no
 // workers) writes 0, as the docs do.
-func ComputeReplicas(s *ClusterSpec) int { return len(s.NodesWithRole(RoleWorker)) }
+func ComputeReplicas(s *spec.ClusterSpec) int { return len(s.NodesWithRole(spec.RoleWorker)) }
 
 // renderInstallConfig builds install-config.yaml from the spec and the
 // registry and mirror phases' outputs (when present).
@@ -88,7 +83,7 @@ func renderInstallConfig(rc *RunContext, log bool) ([]byte, error) {
 	s := rc.Spec()
 	in := openshiftinstall.Input{
 		ClusterName: rc.Cluster().Metadata.Name, BaseDomain: s.BaseDomain,
-		Masters: len(s.NodesWithRole(RoleMaster)), ComputeReplicas: ComputeReplicas(s),
+		Masters: len(s.NodesWithRole(spec.RoleMaster)), ComputeReplicas: ComputeReplicas(s),
 		MachineCIDR: s.Network.MachineCIDR, ServiceNetwork: s.Network.ServiceNetwork,
 		NetworkType: s.Network.Type, FIPS: s.FIPS, MirrorField: rc.Release().MirrorField(),
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/haproxy"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // LoadBalancerPhase is the loadbalancer phase: HAProxy for the API, machine config and ingress.
@@ -18,19 +19,11 @@ type LoadBalancerPhase struct {
 var (
 	_ Checker          = (*LoadBalancerPhase)(nil)
 	_ InputProvider    = (*LoadBalancerPhase)(nil)
-	_ Dependent        = (*LoadBalancerPhase)(nil)
-	_ Describer        = (*LoadBalancerPhase)(nil)
 	_ BootstrapRemover = (*LoadBalancerPhase)(nil)
 )
 
 // Name implements Phase.
-func (*LoadBalancerPhase) Name() string { return "loadbalancer" }
-
-// Describe implements Describer.
-func (*LoadBalancerPhase) Describe() string { return "HAProxy for the API, machine config and ingress" }
-
-// Needs implements Dependent.
-func (*LoadBalancerPhase) Needs() []string { return nil }
+func (*LoadBalancerPhase) Name() string { return PhaseLoadBalancer }
 
 // HAProxyConfigPath is the live haproxy.cfg (okdctl-haproxy owns it).
 func HAProxyConfigPath(rc *RunContext) string { return rc.Path("/etc/haproxy/haproxy.cfg") }
@@ -47,9 +40,9 @@ func (p *LoadBalancerPhase) haproxyInput(rc *RunContext) haproxy.Input {
 	in := haproxy.Input{Cluster: rc.Cluster().ClusterDomain(), BindIP: s.Bastion.IP, Health: p.Health,
 		Ports: haproxy.Ports{API: pt.API, MachineConfig: pt.MachineConfig, IngressHTTP: pt.IngressHTTP,
 			IngressHTTPS: pt.IngressHTTPS, Stats: pt.Stats}}
-	in.Masters, in.Workers = p.servers(rc, RoleMaster), p.servers(rc, RoleWorker)
+	in.Masters, in.Workers = p.servers(rc, spec.RoleMaster), p.servers(rc, spec.RoleWorker)
 	if !bootstrapRemoved(rc) {
-		in.Bootstrap = p.servers(rc, RoleBootstrap)
+		in.Bootstrap = p.servers(rc, spec.RoleBootstrap)
 	}
 	if !rc.Sandbox() {
 		in.User = "haproxy" // created by the haproxy package; HAProxy drops to it after binding
@@ -66,10 +59,10 @@ func (p *LoadBalancerPhase) liveMatches(rc *RunContext, in haproxy.Input, live [
 	if err != nil || string(live) == string(want) {
 		return err == nil, err
 	}
-	if rc.State().Phase("bootstrap").Status == StatusDone || len(in.Bootstrap) > 0 {
+	if rc.State().Phase(PhaseBootstrap).Status == StatusDone || len(in.Bootstrap) > 0 {
 		return false, nil
 	}
-	in.Bootstrap = p.servers(rc, RoleBootstrap)
+	in.Bootstrap = p.servers(rc, spec.RoleBootstrap)
 	withBootstrap, err := haproxy.Render(in)
 	return err == nil && string(live) == string(withBootstrap), err
 }
@@ -94,7 +87,7 @@ func (p *LoadBalancerPhase) Inputs(rc *RunContext) (any, error) {
 	// the spec's servers, bootstrap included: its removal after bootstrap is
 	// the bootstrap phase's change, confirmed by Done, not a new input
 	in := p.haproxyInput(rc)
-	in.Bootstrap = p.servers(rc, RoleBootstrap)
+	in.Bootstrap = p.servers(rc, spec.RoleBootstrap)
 	return map[string]any{"haproxy": in, "binary": bin, "sandbox": rc.Sandbox()}, nil
 }
 

@@ -13,33 +13,34 @@ import (
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/haproxy"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // sandboxWithPorts is examples/sandbox.yaml with the named bastion ports
 // moved to free ones (so that tests run side by side).
-func sandboxWithPorts(t *testing.T, ports ...string) *Cluster {
+func sandboxWithPorts(t *testing.T, ports ...string) *spec.Cluster {
 	t.Helper()
 	file := filepath.Join(testenv.RepoRoot(), "examples", "sandbox.yaml")
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := string(data)
+	specYAML := string(data)
 	for _, p := range ports {
 		name, _, _ := strings.Cut(p, ":")
-		if !strings.Contains(spec, p) {
+		if !strings.Contains(specYAML, p) {
 			t.Fatalf("examples/sandbox.yaml lacks %q", p)
 		}
-		spec = strings.Replace(spec, p, name+": "+strconv.Itoa(testenv.FreePort(t, "127.0.1.1")), 1)
+		specYAML = strings.Replace(specYAML, p, name+": "+strconv.Itoa(testenv.FreePort(t, "127.0.1.1")), 1)
 	}
-	c, err := Load([]byte(spec), file)
+	c, err := spec.Load([]byte(specYAML), file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func runPhase(t *testing.T, c *Cluster, root string, dry bool, p Phase, o ApplyOptions) (*Runner, *Summary, string) {
+func runPhase(t *testing.T, c *spec.Cluster, root string, dry bool, p Phase, o ApplyOptions) (*Runner, *Summary, string) {
 	t.Helper()
 	var out bytes.Buffer
 	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, DryRun: dry})
@@ -111,7 +112,7 @@ func TestLoadBalancerPhaseSandbox(t *testing.T) {
 // firewalld and SELinux commands appear, nothing runs.
 func TestLoadBalancerPlanLab(t *testing.T) {
 	t.Parallel()
-	c, err := LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestLoadBalancerPlanLab(t *testing.T) {
 
 // planOnFakeHost plans phase p for a real bastion whose read-only commands
 // are answered from answers; it returns the planned steps, one a line.
-func planOnFakeHost(t *testing.T, c *Cluster, p Phase, answers map[string]string) string {
+func planOnFakeHost(t *testing.T, c *spec.Cluster, p Phase, answers map[string]string) string {
 	t.Helper()
 	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir(), DryRun: true})
 	h.Runner = &bastion.RecordingRunner{Base: &fakeHost{answers: answers}, Rec: h.Rec}

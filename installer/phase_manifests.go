@@ -10,6 +10,7 @@ import (
 
 	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/installer/openshiftinstall"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // ManifestsPhase is the manifests phase: openshift-install create manifests, then okdctl's patches.
@@ -23,15 +24,7 @@ var (
 )
 
 // Name implements Phase.
-func (*ManifestsPhase) Name() string { return "manifests" }
-
-// Describe implements Describer.
-func (*ManifestsPhase) Describe() string {
-	return "openshift-install create manifests, then okdctl's patches"
-}
-
-// Needs implements Dependent.
-func (*ManifestsPhase) Needs() []string { return []string{"installconfig"} }
+func (*ManifestsPhase) Name() string { return PhaseManifests }
 
 // Inputs implements InputProvider.
 func (p *ManifestsPhase) Inputs(rc *RunContext) (any, error) {
@@ -87,7 +80,7 @@ type manifestsPlan struct {
 // manifests; nothing is written.
 func planManifests(rc *RunContext) (*manifestsPlan, error) {
 	s := rc.Spec()
-	workers := len(s.NodesWithRole(RoleWorker))
+	workers := len(s.NodesWithRole(spec.RoleWorker))
 	plan := &manifestsPlan{schedulable: workers == 0, files: map[string][]byte{}}
 	for _, file := range s.MachineConfigs {
 		data, err := os.ReadFile(file)
@@ -106,7 +99,7 @@ func planManifests(rc *RunContext) (*manifestsPlan, error) {
 	}
 	ingressNodes := workers
 	if ingressNodes == 0 {
-		ingressNodes = len(s.NodesWithRole(RoleMaster))
+		ingressNodes = len(s.NodesWithRole(spec.RoleMaster))
 	}
 	if !rc.Release().HasTopology() && ingressNodes == 1 {
 		plan.files[openshiftinstall.IngressControllerManifest] = openshiftinstall.IngressController(1)
@@ -149,7 +142,7 @@ func installDirCurrent(rc *RunContext, digest string) bool {
 // the manifests phase to start a new install. Nodes added to the spec
 // later get their ignition from it.
 func installed(rc *RunContext, st installStamp) bool {
-	return bootstrapped(rc) && !rc.Forced("manifests") && st.Stage == stageIgnition &&
+	return bootstrapped(rc) && !rc.Forced(PhaseManifests) && st.Stage == stageIgnition &&
 		exists(filepath.Join(rc.InstallDir(), "bootstrap.ign"))
 }
 

@@ -22,18 +22,10 @@ var (
 	_ Conditional   = (*MirrorPhase)(nil)
 	_ Checker       = (*MirrorPhase)(nil)
 	_ InputProvider = (*MirrorPhase)(nil)
-	_ Dependent     = (*MirrorPhase)(nil)
-	_ Describer     = (*MirrorPhase)(nil)
 )
 
 // Name implements Phase.
-func (*MirrorPhase) Name() string { return "mirror" }
-
-// Describe implements Describer.
-func (*MirrorPhase) Describe() string { return "the release payload copied into the mirror registry" }
-
-// Needs implements Dependent.
-func (*MirrorPhase) Needs() []string { return []string{"registry"} }
+func (*MirrorPhase) Name() string { return PhaseMirror }
 
 // ShouldRun implements Conditional.
 func (*MirrorPhase) ShouldRun(rc *RunContext) (bool, string) {

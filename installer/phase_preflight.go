@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // PreflightPhase is the preflight phase: the spec, tools, ports and host checks.
@@ -21,17 +22,12 @@ var (
 )
 
 // Name implements Phase.
-func (*PreflightPhase) Name() string { return "preflight" }
-
-// Describe implements Describer.
-func (*PreflightPhase) Describe() string {
-	return "checks the tools, the bastion address, free ports, SELinux, firewalld and time sync, and the release, openshift-install and CoreOS against each other"
-}
+func (*PreflightPhase) Name() string { return PhasePreflight }
 
 // Inputs implements InputProvider: the whole spec.
 func (*PreflightPhase) Inputs(rc *RunContext) (any, error) {
 	return struct {
-		Spec    ClusterSpec
+		Spec    spec.ClusterSpec
 		Sandbox bool
 	}{rc.Cluster().Spec, rc.Sandbox()}, nil
 }
@@ -77,7 +73,7 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 }
 
 // ToolsFor lists the programs the bastion needs for a spec.
-func ToolsFor(s *ClusterSpec, sandbox bool) []string {
+func ToolsFor(s *spec.ClusterSpec, sandbox bool) []string {
 	tools := []string{"etcd", "coredns", "haproxy", "nginx"}
 	if s.RegistryEnabled() {
 		if sandbox {
@@ -129,17 +125,17 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 		"ingressHTTP": "okdctl-haproxy", "ingressHTTPS": "okdctl-haproxy", "stats": "okdctl-haproxy",
 		"ignition": "okdctl-nginx", "registry": "okdctl-registry", "etcd": "okdctl-etcd", "etcdPeer": "okdctl-etcd"}
 	var busy []string
-	for _, p := range portList(rc.Spec().Bastion.Ports) {
-		if p.name == "registry" && !rc.Spec().RegistryEnabled() {
+	for _, p := range rc.Spec().Bastion.Ports.List() {
+		if p.Name == "registry" && !rc.Spec().RegistryEnabled() {
 			continue
 		}
-		addr := net.JoinHostPort(rc.Spec().Bastion.IP, strconv.Itoa(p.port))
-		if err := portFree(addr, p.name == "dns"); err == nil {
+		addr := net.JoinHostPort(rc.Spec().Bastion.IP, strconv.Itoa(p.Port))
+		if err := portFree(addr, p.Name == "dns"); err == nil {
 			continue
-		} else if running, _ := rc.Host().Services.Running(ctx, owners[p.name]); running {
+		} else if running, _ := rc.Host().Services.Running(ctx, owners[p.Name]); running {
 			continue
 		} else {
-			busy = append(busy, fmt.Sprintf("spec.bastion.ports.%s: %s is in use by another program (%v): stop it or choose another port", p.name, addr, errors.Unwrap(err)))
+			busy = append(busy, fmt.Sprintf("spec.bastion.ports.%s: %s is in use by another program (%v): stop it or choose another port", p.Name, addr, errors.Unwrap(err)))
 		}
 	}
 	return busy

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/registry"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // RegistryPhase is the registry phase: the mirror registry with okdctl's CA
@@ -25,20 +26,10 @@ var (
 	_ Conditional   = (*RegistryPhase)(nil)
 	_ Checker       = (*RegistryPhase)(nil)
 	_ InputProvider = (*RegistryPhase)(nil)
-	_ Dependent     = (*RegistryPhase)(nil)
-	_ Describer     = (*RegistryPhase)(nil)
 )
 
 // Name implements Phase.
-func (*RegistryPhase) Name() string { return "registry" }
-
-// Describe implements Describer.
-func (*RegistryPhase) Describe() string {
-	return "the mirror registry with okdctl's CA and htpasswd auth"
-}
-
-// Needs implements Dependent.
-func (*RegistryPhase) Needs() []string { return nil }
+func (*RegistryPhase) Name() string { return PhaseRegistry }
 
 // ShouldRun implements Conditional.
 func (*RegistryPhase) ShouldRun(rc *RunContext) (bool, string) {
@@ -49,7 +40,7 @@ func (*RegistryPhase) ShouldRun(rc *RunContext) (bool, string) {
 }
 
 // RegistryName is the registry's DNS name: registry.<cluster>.<baseDomain>.
-func RegistryName(c *Cluster) string { return "registry." + c.ClusterDomain() }
+func RegistryName(c *spec.Cluster) string { return "registry." + c.ClusterDomain() }
 
 // RegistryConfigPath is the registry's config.yml.
 func RegistryConfigPath(rc *RunContext) string { return rc.Path("/etc/okdctl/registry/config.yml") }
@@ -158,7 +149,7 @@ func registryLayout(rc *RunContext) registry.Layout {
 }
 
 // userPullSecret reads spec.pullSecretFile (empty when unset).
-func userPullSecret(s *ClusterSpec) ([]byte, error) {
+func userPullSecret(s *spec.ClusterSpec) ([]byte, error) {
 	if s.PullSecretFile == "" {
 		return nil, nil
 	}

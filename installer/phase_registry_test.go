@@ -14,11 +14,12 @@ import (
 	"github.com/okdctl/okdctl/internal/synthrelease"
 	"github.com/okdctl/okdctl/internal/testenv"
 	"github.com/okdctl/okdctl/registry"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // registryCluster is examples/sandbox.yaml with a synthetic release in a
 // loopback source registry and a free registry port.
-func registryCluster(t *testing.T) *Cluster {
+func registryCluster(t *testing.T) *spec.Cluster {
 	t.Helper()
 	src := synthrelease.StartSource(t)
 	rel, err := synthrelease.Push(testenv.Context(t, time.Minute), synthrelease.Options{Registry: src, Components: 4})
@@ -30,16 +31,16 @@ func registryCluster(t *testing.T) *Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := strings.Replace(string(data), "127.0.0.1:15001/okd/release:4.16.0-0.okd-sandbox", rel.Image, 1)
-	spec = strings.Replace(spec, "registry: 15000", "registry: "+strconv.Itoa(testenv.FreePort(t, "127.0.1.1")), 1)
-	c, err := Load([]byte(spec), file)
+	specYAML := strings.Replace(string(data), "127.0.0.1:15001/okd/release:4.16.0-0.okd-sandbox", rel.Image, 1)
+	specYAML = strings.Replace(specYAML, "registry: 15000", "registry: "+strconv.Itoa(testenv.FreePort(t, "127.0.1.1")), 1)
+	c, err := spec.Load([]byte(specYAML), file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-func registryRunner(c *Cluster, root string, dry bool, out *bytes.Buffer) *Runner {
+func registryRunner(c *spec.Cluster, root string, dry bool, out *bytes.Buffer) *Runner {
 	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, DryRun: dry})
 	return &Runner{Cluster: c, Host: h, Log: NewLogger(LoggerOptions{Out: out}),
 		Phases: []Phase{&RegistryPhase{}, &MirrorPhase{}}}
@@ -140,7 +141,7 @@ func readFileBytes(t *testing.T, path string) []byte {
 
 func TestRegistryPhasesSkipWhenDisabled(t *testing.T) {
 	t.Parallel()
-	c := &Cluster{}
+	c := &spec.Cluster{}
 	f := false
 	c.Spec.Registry.Enabled = &f
 	rc := &RunContext{cluster: c}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/installer/cluster"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // ScalePhase is the scale phase: small-cluster adjustments through the operators' resources.
@@ -15,22 +16,12 @@ type ScalePhase struct {
 }
 
 var (
-	_ Describer   = (*ScalePhase)(nil)
-	_ Dependent   = (*ScalePhase)(nil)
 	_ Conditional = (*ScalePhase)(nil)
 	_ DryRunner   = (*ScalePhase)(nil)
 )
 
 // Name implements Phase.
-func (*ScalePhase) Name() string { return "scale" }
-
-// Describe implements Describer.
-func (*ScalePhase) Describe() string {
-	return "small-cluster adjustments through the operators' resources"
-}
-
-// Needs implements Dependent.
-func (*ScalePhase) Needs() []string { return []string{"approve"} }
+func (*ScalePhase) Name() string { return PhaseScale }
 
 // ScalePlanFor decides, in one place, what a topology needs on a release
 // (REFERENCE.md section 6):
@@ -40,9 +31,9 @@ func (*ScalePhase) Needs() []string { return []string{"approve"} }
 //     size itself from the topology): 1 router, too;
 //   - one master on 4.5-4.7: the unsupported single-member etcd override
 //     (and the OAuth server's on 4.6-4.7), removed again after install.
-func ScalePlanFor(c *Cluster) cluster.ScalePlan {
+func ScalePlanFor(c *spec.Cluster) cluster.ScalePlan {
 	v, _ := c.ReleaseVersion()
-	masters, workers := len(c.Spec.NodesWithRole(RoleMaster)), len(c.Spec.NodesWithRole(RoleWorker))
+	masters, workers := len(c.Spec.NodesWithRole(spec.RoleMaster)), len(c.Spec.NodesWithRole(spec.RoleWorker))
 	var p cluster.ScalePlan
 	if workers == 1 || (workers == 0 && masters == 1 && v.Less(4, 8)) {
 		p.IngressReplicas = 1
@@ -58,7 +49,7 @@ func ScalePlanFor(c *Cluster) cluster.ScalePlan {
 func (*ScalePhase) ShouldRun(rc *RunContext) (bool, string) {
 	if len(ScalePlanFor(rc.Cluster()).Settings()) == 0 {
 		return false, fmt.Sprintf("release %s sizes itself for %d masters and %d workers", rc.Release(),
-			len(rc.Spec().NodesWithRole(RoleMaster)), len(rc.Spec().NodesWithRole(RoleWorker)))
+			len(rc.Spec().NodesWithRole(spec.RoleMaster)), len(rc.Spec().NodesWithRole(spec.RoleWorker)))
 	}
 	return true, ""
 }
@@ -88,7 +79,7 @@ func (p *ScalePhase) warn(rc *RunContext, plan cluster.ScalePlan) {
 	if plan.EtcdOverride {
 		rc.Log().Warnf("release %s with one master needs the unsupported single-member overrides; they block upgrades, so the complete phase removes them again", rc.Release())
 	}
-	if len(rc.Spec().NodesWithRole(RoleWorker)) == 1 && rc.Release().AtLeast(4, 10) {
+	if len(rc.Spec().NodesWithRole(spec.RoleWorker)) == 1 && rc.Release().AtLeast(4, 10) {
 		rc.Log().Warnf("one worker is an unsupported topology on %s: the second replicas of monitoring and other operators stay Pending", rc.Release())
 	}
 }

@@ -5,7 +5,8 @@ import (
 	"testing"
 
 	"github.com/okdctl/okdctl/installer/cluster"
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 func mustVersion(t *testing.T, s string) release.Version {
@@ -36,12 +37,12 @@ func TestScalePlanFor(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s-%dm%dw", tc.release, tc.masters, tc.workers), func(t *testing.T) {
 			t.Parallel()
-			c := &Cluster{Spec: ClusterSpec{Release: Release{Image: "quay.io/openshift/okd:" + tc.release + ".0", Version: tc.release}}}
+			c := &spec.Cluster{Spec: spec.ClusterSpec{Release: spec.Release{Image: "quay.io/openshift/okd:" + tc.release + ".0", Version: tc.release}}}
 			for i := 0; i < tc.masters; i++ {
-				c.Spec.Nodes = append(c.Spec.Nodes, Node{Name: fmt.Sprintf("m%d", i), Role: RoleMaster})
+				c.Spec.Nodes = append(c.Spec.Nodes, spec.Node{Name: fmt.Sprintf("m%d", i), Role: spec.RoleMaster})
 			}
 			for i := 0; i < tc.workers; i++ {
-				c.Spec.Nodes = append(c.Spec.Nodes, Node{Name: fmt.Sprintf("w%d", i), Role: RoleWorker})
+				c.Spec.Nodes = append(c.Spec.Nodes, spec.Node{Name: fmt.Sprintf("w%d", i), Role: spec.RoleWorker})
 			}
 			if got := ScalePlanFor(c); got != tc.want {
 				t.Errorf("got %+v, want %+v", got, tc.want)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/installer/openshiftinstall"
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // releaseCoherence checks the release image, openshift-install and the

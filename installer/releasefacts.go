@@ -11,8 +11,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/okdctl/okdctl/installer/release"
 	"github.com/okdctl/okdctl/registry"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // ReleaseReader reads what a release image says about itself. A Runner
@@ -25,7 +26,7 @@ const releaseReadTimeout = 20 * time.Second
 
 // NewReleaseReader reads release images from their registries with the
 // spec's pull secret. In the sandbox it contacts loopback registries only.
-func NewReleaseReader(c *Cluster, sandbox bool) ReleaseReader {
+func NewReleaseReader(c *spec.Cluster, sandbox bool) ReleaseReader {
 	return func(ctx context.Context, image string) (*release.Facts, error) {
 		ref, err := name.ParseReference(image)
 		if err != nil {
@@ -132,7 +133,7 @@ func (r *Runner) resolveRelease(ctx context.Context, state *State) (release.Vers
 // versionFromState is the release version for a command that reads the
 // state but runs no phase (day 2): the spec's, else what the install read
 // from a digest-pinned image.
-func versionFromState(c *Cluster, st *State) (release.Version, error) {
+func versionFromState(c *spec.Cluster, st *State) (release.Version, error) {
 	ver, err := c.ReleaseVersion()
 	if err == nil || st.Release == nil || st.Release.Image != c.Spec.Release.Image {
 		return ver, err

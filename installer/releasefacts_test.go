@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/installer/release"
 	"github.com/okdctl/okdctl/internal/synthrelease"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // versionPhase records the release version it was given.
@@ -47,7 +48,7 @@ func TestReleaseFactsReadOnce(t *testing.T) {
 	var got []string
 	apply := func(read ReleaseReader) error {
 		c := validCluster()
-		c.Spec.Release = Release{Image: pinned}
+		c.Spec.Release = spec.Release{Image: pinned}
 		var out bytes.Buffer
 		r := &Runner{Cluster: c, Host: bastion.NewHost(bastion.HostOptions{Root: root}), Log: NewLogger(LoggerOptions{Out: &out}),
 			Phases: []Phase{versionPhase{&got}}, ReadRelease: read}
@@ -74,7 +75,7 @@ func TestReleaseFactsReadOnce(t *testing.T) {
 	}
 	// day 2 takes the version from the state too
 	c := validCluster()
-	c.Spec.Release = Release{Image: pinned}
+	c.Spec.Release = spec.Release{Image: pinned}
 	rc, err := NewRunContext(c, bastion.NewHost(bastion.HostOptions{Root: root}), nil, RunContextOptions{})
 	if err != nil || rc.Release() != (release.Version{Major: 4, Minor: 14}) {
 		t.Errorf("day 2: %v %v", rc, err)

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // ApplyOptions select the phases of one run.
@@ -25,7 +27,7 @@ type ApplyOptions struct {
 
 // Runner runs the phases of one cluster in order.
 type Runner struct {
-	Cluster *Cluster
+	Cluster *spec.Cluster
 	Host    *bastion.Host
 	Log     *Logger
 	// Phases defaults to Phases().
@@ -67,6 +69,16 @@ func (r *Runner) now() time.Time {
 		return r.Now()
 	}
 	return time.Now()
+}
+
+// Describe is the one-line description of the run's phase called name.
+func (r *Runner) Describe(name string) string {
+	for _, p := range r.phases() {
+		if p.Name() == name {
+			return Declared(p).Describe
+		}
+	}
+	return ""
 }
 
 // StateDir is the cluster's state directory.
@@ -119,7 +131,7 @@ func (r *Runner) Apply(ctx context.Context, o ApplyOptions) (*Summary, error) {
 			return nil, err
 		}
 		defer lock.Release()
-		if f, err := os.OpenFile(StatePathJoin(stateDir, FileRunLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
+		if f, err := os.OpenFile(filepath.Join(stateDir, FileRunLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err == nil {
 			defer f.Close()
 			r.Log.attachFile(f)
 			defer r.Log.attachFile(nil)
@@ -215,11 +227,7 @@ func (r *Runner) reason(ctx context.Context, p Phase, rc *RunContext, digest str
 }
 
 func (r *Runner) changedDependency(p Phase, rc *RunContext, prev *PhaseState) string {
-	d, ok := p.(Dependent)
-	if !ok {
-		return ""
-	}
-	for _, dep := range d.Needs() {
+	for _, dep := range Declared(p).Needs {
 		ds, ok := rc.state.Phases[dep]
 		if ok && ds.Generation != prev.Consumed[dep] {
 			return dep
@@ -231,13 +239,7 @@ func (r *Runner) changedDependency(p Phase, rc *RunContext, prev *PhaseState) st
 func (r *Runner) execute(ctx context.Context, p Phase, rc *RunContext, res Result, digest, why string) (Result, error) {
 	name := p.Name()
 	start := r.now()
-	if u, ok := p.(Unimplemented); ok && u.NotImplemented() {
-		return r.fail(rc, res, start, digest, errNotImplemented(name))
-	}
-	desc := ""
-	if d, ok := p.(Describer); ok {
-		desc = d.Describe()
-	}
+	desc := Declared(p).Describe
 	if !rc.DryRun() {
 		prev := rc.state.Phase(name)
 		running := *prev
@@ -278,12 +280,12 @@ func (r *Runner) execute(ctx context.Context, p Phase, rc *RunContext, res Resul
 }
 
 func (r *Runner) consumed(p Phase, rc *RunContext) map[string]int {
-	d, ok := p.(Dependent)
-	if !ok {
+	needs := Declared(p).Needs
+	if needs == nil {
 		return nil
 	}
 	m := map[string]int{}
-	for _, dep := range d.Needs() {
+	for _, dep := range needs {
 		m[dep] = rc.state.Phase(dep).Generation
 	}
 	return m

@@ -228,24 +228,6 @@ func TestRunnerDryRunTouchesNothing(t *testing.T) {
 	}
 }
 
-func TestUnimplementedPhaseFailsClearly(t *testing.T) {
-	t.Parallel()
-	root := t.TempDir()
-	host := bastion.NewHost(bastion.HostOptions{Root: root})
-	r := &Runner{Cluster: validCluster(), Host: host, Log: NewLogger(LoggerOptions{}),
-		Phases: []Phase{&stubPhase{}}}
-	_, err := r.Apply(context.Background(), ApplyOptions{})
-	if err == nil || !strings.Contains(err.Error(), "phase stub: not implemented yet") {
-		t.Fatalf("got %v", err)
-	}
-}
-
-type stubPhase struct{}
-
-func (*stubPhase) Name() string                                  { return "stub" }
-func (*stubPhase) NotImplemented() bool                          { return true }
-func (*stubPhase) Run(ctx context.Context, rc *RunContext) error { return nil }
-
 // TestLockRefusesSecondProcess holds the lock here and runs a second
 // process that must be refused at once; then a killed holder's lock is
 // recovered.

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // Phase statuses kept in the state file and shown by status.

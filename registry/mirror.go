@@ -131,13 +131,6 @@ func (o *MirrorOptions) concurrency() int {
 	return 6
 }
 
-func (o *MirrorOptions) log() Logger {
-	if o.Log == nil {
-		return nopLogger{}
-	}
-	return o.Log
-}
-
 // Mirror copies the release image and every component it lists into the
 // mirror by digest, concurrently and skipping what the mirror already has,
 // and returns the mapping. An interrupted mirror resumes where it stopped;

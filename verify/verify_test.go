@@ -47,16 +47,6 @@ func startZone(t *testing.T, in dnsrecords.Input, edit func(string) string) stri
 	return b.Addr
 }
 
-func statuses(rep *Report, area string) map[string]Status {
-	out := map[string]Status{}
-	for _, r := range rep.Results {
-		if r.Area == area {
-			out[r.Check] = r.Status
-		}
-	}
-	return out
-}
-
 // onlyFailing asserts that exactly the checks whose names contain want failed.
 func onlyFailing(t *testing.T, rep *Report, want ...string) {
 	t.Helper()
@@ -172,7 +162,7 @@ func TestLoadBalancer(t *testing.T) {
 		notYet        int
 	}{
 		{"during bootstrap", true, boot, false, nil, 3}, // /readyz, /healthz, bootstrap out
-		{"closed port", false, "", false, []string{fmt.Sprint("accepts on 127.0.1.1 (*.apps)")}, 2},
+		{"closed port", false, "", false, []string{"accepts on 127.0.1.1 (*.apps)"}, 2},
 		{"bootstrap left in", true, boot, true, []string{"bootstrap 127.0.1.2 out"}, 2},
 		{"bootstrap out", true, "", true, nil, 2},
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/installer/cluster"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // AddNodeOptions configure AddNode.
@@ -66,19 +67,19 @@ func AddNode(ctx context.Context, r *installer.Runner, name string, o AddNodeOpt
 }
 
 // newWorker finds the node in the spec; only workers can be added.
-func newWorker(c *installer.Cluster, name string) (installer.Node, error) {
+func newWorker(c *spec.Cluster, name string) (spec.Node, error) {
 	var names []string
 	for _, n := range c.Spec.Nodes {
 		if n.Name != name {
 			names = append(names, n.Name)
 			continue
 		}
-		if n.Role != installer.RoleWorker {
+		if n.Role != spec.RoleWorker {
 			return n, fmt.Errorf("node %s is a %s: add-node adds workers only (a master joins etcd's quorum: follow OpenShift's procedure for replacing a control plane node)", name, n.Role)
 		}
 		return n, nil
 	}
-	return installer.Node{}, fmt.Errorf("node %q is not in %s: add it to spec.nodes (role worker, ip, nic, disk) first; the spec's nodes are %s",
+	return spec.Node{}, fmt.Errorf("node %q is not in %s: add it to spec.nodes (role worker, ip, nic, disk) first; the spec's nodes are %s",
 		name, c.File, strings.Join(names, ", "))
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/installer/cluster"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // workerIgnition finds the ignition a new worker merges: the running
@@ -85,7 +86,7 @@ func pointerCA(raw []byte) (*x509.Certificate, error) {
 // with its hash recorded where the boot lines and the web server's
 // verification read it. The other nodes' files are left as they are.
 type nodeIgnitionPhase struct {
-	node   installer.Node
+	node   spec.Node
 	role   []byte
 	source string
 }

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // routerSelector selects the default IngressController's router pods.
@@ -18,7 +19,7 @@ const routerSelector = "ingresscontroller.operator.openshift.io/deployment-ingre
 // any, while a cluster installed without workers runs its routers on the
 // masters, and they do not move by themselves.
 func warnIngress(ctx context.Context, rc *installer.RunContext) {
-	backends := rc.Spec().NodesWithRole(installer.RoleWorker)
+	backends := rc.Spec().NodesWithRole(spec.RoleWorker)
 	if len(backends) == 0 {
 		return
 	}

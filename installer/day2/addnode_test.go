@@ -24,11 +24,12 @@ import (
 	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/haproxy"
 	"github.com/okdctl/okdctl/ignition"
-	"github.com/okdctl/okdctl/ignition/hosting"
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/installer/cluster"
 	"github.com/okdctl/okdctl/internal/nodesim"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/webserver"
 )
 
 var allPorts = []string{"dns", "api", "machineConfig", "ingressHTTP", "ingressHTTPS", "ignition", "registry", "etcd", "etcdPeer", "stats"}
@@ -56,14 +57,14 @@ func TestAddNode(t *testing.T) {
 	}
 }
 
-func testAddNode(t *testing.T, c0 *installer.Cluster, joined []string) {
+func testAddNode(t *testing.T, c0 *spec.Cluster, joined []string) {
 	ctx := testenv.Context(t, 4*time.Minute)
 	root := t.TempDir()
 	host := sandboxHost(t, root)
 	k := startCluster(t, ctx, c0, host, joined)
 	installedBastion(t, c0, host, k.Kubeconfig)
 
-	c1 := withNode(c0, installer.Node{Name: "w1", Role: installer.RoleWorker, IP: "127.0.1.7", NIC: "eth0", Disk: "/dev/vda"})
+	c1 := withNode(c0, spec.Node{Name: "w1", Role: spec.RoleWorker, IP: "127.0.1.7", NIC: "eth0", Disk: "/dev/vda"})
 	out := &bastion.SyncBuffer{}
 	r := &installer.Runner{Cluster: c1, Host: host, Log: installer.NewLogger(installer.LoggerOptions{Out: out}), Kubeconfig: k.Kubeconfig}
 	done := make(chan error, 1)
@@ -117,7 +118,7 @@ func testAddNode(t *testing.T, c0 *installer.Cluster, joined []string) {
 // startCluster runs kube-apiserver on m0's address, joins m0 and w0
 // through okdctl's approver, and stores the worker ignition where
 // OpenShift keeps it.
-func startCluster(t *testing.T, ctx context.Context, c *installer.Cluster, host *bastion.Host, joined []string) *testenv.Kube {
+func startCluster(t *testing.T, ctx context.Context, c *spec.Cluster, host *bastion.Host, joined []string) *testenv.Kube {
 	t.Helper()
 	k := testenv.StartKube(t, testenv.KubeOptions{BindIP: "127.0.1.3", SANs: []string{"api-int.sandbox.okd.test"}})
 	admin := testenv.Clientset(t, k.AdminConfig())
@@ -168,12 +169,12 @@ func pointerIgnition(t *testing.T, role string) []byte {
 // installedBastion leaves the bastion as okdctl apply leaves it once the
 // cluster has bootstrapped: ignition published for m0 and w0, bootstrap
 // done and out of HAProxy, and the dns, loadbalancer and http phases run.
-func installedBastion(t *testing.T, c *installer.Cluster, host *bastion.Host, kubeconfig string) {
+func installedBastion(t *testing.T, c *spec.Cluster, host *bastion.Host, kubeconfig string) {
 	t.Helper()
 	rc, _ := newRC(t, c, host, kubeconfig)
 	hashes := map[string]string{}
 	for _, n := range c.Spec.Nodes {
-		if n.Role == installer.RoleBootstrap {
+		if n.Role == spec.RoleBootstrap {
 			continue
 		}
 		data, err := ignition.NodeConfig(installer.NodeIgnition(c, n), pointerIgnition(t, n.Role))
@@ -194,16 +195,16 @@ func installedBastion(t *testing.T, c *installer.Cluster, host *bastion.Host, ku
 }
 
 // withNode is c with one more node.
-func withNode(c *installer.Cluster, n installer.Node) *installer.Cluster {
+func withNode(c *spec.Cluster, n spec.Node) *spec.Cluster {
 	out := *c
-	out.Spec.Nodes = append(append([]installer.Node(nil), c.Spec.Nodes...), n)
+	out.Spec.Nodes = append(append([]spec.Node(nil), c.Spec.Nodes...), n)
 	return &out
 }
 
 // bootMachine does what coreos-installer does with the node's boot line:
 // it waits for the recorded hash, fetches the ignition from the bastion,
 // checks the hash and parses it.
-func bootMachine(ctx context.Context, c *installer.Cluster, host *bastion.Host, name string) error {
+func bootMachine(ctx context.Context, c *spec.Cluster, host *bastion.Host, name string) error {
 	stateDir := host.Paths.StateDir(c.Metadata.Name)
 	var want string
 	for want == "" {
@@ -236,10 +237,10 @@ func bootMachine(ctx context.Context, c *installer.Cluster, host *bastion.Host, 
 }
 
 // checkAdded checks the new node's records, backend, ignition, boot line and Node.
-func checkAdded(t *testing.T, ctx context.Context, c *installer.Cluster, host *bastion.Host, out string, singleNode bool) {
+func checkAdded(t *testing.T, ctx context.Context, c *spec.Cluster, host *bastion.Host, out string, singleNode bool) {
 	t.Helper()
 	rc, _ := newRC(t, c, host, "")
-	server := installer.DNSAddr(rc)
+	server := installer.DNS(rc).Addr()
 	for name, want := range map[string]string{"w1.sandbox.okd.test.": "127.0.1.7", "7.1.0.127.in-addr.arpa.": "w1.sandbox.okd.test."} {
 		qtype := dns.TypeA
 		if strings.HasSuffix(name, ".arpa.") {
@@ -268,7 +269,7 @@ func checkAdded(t *testing.T, ctx context.Context, c *installer.Cluster, host *b
 	if hashes["w1"] == "" || hashes["m0"] == "" {
 		t.Errorf("hashes = %v", hashes)
 	}
-	files, _ := hosting.Published(rc.WebRoot())
+	files, _ := webserver.Published(rc.WebRoot())
 	if len(files) < 3 {
 		t.Errorf("published: %v", files)
 	}

@@ -12,37 +12,38 @@ import (
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // sandboxSpec is examples/sandbox.yaml with free ports for the named
 // services and the edits applied (old -> new pairs).
-func sandboxSpec(t *testing.T, ports []string, edits ...string) *installer.Cluster {
+func sandboxSpec(t *testing.T, ports []string, edits ...string) *spec.Cluster {
 	t.Helper()
 	file := filepath.Join(testenv.RepoRoot(), "examples", "sandbox.yaml")
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := string(data)
+	specYAML := string(data)
 	for _, p := range ports {
-		i := strings.Index(spec, " "+p+": ")
+		i := strings.Index(specYAML, " "+p+": ")
 		if i < 0 {
-			i = strings.Index(spec, "{"+p+": ")
+			i = strings.Index(specYAML, "{"+p+": ")
 		}
 		if i < 0 {
 			t.Fatalf("no port %s in the sandbox example", p)
 		}
 		j := i + len(p) + 3
-		k := j + strings.IndexAny(spec[j:], ",}")
-		spec = spec[:j] + strconv.Itoa(testenv.FreePort(t, "127.0.1.1")) + spec[k:]
+		k := j + strings.IndexAny(specYAML[j:], ",}")
+		specYAML = specYAML[:j] + strconv.Itoa(testenv.FreePort(t, "127.0.1.1")) + specYAML[k:]
 	}
 	for i := 0; i+1 < len(edits); i += 2 {
-		if !strings.Contains(spec, edits[i]) {
+		if !strings.Contains(specYAML, edits[i]) {
 			t.Fatalf("the sandbox example has no %q", edits[i])
 		}
-		spec = strings.Replace(spec, edits[i], edits[i+1], 1)
+		specYAML = strings.Replace(specYAML, edits[i], edits[i+1], 1)
 	}
-	c, err := installer.Load([]byte(spec), file)
+	c, err := spec.Load([]byte(specYAML), file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func sandboxHost(t *testing.T, root string) *bastion.Host {
 }
 
 // applyPhases runs phases with the real runner, as okdctl apply --only does.
-func applyPhases(t *testing.T, c *installer.Cluster, host *bastion.Host, kubeconfig string, phases ...installer.Phase) string {
+func applyPhases(t *testing.T, c *spec.Cluster, host *bastion.Host, kubeconfig string, phases ...installer.Phase) string {
 	t.Helper()
 	var out bastion.SyncBuffer
 	r := &installer.Runner{Cluster: c, Host: host, Log: installer.NewLogger(installer.LoggerOptions{Out: &out}),
@@ -71,7 +72,7 @@ func applyPhases(t *testing.T, c *installer.Cluster, host *bastion.Host, kubecon
 }
 
 // newRC is a day-2 RunContext logging into out.
-func newRC(t *testing.T, c *installer.Cluster, host *bastion.Host, kubeconfig string) (*installer.RunContext, *bastion.SyncBuffer) {
+func newRC(t *testing.T, c *spec.Cluster, host *bastion.Host, kubeconfig string) (*installer.RunContext, *bastion.SyncBuffer) {
 	t.Helper()
 	out := &bastion.SyncBuffer{}
 	rc, err := installer.NewRunContext(c, host, installer.NewLogger(installer.LoggerOptions{Out: out}),

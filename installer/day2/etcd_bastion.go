@@ -40,13 +40,13 @@ func BackupBastionEtcd(ctx context.Context, rc *installer.RunContext, o BackupOp
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return SnapshotInfo{}, fmt.Errorf("failed to create %s: %w", dir, err)
 	}
-	endpoint := installer.EtcdEndpoint(rc)
+	endpoint := installer.DNS(rc).EtcdEndpoint()
 	info, err := SaveSnapshot(ctx, endpoint, uniqueName(dir, rc.Now(), ".db"))
 	if err != nil {
-		return info, fmt.Errorf("%w (is %s running? okdctl apply --only dns starts it)", err, installer.EtcdService)
+		return info, fmt.Errorf("%w (is %s running? okdctl apply --only dns starts it)", err, dnsrecords.EtcdServiceName)
 	}
 	rc.Log().Infof("saved a snapshot of %s (%s): revision %d, %d keys, %d bytes, sha256 %s",
-		installer.EtcdService, endpoint, info.Revision, info.Keys, info.Size, info.SHA256)
+		dnsrecords.EtcdServiceName, endpoint, info.Revision, info.Keys, info.Size, info.SHA256)
 	removed, err := pruneBackups(dir, ".db", keepOr(o.Keep))
 	for _, p := range removed {
 		rc.Log().Infof("removed the old backup %s (keeping %d)", filepath.Base(p), keepOr(o.Keep))
@@ -68,7 +68,7 @@ type etcdMember struct {
 }
 
 func bastionMember(rc *installer.RunContext) (etcdMember, error) {
-	svc, err := installer.EtcdServiceOf(rc)
+	svc, err := installer.DNS(rc).EtcdService()
 	if err != nil {
 		return etcdMember{}, err
 	}
@@ -115,7 +115,7 @@ func RestoreBastionEtcd(ctx context.Context, rc *installer.RunContext, o Restore
 		"  - %s stops: DNS answers only from CoreDNS's cache until it is back (seconds)\n"+
 		"  - its data directory %s is moved aside to %s, kept\n"+
 		"  - records written since that backup, for any cluster of this bastion, are gone until okdctl apply --only dns writes them again",
-		installer.EtcdService, from, info.Revision, info.Keys, installer.EtcdService, m.dataDir, old)
+		dnsrecords.EtcdServiceName, from, info.Revision, info.Keys, dnsrecords.EtcdServiceName, m.dataDir, old)
 	if err := confirmed(o.Yes, o.Confirm, "restore the bastion's etcd", summary); err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func startEtcd(ctx context.Context, rc *installer.RunContext, m etcdMember) erro
 	if _, err := rc.Host().Services.Ensure(ctx, m.svc); err != nil {
 		return fmt.Errorf("failed to start %s: %w", m.svc.Name, err)
 	}
-	endpoint := installer.EtcdEndpoint(rc)
+	endpoint := installer.DNS(rc).EtcdEndpoint()
 	wait := bastion.WaitOptions{What: m.svc.Name + " to answer at " + endpoint, Timeout: 30 * time.Second,
 		Interval: 200 * time.Millisecond, Log: rc.Log().Progressf}
 	return bastion.Poll(ctx, wait, func(ctx context.Context) (bool, error) {
@@ -243,7 +243,7 @@ func verifyRestoredDNS(ctx context.Context, rc *installer.RunContext, old string
 	if err != nil {
 		return err
 	}
-	endpoint := installer.EtcdEndpoint(rc)
+	endpoint := installer.DNS(rc).EtcdEndpoint()
 	client, err := dnsrecords.NewClient([]string{endpoint})
 	if err != nil {
 		return err
@@ -263,11 +263,11 @@ func verifyRestoredDNS(ctx context.Context, rc *installer.RunContext, old string
 }
 
 func verifyAnswers(ctx context.Context, rc *installer.RunContext, old string) error {
-	checks, err := installer.DNSChecks(rc)
+	checks, err := dnsrecords.AllChecks(installer.DNSInput(rc))
 	if err != nil {
 		return err
 	}
-	opts := dnsrecords.VerifyOptions{Server: installer.DNSAddr(rc), Timeout: time.Second, Attempts: 2}
+	opts := dnsrecords.VerifyOptions{Server: installer.DNS(rc).Addr(), Timeout: time.Second, Attempts: 2}
 	var rep *dnsrecords.Report
 	wait := bastion.WaitOptions{What: "every DNS record to answer through " + opts.Server, Interval: 500 * time.Millisecond,
 		Timeout: time.Duration(dnsrecords.DefaultCacheTTL+10) * time.Second, Log: rc.Log().Progressf}
@@ -277,7 +277,7 @@ func verifyAnswers(ctx context.Context, rc *installer.RunContext, old string) er
 	})
 	if err != nil {
 		return fmt.Errorf("the restore is done (the previous data is in %s), but CoreDNS does not answer as the spec says: %s\n"+
-			"check the logs of %s", old, rep, installer.CoreDNSService)
+			"check the logs of %s", old, rep, dnsrecords.CoreDNSServiceName)
 	}
 	rc.Log().Infof("DNS verified after the restore: %s", rep)
 	return nil

@@ -25,12 +25,12 @@ func TestBastionEtcdBackupRestore(t *testing.T) {
 	host := sandboxHost(t, root)
 	applyPhases(t, c, host, "", &installer.DNSPhase{})
 	rc, out := newRC(t, c, host, "")
-	checks, err := installer.DNSChecks(rc)
+	checks, err := dnsrecords.AllChecks(installer.DNSInput(rc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	dnsOK := func() *dnsrecords.Report {
-		return dnsrecords.Verify(ctx, dnsrecords.VerifyOptions{Server: installer.DNSAddr(rc), Timeout: time.Second}, checks)
+		return dnsrecords.Verify(ctx, dnsrecords.VerifyOptions{Server: installer.DNS(rc).Addr(), Timeout: time.Second}, checks)
 	}
 
 	var first SnapshotInfo
@@ -55,8 +55,8 @@ func TestBastionEtcdBackupRestore(t *testing.T) {
 
 	// The disaster: etcd's data is gone and it starts empty.
 	sb := host.Services.(*bastion.Sandbox)
-	dataDir := installer.EtcdDataDir(rc)
-	if err := sb.Stop(ctx, installer.EtcdService); err != nil {
+	dataDir := installer.DNS(rc).EtcdDataDir()
+	if err := sb.Stop(ctx, dnsrecords.EtcdServiceName); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.RemoveAll(dataDir); err != nil {
@@ -69,21 +69,21 @@ func TestBastionEtcdBackupRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	// SIGUSR1 reloads CoreDNS, which drops its cache.
-	if err := syscall.Kill(sb.PID(installer.CoreDNSService), syscall.SIGUSR1); err != nil {
+	if err := syscall.Kill(sb.PID(dnsrecords.CoreDNSServiceName), syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
 	if rep := waitDNS(ctx, dnsOK, false); rep.OK() {
 		t.Fatal("DNS still answers with etcd's data gone")
 	}
 
-	pid := sb.PID(installer.EtcdService)
+	pid := sb.PID(dnsrecords.EtcdServiceName)
 	err = RestoreBastionEtcd(ctx, rc, RestoreOptions{})
 	if err == nil || !strings.Contains(err.Error(), "refusing to restore") || !strings.Contains(err.Error(), "--yes") {
 		t.Fatalf("restore without --yes: %v", err)
 	}
 	err = RestoreBastionEtcd(ctx, rc, RestoreOptions{Confirm: func(string) (bool, error) { return false, nil }})
-	if err == nil || sb.PID(installer.EtcdService) != pid {
-		t.Fatalf("restore declined: %v, etcd restarted: %v", err, sb.PID(installer.EtcdService) != pid)
+	if err == nil || sb.PID(dnsrecords.EtcdServiceName) != pid {
+		t.Fatalf("restore declined: %v, etcd restarted: %v", err, sb.PID(dnsrecords.EtcdServiceName) != pid)
 	}
 
 	if err := RestoreBastionEtcd(ctx, rc, RestoreOptions{Yes: true}); err != nil {
@@ -101,7 +101,7 @@ func TestBastionEtcdBackupRestore(t *testing.T) {
 }
 
 func startEtcdFor(ctx context.Context, rc *installer.RunContext) (bastion.Action, error) {
-	svc, err := installer.EtcdServiceOf(rc)
+	svc, err := installer.DNS(rc).EtcdService()
 	if err != nil {
 		return "", err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // OpenShift's own backup and restore scripts on every master, and the
@@ -91,20 +92,20 @@ func BackupClusterEtcd(ctx context.Context, rc *installer.RunContext, o ClusterB
 }
 
 // mastersFor lists the masters to use: the named one, or all in spec order.
-func mastersFor(rc *installer.RunContext, name string) ([]installer.Node, error) {
-	masters := rc.Spec().NodesWithRole(installer.RoleMaster)
+func mastersFor(rc *installer.RunContext, name string) ([]spec.Node, error) {
+	masters := rc.Spec().NodesWithRole(spec.RoleMaster)
 	if name == "" {
 		return masters, nil
 	}
 	for _, m := range masters {
 		if m.Name == name {
-			return []installer.Node{m}, nil
+			return []spec.Node{m}, nil
 		}
 	}
 	return nil, fmt.Errorf("%q is not a master of the spec: pass one of %s", name, strings.Join(nodeNamesOf(masters), ", "))
 }
 
-func nodeNamesOf(nodes []installer.Node) []string {
+func nodeNamesOf(nodes []spec.Node) []string {
 	var out []string
 	for _, n := range nodes {
 		out = append(out, n.Name)
@@ -113,7 +114,7 @@ func nodeNamesOf(nodes []installer.Node) []string {
 }
 
 // firstAnswering logs in to the first master that lets okdctl in.
-func firstAnswering(ctx context.Context, rc *installer.RunContext, masters []installer.Node, o SSHOptions) (*remote, error) {
+func firstAnswering(ctx context.Context, rc *installer.RunContext, masters []spec.Node, o SSHOptions) (*remote, error) {
 	var errs []error
 	for _, m := range masters {
 		r, err := dialSSH(ctx, m.Name, m.IP, o, rc.Log().Infof)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // ClusterRestoreOptions configures a restore of the cluster's etcd.
@@ -51,7 +52,7 @@ func RestoreClusterEtcd(ctx context.Context, rc *installer.RunContext, o Cluster
 		return "", err
 	}
 	defer lock.Release()
-	conns, err := connectAll(ctx, rc, append([]installer.Node{recovery}, others...), o.SSH)
+	conns, err := connectAll(ctx, rc, append([]spec.Node{recovery}, others...), o.SSH)
 	if err != nil {
 		return "", fmt.Errorf("%w\nnothing was changed: the procedure needs SSH to every master", err)
 	}
@@ -89,16 +90,16 @@ func pickClusterBackup(rc *installer.RunContext, from string) (*ClusterBackup, e
 }
 
 // recoveryMasters splits the masters into the recovery one and the others.
-func recoveryMasters(rc *installer.RunContext, name string) (installer.Node, []installer.Node, error) {
-	masters := rc.Spec().NodesWithRole(installer.RoleMaster)
+func recoveryMasters(rc *installer.RunContext, name string) (spec.Node, []spec.Node, error) {
+	masters := rc.Spec().NodesWithRole(spec.RoleMaster)
 	if len(masters) == 0 {
-		return installer.Node{}, nil, fmt.Errorf("the spec has no master")
+		return spec.Node{}, nil, fmt.Errorf("the spec has no master")
 	}
 	if name == "" {
 		name = masters[0].Name
 	}
-	var rec *installer.Node
-	var others []installer.Node
+	var rec *spec.Node
+	var others []spec.Node
 	for i, m := range masters {
 		if m.Name == name {
 			rec = &masters[i]
@@ -107,13 +108,13 @@ func recoveryMasters(rc *installer.RunContext, name string) (installer.Node, []i
 		}
 	}
 	if rec == nil {
-		return installer.Node{}, nil, fmt.Errorf("%q is not a master of the spec: pass one of %s", name, strings.Join(nodeNamesOf(masters), ", "))
+		return spec.Node{}, nil, fmt.Errorf("%q is not a master of the spec: pass one of %s", name, strings.Join(nodeNamesOf(masters), ", "))
 	}
 	return *rec, others, nil
 }
 
 // connectAll logs in to every master, in order, or fails on the first that refuses.
-func connectAll(ctx context.Context, rc *installer.RunContext, nodes []installer.Node, o SSHOptions) ([]*remote, error) {
+func connectAll(ctx context.Context, rc *installer.RunContext, nodes []spec.Node, o SSHOptions) ([]*remote, error) {
 	var out []*remote
 	for _, n := range nodes {
 		r, err := dialSSH(ctx, n.Name, n.IP, o, rc.Log().Infof)
@@ -131,8 +132,8 @@ func connectAll(ctx context.Context, rc *installer.RunContext, nodes []installer
 // restorePlan is one run of the recovery procedure.
 type restorePlan struct {
 	b                  *ClusterBackup
-	recovery           installer.Node
-	others             []installer.Node
+	recovery           spec.Node
+	others             []spec.Node
 	ts                 string
 	remoteDir, podsDir string
 }

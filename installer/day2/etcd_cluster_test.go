@@ -15,6 +15,7 @@ import (
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/internal/sshmaster"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 )
 
 var (
@@ -52,16 +53,16 @@ func realSnapshot(t *testing.T) string {
 }
 
 // masters starts a simulated master on port for every master of c.
-func masters(t *testing.T, c *installer.Cluster, key ssh.PublicKey, port int) map[string]*sshmaster.Master {
+func masters(t *testing.T, c *spec.Cluster, key ssh.PublicKey, port int) map[string]*sshmaster.Master {
 	t.Helper()
 	out := map[string]*sshmaster.Master{}
-	for _, n := range c.Spec.NodesWithRole(installer.RoleMaster) {
+	for _, n := range c.Spec.NodesWithRole(spec.RoleMaster) {
 		out[n.Name] = sshmaster.Start(t, sshmaster.Options{IP: n.IP, Port: port, AuthorizedKey: key, Snapshot: realSnapshot(t)})
 	}
 	return out
 }
 
-func dayTwoRC(t *testing.T, c *installer.Cluster) (*installer.RunContext, *bastion.SyncBuffer) {
+func dayTwoRC(t *testing.T, c *spec.Cluster) (*installer.RunContext, *bastion.SyncBuffer) {
 	t.Helper()
 	return newRC(t, c, bastion.NewHost(bastion.HostOptions{Root: t.TempDir()}), "")
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // Driver runs openshift-install.

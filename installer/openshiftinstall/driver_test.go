@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 const realVersion = `openshift-install 4.14.0-0.okd-2024-01-26-175629

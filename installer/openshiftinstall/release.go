@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // Expected is the release an openshift-install binary must be built for.

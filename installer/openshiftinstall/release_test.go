@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec/release"
 	"github.com/okdctl/okdctl/internal/testenv"
 )
 

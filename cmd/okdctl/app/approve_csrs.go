@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/installer/day2"
 )
 
 func newApproveCSRs() *cobra.Command {
@@ -27,27 +27,14 @@ until stopped. --install-service runs it as the okdctl-approver service
 renewals on bare metal.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.load()
-			if err != nil {
-				return err
-			}
-			if err := f.check(); err != nil {
-				return err
-			}
-			log := installer.NewLogger(installer.LoggerOptions{Out: cmd.OutOrStdout(), JSON: f.logFormat == "json"})
-			kc := f.kubeconfig
-			if kc == "" {
-				kc = filepath.Join(c.Spec.InstallDir, "auth", "kubeconfig")
-			}
-			root, err := f.rootDir()
+			rc, err := f.dayTwo(cmd, "")
 			if err != nil {
 				return err
 			}
 			if install {
-				return installApprover(cmd, c, root, f.sandbox, kc)
+				return installApprover(cmd, rc)
 			}
-			st, _ := installer.LoadState(bastion.Paths{Root: root}.StateDir(c.Metadata.Name), c.Metadata.Name)
-			return installer.ApproveCSRs(cmd.Context(), c, installer.ApproveOptions{Kubeconfig: kc, State: st, Watch: watch, Log: log})
+			return day2.ApproveCSRs(cmd.Context(), rc, watch)
 		},
 	}
 	f.register(cmd, true)
@@ -57,16 +44,16 @@ renewals on bare metal.`,
 }
 
 // installApprover starts (or updates) the okdctl-approver service.
-func installApprover(cmd *cobra.Command, c *installer.Cluster, root string, sandbox bool, kubeconfig string) error {
+func installApprover(cmd *cobra.Command, rc *installer.RunContext) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("failed to find the okdctl binary: %w", err)
 	}
-	if kubeconfig, err = filepath.Abs(kubeconfig); err != nil {
+	kubeconfig, err := filepath.Abs(rc.Kubeconfig())
+	if err != nil {
 		return err
 	}
-	host := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: sandbox})
-	action, err := host.Services.Ensure(cmd.Context(), installer.ApproverService(c, exe, kubeconfig))
+	action, err := rc.Host().Services.Ensure(cmd.Context(), installer.ApproverService(rc.Cluster(), exe, kubeconfig))
 	if err != nil {
 		return fmt.Errorf("failed to start %s: %w", installer.ApproverServiceName, err)
 	}

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/internal/nodesim"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec"
 	certv1 "k8s.io/api/certificates/v1"
 )
 
@@ -31,18 +31,18 @@ func TestApproveCSRs(t *testing.T) {
 	k := testenv.StartKube(t, testenv.KubeOptions{NoCRDs: true})
 	ctx := testenv.Context(t, time.Minute)
 	nodesim.RunSigner(ctx, testenv.Clientset(t, k.AdminConfig()), k.CA)
-	spec := filepath.Join(copyExamples(t), "sandbox.yaml")
+	specFile := filepath.Join(copyExamples(t), "sandbox.yaml")
 	boot := testenv.Clientset(t, k.BootstrapperConfig())
 	if _, _, err := nodesim.Create(ctx, boot, nodesim.CSR{Signer: certv1.KubeAPIServerClientKubeletSignerName,
 		CN: "system:node:stranger.sandbox.okd.test", O: []string{"system:nodes"}, Usages: nodesim.ClientUsages}); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code := run(t, "approve-csrs", "-f", spec, "--kubeconfig", k.Kubeconfig)
+	out, errOut, code := run(t, "approve-csrs", "-f", specFile, "--kubeconfig", k.Kubeconfig)
 	if code != 0 || !strings.Contains(out, "0 CSRs approved, 1 left pending") || !strings.Contains(out, "stranger.sandbox.okd.test") {
 		t.Fatalf("once: exit %d\n%s%s", code, out, errOut)
 	}
 
-	c, err := installer.LoadFile(spec)
+	c, err := spec.LoadFile(specFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,10 +50,10 @@ func TestApproveCSRs(t *testing.T) {
 	var wout, werr syncBuf
 	exited := make(chan int, 1)
 	go func() {
-		exited <- Main(wctx, []string{"approve-csrs", "-f", spec, "--kubeconfig", k.Kubeconfig, "--watch"}, &wout, &werr)
+		exited <- Main(wctx, []string{"approve-csrs", "-f", specFile, "--kubeconfig", k.Kubeconfig, "--watch"}, &wout, &werr)
 	}()
 	sim := &nodesim.Simulator{Bootstrap: boot, NodeConfig: k.CertPEMConfig}
-	w0 := c.Spec.NodesWithRole(installer.RoleWorker)[0]
+	w0 := c.Spec.NodesWithRole(spec.RoleWorker)[0]
 	if _, err := sim.Join(ctx, nodesim.Machine{Name: c.FQDN(w0), IP: w0.IP}); err != nil {
 		t.Fatalf("join with --watch: %v\n%s%s", err, wout.String(), werr.String())
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // specFlags are the flags every command that reads a spec shares.
@@ -35,11 +36,11 @@ func (f *specFlags) register(cmd *cobra.Command, withHost bool) {
 }
 
 // load reads, defaults and validates the spec.
-func (f *specFlags) load() (*installer.Cluster, error) {
+func (f *specFlags) load() (*spec.Cluster, error) {
 	if f.file == "" {
 		return nil, errors.New("no spec given: pass -f cluster.yaml (okdctl init --example lab > cluster.yaml writes one)")
 	}
-	return installer.LoadFile(f.file)
+	return spec.LoadFile(f.file)
 }
 
 func (f *specFlags) check() error {
@@ -60,7 +61,7 @@ func (f *specFlags) rootDir() (string, error) {
 }
 
 // runner builds the host and runner of one command.
-func (f *specFlags) runner(c *installer.Cluster, out io.Writer, dryRun bool) (*installer.Runner, error) {
+func (f *specFlags) runner(c *spec.Cluster, out io.Writer, dryRun bool) (*installer.Runner, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}

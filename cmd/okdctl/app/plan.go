@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/spec"
 )
 
 func newPlan() *cobra.Command {
@@ -40,7 +41,7 @@ func newPlan() *cobra.Command {
 }
 
 // runPlan prints the defaulted spec, then what each phase would do.
-func runPlan(cmd *cobra.Command, c *installer.Cluster, r *installer.Runner, opts installer.ApplyOptions, asJSON bool) error {
+func runPlan(cmd *cobra.Command, c *spec.Cluster, r *installer.Runner, opts installer.ApplyOptions, asJSON bool) error {
 	out := cmd.OutOrStdout()
 	var buf strings.Builder
 	planLog := installer.NewLogger(installer.LoggerOptions{Out: &buf})
@@ -53,7 +54,7 @@ func runPlan(cmd *cobra.Command, c *installer.Cluster, r *installer.Runner, opts
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
-			Spec *installer.Cluster `json:"spec"`
+			Spec *spec.Cluster      `json:"spec"`
 			Plan *installer.Summary `json:"plan"`
 		}{c, sum})
 	}
@@ -62,21 +63,16 @@ func runPlan(cmd *cobra.Command, c *installer.Cluster, r *installer.Runner, opts
 	return nil
 }
 
-func printSpec(out io.Writer, c *installer.Cluster) {
+func printSpec(out io.Writer, c *spec.Cluster) {
 	data, _ := yaml.Marshal(c)
 	fmt.Fprintf(out, "# The spec %s with defaults filled in:\n%s\n", c.File, data)
 }
 
 func printPlan(out io.Writer, r *installer.Runner, sum *installer.Summary) {
-	phases := installer.Phases()
 	counts := map[string]int{}
 	for i, res := range sum.Results {
 		counts[res.Status]++
-		desc := ""
-		if d, ok := phases[i].(installer.Describer); ok {
-			desc = d.Describe()
-		}
-		fmt.Fprintf(out, "[%d/%d] %s: %s\n      ", i+1, len(sum.Results), res.Phase, desc)
+		fmt.Fprintf(out, "[%d/%d] %s: %s\n      ", i+1, len(sum.Results), res.Phase, r.Describe(res.Phase))
 		printOutcome(out, r, res, true)
 	}
 	fmt.Fprintf(out, "\nPlan: %d phases: %d would run, %d unchanged, %d skipped, %d would fail, %d not selected. Nothing was changed.\n",

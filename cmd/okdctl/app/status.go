@@ -3,7 +3,6 @@ package app
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -69,7 +68,7 @@ func printStatus(cmd *cobra.Command, st *installer.State, dir, file string) {
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "\nstate: %s\n", filepath.Join(dir, "state.json"))
+	fmt.Fprintf(out, "\nstate: %s\n", installer.StateFile(dir))
 	if next == "" {
 		fmt.Fprintln(out, "next: nothing; every phase is done")
 	} else {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/spec"
 )
 
 func newValidate() *cobra.Command {
@@ -28,7 +28,7 @@ func newValidate() *cobra.Command {
 	return cmd
 }
 
-func releaseString(c *installer.Cluster) string {
+func releaseString(c *spec.Cluster) string {
 	v, err := c.ReleaseVersion()
 	if err != nil {
 		return "unknown"

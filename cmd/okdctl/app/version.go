@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 func newVersion() *cobra.Command {

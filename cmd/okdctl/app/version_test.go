@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/okdctl/okdctl/installer/release"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 func TestVersionPrintsBuildAndMatrix(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/spec/release"
 	"github.com/okdctl/okdctl/internal/testenv"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // TestCheckAgainstTheDouble runs the openshift-install double as a binary

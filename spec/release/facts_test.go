@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/okdctl/okdctl/spec/release"
 	"github.com/okdctl/okdctl/internal/synthrelease"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 func layer(t *testing.T, files map[string]string) v1.Layer {

@@ -98,4 +98,3 @@ func BenchmarkVerifyDNS1000(b *testing.B) {
 		})
 	}
 }
-

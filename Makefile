@@ -7,15 +7,18 @@ COREDNS_VERSION := v1.15.0
 # Debian packages of the programs a bastion runs, and the clients the tests use.
 # bind9 and dnsmasq-base stand in for a site's existing DNS server (spec.dns.external / manual).
 APT_PACKAGES := haproxy nginx-light etcd-server etcd-client docker-registry dnsutils skopeo curl systemd bind9 dnsmasq-base
+# what builds and boots the real-bastion root file system (internal/realhost)
+APT_PACKAGES += systemd-container debootstrap zstd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 30m
 
-.PHONY: help build tools apt-tools test unit e2e bench lint fmt fuzz demo demo-down clean
+.PHONY: help build tools apt-tools rootfs test unit e2e bench lint fmt fuzz demo demo-down clean
 
 help:
 	@echo "make demo   build okdctl, plan examples/lab.yaml, print its boot lines, apply examples/sandbox.yaml under ./.demo"
 	@echo "make test   install the tools (make tools), then run every test"
 	@echo "make tools  install or build every program the sandbox and the tests need (idempotent)"
+	@echo "make rootfs the Debian bookworm root file system the real-bastion tests boot (cached in /var/cache/okdctl-test)"
 	@echo "make e2e    rehearse the whole install in a sandbox (part of make test)"
 	@echo "make bench  run the benchmarks"
 	@echo "make lint   gofmt, go vet and staticcheck (pinned in tools/staticcheck)"
@@ -66,8 +69,13 @@ $(BIN)/kube-apiserver: tools/kube/go.mod tools/kube/go.sum
 	@echo "building kube-apiserver $(KUBE_VERSION) from tools/kube (about 5 minutes the first time)"
 	cd tools/kube && $(GO) build -ldflags "$(KUBE_LDFLAGS)" -o $(BIN)/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 
+## the real bastion: a debootstrap of Debian bookworm from this machine's apt mirror,
+## cached as a tarball keyed by its package list (internal/realhost/packages.go)
+rootfs: apt-tools
+	$(GO) run ./internal/realhost/cmd/mkrootfs
+
 ## tests
-test: tools
+test: tools rootfs
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 unit:

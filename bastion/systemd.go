@@ -88,6 +88,11 @@ func (s *Systemd) Ensure(ctx context.Context, svc Service) (Action, error) {
 		return "", err
 	}
 	switch {
+	case !running && unitChanged:
+		// just reloaded: enable's own reload (every generator again) would
+		// cost another second
+		_, err = s.systemctl(ctx, "enable", "--now", "--no-reload", svc.Name+".service")
+		return Started, err
 	case !running:
 		_, err = s.systemctl(ctx, "enable", "--now", svc.Name+".service")
 		return Started, err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/okdctl/okdctl/examples"
 	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/internal/realhost"
 	"github.com/okdctl/okdctl/internal/synthrelease"
 	"github.com/okdctl/okdctl/internal/testenv"
 	"github.com/okdctl/okdctl/spec"
@@ -44,6 +45,10 @@ type rehearsal struct {
 	cluster *spec.Cluster
 	kube    *testenv.Kube
 	outputs bytes.Buffer // every okdctl output, for the secrets audit
+	// host is the real bastion okdctl runs on (no --root, no --sandbox);
+	// spec is then a path inside it and root is its root directory.
+	host    *realhost.Container
+	hostEnv []string
 }
 
 var okdctlBinary string
@@ -201,9 +206,16 @@ func (r *rehearsal) mustRun(args ...string) string {
 	return out
 }
 
-// command is okdctl with the spec, root and sandbox flags where they apply.
+// command is okdctl with the spec, root and sandbox flags where they apply;
+// on a real bastion, okdctl inside it with only the spec.
 func (r *rehearsal) command(args ...string) *exec.Cmd {
 	full := append([]string{}, args...)
+	if r.host != nil {
+		cmd := r.host.Command(context.Background(), "okdctl", append(full, "-f", r.spec)...)
+		cmd.Env = append(cmd.Env, r.hostEnv...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		return cmd
+	}
 	full = append(full, "-f", r.spec, "--root", r.root)
 	if args[0] == "apply" || args[0] == "plan" {
 		full = append(full, "--sandbox")
@@ -227,12 +239,17 @@ func (r *rehearsal) start(args ...string) (*exec.Cmd, *testenv.SafeBuffer) {
 
 // stateDir is okdctl's state directory of the rehearsal.
 func (r *rehearsal) stateDir() string {
-	return filepath.Join(r.root, "var/lib/okdctl", cluster)
+	return filepath.Join(r.root, "var/lib/okdctl", r.cluster.Metadata.Name)
+}
+
+// domain is the cluster's domain, <name>.<baseDomain>.
+func (r *rehearsal) domain() string {
+	return r.cluster.Metadata.Name + "." + r.cluster.Spec.BaseDomain
 }
 
 // state reads the state file.
 func (r *rehearsal) state() *installer.State {
-	st, err := installer.LoadState(r.stateDir(), cluster)
+	st, err := installer.LoadState(r.stateDir(), r.cluster.Metadata.Name)
 	if err != nil {
 		r.t.Fatal(err)
 	}

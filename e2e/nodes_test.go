@@ -98,8 +98,8 @@ type machines struct {
 
 func newMachines(r *rehearsal) *machines {
 	p := r.cluster.Spec.Bastion.Ports
-	return &machines{r: r, res: resolver{server: net.JoinHostPort(bastionIP, strconv.Itoa(p.DNS))},
-		apiInt: fmt.Sprintf("https://api-int.%s:%d", domain, p.API)}
+	return &machines{r: r, res: resolver{server: net.JoinHostPort(r.cluster.Spec.Bastion.IP, strconv.Itoa(p.DNS))},
+		apiInt: fmt.Sprintf("https://api-int.%s:%d", r.domain(), p.API)}
 }
 
 // via points a client config at api-int through okdctl's DNS and HAProxy.
@@ -295,7 +295,7 @@ func (m *machines) installComplete(ctx context.Context, dyn dynamic.Interface) e
 	route := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "route.openshift.io/v1", "kind": "Route",
 		"metadata": map[string]any{"name": "console", "namespace": "openshift-console"},
-		"spec": map[string]any{"host": "console-openshift-console.apps." + domain, "to": map[string]any{"kind": "Service", "name": "console"},
+		"spec": map[string]any{"host": "console-openshift-console.apps." + m.r.domain(), "to": map[string]any{"kind": "Service", "name": "console"},
 			"tls": map[string]any{"termination": "reencrypt"}},
 	}}
 	if _, err := dyn.Resource(routeGVR).Namespace("openshift-console").Create(ctx, route, metav1.CreateOptions{}); err != nil && !strings.Contains(err.Error(), "already exists") {

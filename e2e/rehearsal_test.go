@@ -102,7 +102,7 @@ func (r *rehearsal) checkBootstrapGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(cfg), "127.0.1.2:") {
+	if strings.Contains(string(cfg), r.cluster.Spec.NodesWithRole(spec.RoleBootstrap)[0].IP+":") {
 		t.Errorf("haproxy.cfg still has the bootstrap server:\n%s", cfg)
 	}
 	url := installer.IgnitionURL(r.cluster, r.cluster.Spec.NodesWithRole(spec.RoleBootstrap)[0])

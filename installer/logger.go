@@ -31,6 +31,7 @@ type logShared struct {
 	spinWhat  string
 	spinStart time.Time
 	spinStop  chan struct{}
+	spinLive  string // a progress line shown after the spinner (Live)
 }
 
 // LoggerOptions configures a Logger.
@@ -95,6 +96,8 @@ type Event struct {
 	Msg      string `json:"msg"`
 	Status   string `json:"status,omitempty"`
 	Duration string `json:"duration,omitempty"`
+	// Progress holds the counts of a progress event (the mirror's).
+	Progress map[string]any `json:"progress,omitempty"`
 }
 
 func (l *Logger) emit(level, msg string) {
@@ -119,6 +122,20 @@ func (l *Logger) write(ev Event) {
 	if s.file != nil {
 		fmt.Fprintf(s.file, "%s\n", jsonLine)
 	}
+}
+
+// writeFileOnly puts one event in the run's log file only.
+func (l *Logger) writeFileOnly(ev Event) {
+	s := l.shared
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.file == nil {
+		return
+	}
+	ev.Msg = bastion.Mask(ev.Msg, s.secrets...)
+	ev.Time = s.now().UTC().Format(time.RFC3339)
+	line, _ := json.Marshal(ev)
+	fmt.Fprintf(s.file, "%s\n", line)
 }
 
 func textLine(ev Event) string {
@@ -202,7 +219,7 @@ func (l *Logger) startSpinner(what string) {
 	if !s.tty || s.spinStop != nil {
 		return
 	}
-	s.spinWhat, s.spinStart, s.spinStop = what, time.Now(), make(chan struct{})
+	s.spinWhat, s.spinStart, s.spinStop, s.spinLive = what, time.Now(), make(chan struct{}), ""
 	go s.spin(s.spinStop)
 }
 
@@ -217,8 +234,8 @@ func (s *logShared) spin(stop chan struct{}) {
 		}
 		s.mu.Lock()
 		if s.spinStop == stop {
-			fmt.Fprintf(s.out, "\r\033[K%s %s %s", spinnerFrames[i%len(spinnerFrames)], s.spinWhat,
-				roundDuration(time.Since(s.spinStart)))
+			fmt.Fprintf(s.out, "\r\033[K%s %s %s%s", spinnerFrames[i%len(spinnerFrames)], s.spinWhat,
+				roundDuration(time.Since(s.spinStart)), s.spinLive)
 		}
 		s.mu.Unlock()
 	}

@@ -14,8 +14,11 @@ import (
 // MirrorPhase is the mirror phase: the release payload copied into the
 // mirror registry, and the mapping install-config's mirror sources come from.
 type MirrorPhase struct {
-	// ProgressEvery is how often progress is logged (default 10 s).
+	// ProgressEvery is how often progress is logged (default 10 s); on a
+	// terminal a line after the spinner shows it all the time.
 	ProgressEvery time.Duration
+	// FreeSpace probes the registry storage's free bytes (tests fake it).
+	FreeSpace func(dir string) (int64, error)
 }
 
 var (
@@ -95,22 +98,42 @@ func (p *MirrorPhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return err
 	}
-	var last registry.Progress
-	logProgress := p.progress(rc)
-	o.Progress = func(pr registry.Progress) { last = pr; logProgress(pr) }
+	o.DataDir, o.FreeSpace = registryLayout(rc).DataDir, p.FreeSpace
+	o.MountFrom = earlierMirror(rc)
+	pr := p.progress(rc)
+	o.Progress = pr.report
 	m, err := registry.Mirror(ctx, o)
-	if last.Changed() {
+	if pr.last.Changed() {
 		rc.Changed() // uploads are no file change, yet consumers must know
 	}
 	if err != nil {
 		return err
 	}
+	rc.Log().Infof("mirrored %s", pr.last.Summary())
 	if _, err := rc.Host().Files.WriteFile(rc.StatePath(FileMirrorMapping), m.Encode(), 0o644); err != nil {
 		return fmt.Errorf("failed to write the mirror mapping: %w", err)
 	}
 	rc.Log().Infof("release %s mirrored to %s with %d images; install-config gets %s for %d source repositories",
 		m.ReleaseDigest, m.Repository, len(m.Images)+1, rc.Release().MirrorField(), len(m.Sources))
 	return nil
+}
+
+// earlierMirror is the repository path of the last release mirrored here:
+// a new release in another repository mounts the blobs they share.
+func earlierMirror(rc *RunContext) string {
+	data, err := rc.Host().Files.ReadFile(rc.StatePath(FileMirrorMapping))
+	if err != nil {
+		return ""
+	}
+	m, err := registry.DecodeMapping(data)
+	if err != nil {
+		return ""
+	}
+	repo, err := name.NewRepository(m.Repository)
+	if err != nil || repo.RegistryStr() != registryHost(rc) {
+		return ""
+	}
+	return repo.RepositoryStr()
 }
 
 // mirrorOptions reaches the registry by name at the bastion's IP, with
@@ -132,18 +155,36 @@ func mirrorOptions(rc *RunContext) (registry.MirrorOptions, error) {
 		CACert: ca, PullSecret: ps, Log: rc.Log()}, nil
 }
 
-// progress logs the mirror's progress every ProgressEvery, and at the end.
-func (p *MirrorPhase) progress(rc *RunContext) func(registry.Progress) {
+// mirrorProgress shows a mirror's progress: in place on a terminal, as
+// a line (a JSON event with the counts) every ProgressEvery and at the end.
+type mirrorProgress struct {
+	log   *Logger
+	every time.Duration
+	meter *registry.Meter
+	at    time.Time // of the last line
+	last  registry.Status
+}
+
+func (p *MirrorPhase) progress(rc *RunContext) *mirrorProgress {
 	every := p.ProgressEvery
 	if every <= 0 {
 		every = 10 * time.Second
 	}
-	var last time.Time
-	return func(pr registry.Progress) {
-		done := pr.ImagesDone == pr.ImagesTotal
-		if done || time.Since(last) >= every {
-			last = time.Now()
-			rc.Log().Progressf("mirrored %s", pr)
+	return &mirrorProgress{log: rc.Log(), every: every, meter: registry.NewMeter()}
+}
+
+// report is called (serialised) as the mirror's counts change; the
+// first call carries the totals the manifests give, before any copy.
+func (m *mirrorProgress) report(pr registry.Progress) {
+	first := m.at.IsZero()
+	m.last = m.meter.Status(pr)
+	m.log.Live(m.last.Line())
+	if first || pr.ImagesDone == pr.ImagesTotal || time.Since(m.at) >= m.every {
+		m.at = time.Now()
+		what := "mirrored "
+		if first {
+			what = "to mirror (from the manifests): "
 		}
+		m.log.ProgressEvent(what+m.last.Line(), m.last.Fields())
 	}
 }

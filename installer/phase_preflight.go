@@ -14,7 +14,10 @@ import (
 )
 
 // PreflightPhase is the preflight phase: the spec, tools, ports and host checks.
-type PreflightPhase struct{}
+type PreflightPhase struct {
+	// FreeSpace probes the registry storage's free bytes (tests fake it).
+	FreeSpace func(dir string) (int64, error)
+}
 
 var (
 	_ Checker       = (*PreflightPhase)(nil)
@@ -52,6 +55,9 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 		problems = append(problems, err.Error())
 	} else {
 		problems = append(problems, busyPorts(ctx, rc)...)
+	}
+	if verbose && len(problems) == 0 && !rc.DryRun() {
+		problems = append(problems, mirrorSpace(ctx, rc, p.FreeSpace)...)
 	}
 	var found []string
 	if len(problems) > 0 {

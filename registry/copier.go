@@ -43,6 +43,11 @@ func (cp *copier) run(ctx context.Context, jobs []*job) error {
 		return err
 	}
 	cp.totals(jobs)
+	if dir := cp.o.DataDir; dir != "" {
+		if err := CheckDiskSpace(dir, cp.snapshot().BytesTotal, cp.o.FreeSpace); err != nil {
+			return err
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cp.o.concurrency())
 	for _, j := range jobs {
@@ -159,7 +164,7 @@ func (cp *copier) send(ctx context.Context, b blobRef) error {
 	}
 	defer func() { <-cp.slots }()
 	l := &sourceBlob{ctx: ctx, puller: cp.c.src, ref: b.repo.Digest(b.desc.Digest.String()), desc: b.desc}
-	if err := cp.c.push.Upload(ctx, cp.c.dstRepo, l); err != nil {
+	if err := cp.c.push.Upload(ctx, cp.c.dstRepo, cp.c.mountable(b, l)); err != nil {
 		return fmt.Errorf("failed to copy blob %s: %w", b.desc.Digest, err)
 	}
 	cp.report(func(p *Progress) {
@@ -172,6 +177,20 @@ func (cp *copier) send(ctx context.Context, b blobRef) error {
 		}
 	})
 	return nil
+}
+
+// mountable offers the registry a repository of its own to mount the blob
+// from: the source repository when it is in the mirror registry, else
+// MountFrom. A registry that lacks it there starts a normal upload.
+func (c *clients) mountable(b blobRef, l v1.Layer) v1.Layer {
+	from := c.mount
+	if b.repo.RegistryStr() == c.dstRepo.RegistryStr() && b.repo.RepositoryStr() != c.dstRepo.RepositoryStr() {
+		from = &b.repo
+	}
+	if from == nil {
+		return l
+	}
+	return &remote.MountableLayer{Layer: l, Reference: from.Digest(b.desc.Digest.String())}
 }
 
 // report updates the progress and calls the callback, one call at a time.

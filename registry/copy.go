@@ -142,3 +142,19 @@ func (c *clients) planAll(ctx context.Context, jobs []*job, limit int) error {
 	}
 	return g.Wait()
 }
+
+// collectAll lists every job's manifests and blobs from the source, a few
+// jobs at a time.
+func (c *clients) collectAll(ctx context.Context, jobs []*job, limit int) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for _, j := range jobs {
+		g.Go(func() error {
+			if err := c.collect(ctx, j, j.source); err != nil {
+				return fmt.Errorf("failed to read the manifests of %s: %w", j.what, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}

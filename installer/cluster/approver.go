@@ -21,7 +21,7 @@ const (
 	ApprovalReason = "OkdctlApproved"
 	floodExtra     = 100
 	floodWindow    = time.Hour
-	approveWorkers = 8
+	approveWorkers = 16
 )
 
 // ApproverOptions configures the verifying approver.
@@ -41,13 +41,13 @@ type ApproverOptions struct {
 type Approver struct {
 	o        ApproverOptions
 	log      Logger
-	mu       sync.Mutex        // one pass at a time
-	countMu  sync.Mutex        // approved and count, written by concurrent approvals
-	approved map[string]bool   // CSR names approved by this approver
+	mu       sync.Mutex        // one pass or one decision at a time; guards skipped, flooding, names
 	skipped  map[string]string // CSR name -> last logged reason
 	flooding bool
-	count    int
 	names    map[types.UID]string // CSR UID -> node its subject names
+	countMu  sync.Mutex           // approved and count, written by concurrent approvals
+	approved map[string]bool      // CSR names approved by this approver
+	count    int
 }
 
 // NewApprover checks the options.
@@ -159,7 +159,7 @@ func (a *Approver) approveAll(ctx context.Context, pending []*certv1.Certificate
 func (a *Approver) pending(csrs []*certv1.CertificateSigningRequest) []*certv1.CertificateSigningRequest {
 	var out []*certv1.CertificateSigningRequest
 	for _, c := range csrs {
-		if isPending(c) && !a.approved[c.Name] {
+		if isPending(c) && !a.approvedByUs(c.Name) {
 			out = append(out, c)
 		}
 	}
@@ -207,31 +207,46 @@ func (a *Approver) noteSkip(csr *certv1.CertificateSigningRequest, d Decision) {
 	a.log.Infof("skipping CSR %s (%s, requested by %s): %s", csr.Name, kind, csr.Spec.Username, d.Reason)
 }
 
-// approve sets the Approved condition through the approval subresource.
+// approve sets the Approved condition, re-reading the CSR on a conflict
+// (Once and Verdicts have no work queue to retry through).
 func (a *Approver) approve(ctx context.Context, csr *certv1.CertificateSigningRequest, d Decision) error {
-	api := a.o.Client.CertificatesV1().CertificateSigningRequests()
-	c := csr.DeepCopy()
+	c := csr
 	for try := 0; ; try++ {
-		c.Status.Conditions = append(c.Status.Conditions, certv1.CertificateSigningRequestCondition{
-			Type: certv1.CertificateApproved, Status: corev1.ConditionTrue, Reason: ApprovalReason,
-			Message: "approved by okdctl: " + d.Reason, LastUpdateTime: metav1.NewTime(a.o.Now()),
-		})
-		_, err := api.UpdateApproval(ctx, c.Name, c, metav1.UpdateOptions{})
-		if err == nil {
-			a.recordApproval(c.Name)
-			a.log.Infof("approved CSR %s: %s", c.Name, d.Reason)
-			return nil
+		err := a.writeApproval(ctx, c, d)
+		if err == nil || !apierrors.IsConflict(err) || try > 2 {
+			return err
 		}
-		if !apierrors.IsConflict(err) || try > 2 {
-			return fmt.Errorf("failed to approve CSR %s: %w", c.Name, err)
-		}
-		if c, err = api.Get(ctx, csr.Name, metav1.GetOptions{}); err != nil {
+		if c, err = a.o.Client.CertificatesV1().CertificateSigningRequests().Get(ctx, csr.Name, metav1.GetOptions{}); err != nil {
 			return fmt.Errorf("failed to re-read CSR %s: %w", csr.Name, err)
 		}
 		if !isPending(c) {
 			return nil
 		}
 	}
+}
+
+// writeApproval makes one write of the Approved condition through the
+// approval subresource (a conflict means csr is stale).
+func (a *Approver) writeApproval(ctx context.Context, csr *certv1.CertificateSigningRequest, d Decision) error {
+	c := csr.DeepCopy()
+	c.Status.Conditions = append(c.Status.Conditions, certv1.CertificateSigningRequestCondition{
+		Type: certv1.CertificateApproved, Status: corev1.ConditionTrue, Reason: ApprovalReason,
+		Message: "approved by okdctl: " + d.Reason, LastUpdateTime: metav1.NewTime(a.o.Now()),
+	})
+	if _, err := a.o.Client.CertificatesV1().CertificateSigningRequests().UpdateApproval(ctx, c.Name, c, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("failed to approve CSR %s: %w", c.Name, err)
+	}
+	a.recordApproval(c.Name)
+	a.log.Infof("approved CSR %s: %s", c.Name, d.Reason)
+	return nil
+}
+
+// approvedByUs reports whether this approver approved the CSR (its cache
+// may not show it yet).
+func (a *Approver) approvedByUs(name string) bool {
+	a.countMu.Lock()
+	defer a.countMu.Unlock()
+	return a.approved[name]
 }
 
 func (a *Approver) recordApproval(name string) {

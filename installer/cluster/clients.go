@@ -35,9 +35,17 @@ func LoadKubeconfig(path string) (*rest.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to load kubeconfig %s: %w (run the ignition phase first, or pass --kubeconfig)", path, err)
 	}
-	cfg.QPS, cfg.Burst = 50, 100
+	cfg.QPS, cfg.Burst = ClientQPS, ClientBurst
 	return cfg, nil
 }
+
+// okdctl's client limits: the 200 approval writes of 100 nodes joining at
+// once (plus the approver's lists and watches) fit in one burst; the
+// sustained rate stays 50 requests a second.
+const (
+	ClientQPS   = 50
+	ClientBurst = 300
+)
 
 // The resources okdctl reads and changes.
 var (

@@ -21,7 +21,7 @@ func (a *Approver) newView(csrs []*certv1.CertificateSigningRequest, nodes []*co
 		if c.Spec.SignerName != certv1.KubeAPIServerClientKubeletSignerName || c.Spec.Username != NodeBootstrapper {
 			continue
 		}
-		if !isApproved(c) && !a.approved[c.Name] {
+		if !isApproved(c) && !a.approvedByUs(c.Name) {
 			continue
 		}
 		if v.now.Sub(c.CreationTimestamp.Time) > v.maxClientAge {

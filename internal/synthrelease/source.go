@@ -14,7 +14,13 @@ import (
 // the test: the "internet" registry a release comes from. It returns host:port.
 func StartSource(t testing.TB) string {
 	t.Helper()
-	addr, _ := StartSourceProcess(t)
+	return StartSourceIn(t, t.TempDir())
+}
+
+// StartSourceIn is StartSource with its storage under dir/data.
+func StartSourceIn(t testing.TB, dir string) string {
+	t.Helper()
+	addr, _ := startSource(t, dir)
 	return addr
 }
 
@@ -22,7 +28,11 @@ func StartSource(t testing.TB) string {
 // process, for tests that take the "internet" away.
 func StartSourceProcess(t testing.TB) (string, *testenv.Process) {
 	t.Helper()
-	dir := t.TempDir()
+	return startSource(t, t.TempDir())
+}
+
+func startSource(t testing.TB, dir string) (string, *testenv.Process) {
+	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t, "127.0.0.1"))
 	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
 	path := filepath.Join(dir, "config.yml")

@@ -4,21 +4,24 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // Options shape the payload.
@@ -35,12 +38,23 @@ type Options struct {
 	Version    string
 	Components int // default 6
 	// BaseLayers (default 2) of BaseLayerSize bytes are shared by every image;
-	// each component adds one layer of UniqueLayerSize bytes.
+	// each component adds one layer of UniqueLayerSize bytes. Layout, when
+	// set, replaces these three.
 	BaseLayers      int
 	BaseLayerSize   int64 // default 256 KiB
 	UniqueLayerSize int64 // default 64 KiB
-	Transport       http.RoundTripper
-	Auth            authn.Authenticator
+	Layout          *Layout
+	// Seed makes the payload reproducible: the same seed and shape give the
+	// same digests. 0 picks a random seed.
+	Seed uint64
+	// Architectures (default amd64): with more than one, the release tag
+	// names an index of one release image per architecture, each listing
+	// its own components.
+	Architectures []string
+	// Concurrency bounds the images pushed at once (default 4).
+	Concurrency int
+	Transport   http.RoundTripper
+	Auth        authn.Authenticator
 }
 
 // Component is one pushed component image.
@@ -51,13 +65,26 @@ type Component struct {
 
 // Release is the pushed payload.
 type Release struct {
-	Image      string // <registry>/<release repo>:<tag>
-	Digest     string
+	Image string // <registry>/<release repo>:<tag>
+	// Digest is the tag's digest: the release image, or the index of them.
+	Digest string
+	// Components, Blobs and Bytes are those of the first architecture.
 	Components []Component
 	// Blobs and Bytes count the distinct blobs (layers and configs) of the
-	// whole payload, release included.
+	// payload, release image included.
 	Blobs int
 	Bytes int64
+	// Arches has one entry per architecture, in Options.Architectures order.
+	Arches []Arch
+}
+
+// Arch is one architecture's release image and components.
+type Arch struct {
+	Architecture string
+	Digest       string // of its release image
+	Components   []Component
+	Blobs        int
+	Bytes        int64
 }
 
 func (o *Options) defaults() {
@@ -76,15 +103,34 @@ func (o *Options) defaults() {
 	if o.Components == 0 {
 		o.Components = 6
 	}
-	if o.BaseLayers == 0 {
-		o.BaseLayers = 2
+	if o.Layout == nil {
+		o.Layout = &Layout{Base: repeat(o.BaseLayers, 2, o.BaseLayerSize, 256<<10), Unique: repeat(1, 1, o.UniqueLayerSize, 64<<10)}
 	}
-	if o.BaseLayerSize == 0 {
-		o.BaseLayerSize = 256 << 10
+	if o.Seed == 0 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		o.Seed = binary.LittleEndian.Uint64(b[:]) | 1
 	}
-	if o.UniqueLayerSize == 0 {
-		o.UniqueLayerSize = 64 << 10
+	if len(o.Architectures) == 0 {
+		o.Architectures = []string{"amd64"}
 	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+}
+
+func repeat(n, defN int, size, defSize int64) []int64 {
+	if n == 0 {
+		n = defN
+	}
+	if size == 0 {
+		size = defSize
+	}
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = size
+	}
+	return out
 }
 
 func (o *Options) remote(ctx context.Context) []remote.Option {
@@ -98,59 +144,127 @@ func (o *Options) remote(ctx context.Context) []remote.Option {
 	return opts
 }
 
-// Push builds the payload and pushes it.
+// Push builds the payload and pushes it. Layers are generated as they
+// are sent, so a payload of gigabytes needs little memory.
 func Push(ctx context.Context, o Options) (*Release, error) {
 	o.defaults()
-	base, err := layers(o.BaseLayers, o.BaseLayerSize)
-	if err != nil {
-		return nil, err
-	}
 	rel := &Release{}
-	blobs := map[v1.Hash]int64{}
-	for i := 0; i < o.Components; i++ {
-		c, err := pushComponent(ctx, &o, base, fmt.Sprintf("component-%02d", i), blobs)
+	all := map[v1.Hash]int64{}
+	var images []mutate.IndexAddendum
+	for _, arch := range o.Architectures {
+		a, img, err := pushArch(ctx, &o, arch, all)
 		if err != nil {
 			return nil, err
 		}
-		rel.Components = append(rel.Components, *c)
-	}
-	img, err := releaseImage(&o, base, rel.Components)
-	if err != nil {
-		return nil, err
+		rel.Arches = append(rel.Arches, *a)
+		images = append(images, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}})
 	}
 	ref, err := name.NewTag(o.Registry + "/" + o.ReleaseRepo + ":" + o.Tag)
 	if err != nil {
 		return nil, err
 	}
-	if err := remote.Write(ref, img, o.remote(ctx)...); err != nil {
-		return nil, fmt.Errorf("failed to push the release image: %w", err)
+	var top interface {
+		remote.Taggable
+		Digest() (v1.Hash, error)
+	} = images[0].Add.(v1.Image)
+	if len(images) > 1 {
+		top = mutate.IndexMediaType(mutate.AppendManifests(empty.Index, images...), types.DockerManifestList)
 	}
-	if err := countBlobs(img, blobs); err != nil {
+	if err := remote.Tag(ref, top, o.remote(ctx)...); err != nil {
+		return nil, fmt.Errorf("failed to tag the release image: %w", err)
+	}
+	d, err := top.Digest()
+	if err != nil {
 		return nil, err
 	}
-	d, _ := img.Digest()
 	rel.Image, rel.Digest = ref.String(), d.String()
-	for _, size := range blobs {
+	rel.Components = rel.Arches[0].Components
+	for _, size := range all {
 		rel.Blobs++
 		rel.Bytes += size
 	}
 	return rel, nil
 }
 
-func layers(n int, size int64) ([]v1.Layer, error) {
-	var out []v1.Layer
-	for i := 0; i < n; i++ {
-		l, err := random.Layer(size, types.DockerLayer)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
+// pushArch pushes one architecture's shared layers, components and release image.
+func pushArch(ctx context.Context, o *Options, arch string, all map[v1.Hash]int64) (*Arch, v1.Image, error) {
+	seed := seedFor(o.Seed, arch, 0)
+	lay, err := o.Layout.build(seed, o.Components)
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, nil
+	if err := pushLayers(ctx, o, lay.shared()); err != nil {
+		return nil, nil, err
+	}
+	a := &Arch{Architecture: arch, Components: make([]Component, o.Components)}
+	blobs := map[v1.Hash]int64{}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.Concurrency)
+	for i := 0; i < o.Components; i++ {
+		g.Go(func() error {
+			c, img, err := pushComponent(gctx, o, arch, fmt.Sprintf("component-%02d", i), lay.component(i))
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			a.Components[i] = *c
+			return countBlobs(img, blobs)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	img, err := releaseImage(o, arch, lay.Base, a.Components)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := img.Digest()
+	if err != nil {
+		return nil, nil, err
+	}
+	ref, err := name.NewDigest(o.Registry + "/" + o.ReleaseRepo + "@" + d.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := remote.Write(ref, img, o.remote(ctx)...); err != nil {
+		return nil, nil, fmt.Errorf("failed to push the %s release image: %w", arch, err)
+	}
+	if err := countBlobs(img, blobs); err != nil {
+		return nil, nil, err
+	}
+	a.Digest = d.String()
+	for h, size := range blobs {
+		a.Blobs++
+		a.Bytes += size
+		all[h] = size
+	}
+	return a, img, nil
 }
 
-// image stacks layers on an empty linux/amd64 image with labels.
-func image(labels map[string]string, ls []v1.Layer) (v1.Image, error) {
+// pushLayers pushes the shared layers first, so that the components
+// pushed concurrently find them there instead of all sending them.
+func pushLayers(ctx context.Context, o *Options, ls []v1.Layer) error {
+	repo, err := name.NewRepository(o.Registry + "/" + o.ContentRepo)
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.Concurrency)
+	for _, l := range ls {
+		g.Go(func() error {
+			if err := remote.WriteLayer(repo, l, o.remote(gctx)...); err != nil {
+				return fmt.Errorf("failed to push a shared layer: %w", err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// image stacks layers on an empty linux/<arch> image with labels.
+func image(labels map[string]string, arch string, ls []v1.Layer) (v1.Image, error) {
 	img, err := mutate.AppendLayers(empty.Image, ls...)
 	if err != nil {
 		return nil, err
@@ -160,32 +274,28 @@ func image(labels map[string]string, ls []v1.Layer) (v1.Image, error) {
 		return nil, err
 	}
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", "amd64"
+	cf.OS, cf.Architecture = "linux", arch
 	cf.Config.Labels = labels
 	return mutate.ConfigFile(img, cf)
 }
 
-func pushComponent(ctx context.Context, o *Options, base []v1.Layer, compName string, blobs map[v1.Hash]int64) (*Component, error) {
-	unique, err := layers(1, o.UniqueLayerSize)
+func pushComponent(ctx context.Context, o *Options, arch, compName string, ls []v1.Layer) (*Component, v1.Image, error) {
+	img, err := image(map[string]string{"io.openshift.build.name": compName}, arch, ls)
 	if err != nil {
-		return nil, err
-	}
-	img, err := image(map[string]string{"io.openshift.build.name": compName}, append(append([]v1.Layer{}, base...), unique...))
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d, err := img.Digest()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ref, err := name.NewDigest(o.Registry + "/" + o.ContentRepo + "@" + d.String())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := remote.Write(ref, img, o.remote(ctx)...); err != nil {
-		return nil, fmt.Errorf("failed to push %s: %w", compName, err)
+		return nil, nil, fmt.Errorf("failed to push %s: %w", compName, err)
 	}
-	return &Component{Name: compName, Image: ref.String()}, countBlobs(img, blobs)
+	return &Component{Name: compName, Image: ref.String()}, img, nil
 }
 
 func countBlobs(img v1.Image, blobs map[v1.Hash]int64) error {
@@ -202,7 +312,7 @@ func countBlobs(img v1.Image, blobs map[v1.Hash]int64) error {
 
 // releaseImage is the base layers plus a top layer holding
 // release-manifests/, labelled as `oc adm release new` labels a release.
-func releaseImage(o *Options, base []v1.Layer, comps []Component) (v1.Image, error) {
+func releaseImage(o *Options, arch string, base []v1.Layer, comps []Component) (v1.Image, error) {
 	refs, err := ImageReferences(o.Version, comps)
 	if err != nil {
 		return nil, err
@@ -237,7 +347,7 @@ func releaseImage(o *Options, base []v1.Layer, comps []Component) (v1.Image, err
 	}
 	labels := map[string]string{"io.openshift.release": o.Version,
 		"io.openshift.release.base-image-digest": "sha256:" + strings.Repeat("b4", 32)}
-	return image(labels, append(append([]v1.Layer{}, base...), manifests))
+	return image(labels, arch, append(append([]v1.Layer{}, base...), manifests))
 }
 
 // ReleaseMetadata renders release-manifests/release-metadata as

@@ -1,0 +1,307 @@
+package cluster
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"strings"
+	"sync"
+	"time"
+
+	certv1 "k8s.io/api/certificates/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+)
+
+// The watching approver is a controller: informers feed a work queue of
+// CSR names; workers decide one CSR at a time against the caches (with the
+// rules of a pass) and approve concurrently, one node's CSRs one at a time.
+const (
+	byNode     = "node" // CSR index: the node a CSR is for
+	retryFirst = 5 * time.Millisecond
+	retryMax   = 30 * time.Second
+	syncPoll   = 10 * time.Millisecond // client-go's WaitForCacheSync polls every 100 ms
+)
+
+// controller holds the informers, the queue and the workers of one watch.
+type controller struct {
+	a               *Approver
+	csrInf, nodeInf cache.SharedIndexInformer
+	queue           workqueue.TypedRateLimitingInterface[string]
+	changed         chan struct{}          // one slot: check readiness again
+	locks           map[string]*sync.Mutex // per inventory node: its CSRs one at a time
+	workers         sync.WaitGroup
+	mu              sync.Mutex
+	lastErr         error
+	lastProgress    string
+}
+
+// startController starts the informers now and the workers once both
+// caches have synced; events before that wait in the queue.
+func (a *Approver) startController(ctx context.Context, workers int) *controller {
+	f := informers.NewSharedInformerFactory(a.o.Client, 0)
+	c := &controller{a: a, csrInf: f.Certificates().V1().CertificateSigningRequests().Informer(),
+		nodeInf: f.Core().V1().Nodes().Informer(), changed: make(chan struct{}, 1), locks: map[string]*sync.Mutex{},
+		queue: workqueue.NewTypedRateLimitingQueue(workqueue.NewTypedItemExponentialFailureRateLimiter[string](retryFirst, retryMax))}
+	for _, name := range a.o.Inventory.Names() {
+		c.locks[name] = &sync.Mutex{}
+	}
+	_ = c.csrInf.AddIndexers(cache.Indexers{byNode: func(o any) ([]string, error) {
+		if n := csrNode(o.(*certv1.CertificateSigningRequest)); n != "" {
+			return []string{n}, nil
+		}
+		return nil, nil
+	}})
+	c.handleEvents()
+	f.Start(ctx.Done())
+	go func() { <-ctx.Done(); c.queue.ShutDown(); f.Shutdown() }()
+	c.workers.Add(1)
+	go func() {
+		defer c.workers.Done()
+		if wait.PollUntilContextCancel(ctx, syncPoll, true, func(context.Context) (bool, error) { return c.synced(), nil }) != nil {
+			return
+		}
+		c.enqueueAll()
+		c.workers.Add(workers)
+		for i := 0; i < workers; i++ {
+			go func() {
+				defer c.workers.Done()
+				for c.next(ctx) {
+				}
+			}()
+		}
+		c.poke()
+	}()
+	return c
+}
+
+// stop ends the queue and waits for the workers (cancel their ctx first).
+func (c *controller) stop() {
+	c.queue.ShutDown()
+	c.workers.Wait()
+}
+
+func (c *controller) handleEvents() {
+	csr := func(o any) {
+		if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
+			o = d.Obj
+		}
+		if r, ok := o.(*certv1.CertificateSigningRequest); ok {
+			c.csrChanged(r)
+		}
+	}
+	_, _ = c.csrInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: csr, UpdateFunc: func(_, o any) { csr(o) }, DeleteFunc: csr,
+	})
+	node := func(o any) {
+		if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
+			o = d.Obj
+		}
+		if n, ok := o.(*corev1.Node); ok {
+			c.enqueueNode(n.Name)
+			c.enqueueAllIfFlooding()
+		}
+		c.poke()
+	}
+	_, _ = c.nodeInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: node, UpdateFunc: func(any, any) { c.poke() }, DeleteFunc: node,
+	})
+	for _, inf := range []cache.SharedIndexInformer{c.csrInf, c.nodeInf} {
+		_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
+			c.noteErr(c.a.log, err)
+		})
+	}
+}
+
+// csrChanged queues the CSR and the pending CSRs of its node, whose verdicts
+// may depend on it (only the newest client CSR, one client CSR per node),
+// and every pending CSR while the flood guard holds.
+func (c *controller) csrChanged(r *certv1.CertificateSigningRequest) {
+	if isPending(r) {
+		c.queue.Add(r.Name)
+	}
+	c.enqueueNode(csrNode(r))
+	c.enqueueAllIfFlooding()
+}
+
+func (c *controller) enqueueNode(node string) {
+	if node == "" {
+		return
+	}
+	list, _ := c.csrInf.GetIndexer().ByIndex(byNode, node)
+	c.enqueuePending(list)
+}
+
+func (c *controller) enqueueAll() { c.enqueuePending(c.csrInf.GetStore().List()) }
+
+func (c *controller) enqueueAllIfFlooding() {
+	c.a.mu.Lock()
+	flooding := c.a.flooding
+	c.a.mu.Unlock()
+	if flooding {
+		c.enqueueAll()
+	}
+}
+
+func (c *controller) enqueuePending(list []any) {
+	for _, o := range list {
+		if r, ok := o.(*certv1.CertificateSigningRequest); ok && isPending(r) {
+			c.queue.Add(r.Name)
+		}
+	}
+}
+
+func (c *controller) poke() {
+	select {
+	case c.changed <- struct{}{}:
+	default: // a check is already due, and reads the state then
+	}
+}
+
+// next handles one queued CSR; a failed approval is retried with backoff.
+func (c *controller) next(ctx context.Context) bool {
+	name, shutdown := c.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer c.queue.Done(name)
+	err := c.process(ctx, name)
+	switch {
+	case err == nil:
+		c.queue.Forget(name)
+	case ctx.Err() != nil:
+	default:
+		if !apierrors.IsConflict(err) { // a stale cache: the retry reads it again
+			c.noteErr(c.a.log, err)
+		}
+		c.queue.AddRateLimited(name)
+	}
+	return true
+}
+
+// process decides one CSR and approves it if it passes. The CSRs of one
+// inventory node are decided and approved one at a time, so that of two
+// client CSRs for a node never both are approved.
+func (c *controller) process(ctx context.Context, name string) error {
+	r := c.csr(name)
+	if r == nil {
+		return nil
+	}
+	node := csrNode(r)
+	if l := c.locks[node]; l != nil {
+		l.Lock()
+		defer l.Unlock()
+	}
+	r, d, ok := c.decide(name, node)
+	if !ok {
+		return nil
+	}
+	return c.a.writeApproval(ctx, r, d)
+}
+
+// decide evaluates the CSR as a pass would: the flood guard over every
+// pending CSR, then the rules with the CSRs of its node. It returns the
+// version decided on.
+func (c *controller) decide(name, node string) (*certv1.CertificateSigningRequest, Decision, bool) {
+	a := c.a
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := c.csr(name)
+	if r == nil || !isPending(r) || a.approvedByUs(name) {
+		return nil, Decision{}, false
+	}
+	group := []*certv1.CertificateSigningRequest{r}
+	if node != "" {
+		group = c.csrsOf(node)
+	}
+	nodes := c.nodes()
+	if a.flood(a.pending(c.csrs()), len(nodes), a.o.Now()) {
+		return nil, Decision{}, false
+	}
+	v := a.newView(group, nodes)
+	pending := a.pending(group)
+	for i, d := range decide(v, pending) {
+		switch {
+		case pending[i].Name != name:
+		case d.Approve:
+			return pending[i], d, true
+		default:
+			a.noteSkip(pending[i], d)
+		}
+	}
+	return nil, Decision{}, false
+}
+
+// csrNode is the node a CSR is for: the requester of a serving CSR, the
+// subject of a client CSR (unverified: only to group CSRs), or "".
+func csrNode(r *certv1.CertificateSigningRequest) string {
+	switch r.Spec.SignerName {
+	case certv1.KubeletServingSignerName:
+		if strings.HasPrefix(r.Spec.Username, NodeUserPrefix) {
+			return strings.TrimPrefix(r.Spec.Username, NodeUserPrefix)
+		}
+	case certv1.KubeAPIServerClientKubeletSignerName:
+		block, _ := pem.Decode(r.Spec.Request)
+		if block == nil {
+			return ""
+		}
+		if req, err := x509.ParseCertificateRequest(block.Bytes); err == nil && strings.HasPrefix(req.Subject.CommonName, NodeUserPrefix) {
+			return strings.TrimPrefix(req.Subject.CommonName, NodeUserPrefix)
+		}
+	}
+	return ""
+}
+
+func (c *controller) synced() bool { return c.csrInf.HasSynced() && c.nodeInf.HasSynced() }
+
+// noteErr logs an error once until a different one comes.
+func (c *controller) noteErr(log Logger, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lastErr == nil || c.lastErr.Error() != err.Error() {
+		log.Warnf("CSR approver: %v (retrying)", err)
+	}
+	c.lastErr = err
+}
+
+func (c *controller) csr(name string) *certv1.CertificateSigningRequest {
+	o, ok, _ := c.csrInf.GetIndexer().GetByKey(name)
+	if !ok {
+		return nil
+	}
+	r, _ := o.(*certv1.CertificateSigningRequest)
+	return r
+}
+
+func (c *controller) csrsOf(node string) []*certv1.CertificateSigningRequest {
+	list, _ := c.csrInf.GetIndexer().ByIndex(byNode, node)
+	return csrList(list)
+}
+
+func (c *controller) csrs() []*certv1.CertificateSigningRequest {
+	return csrList(c.csrInf.GetStore().List())
+}
+
+func csrList(list []any) []*certv1.CertificateSigningRequest {
+	out := make([]*certv1.CertificateSigningRequest, 0, len(list))
+	for _, o := range list {
+		if r, ok := o.(*certv1.CertificateSigningRequest); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (c *controller) nodes() []*corev1.Node {
+	var out []*corev1.Node
+	for _, o := range c.nodeInf.GetStore().List() {
+		if n, ok := o.(*corev1.Node); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}

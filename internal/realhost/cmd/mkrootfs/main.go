@@ -1,0 +1,21 @@
+// Command mkrootfs builds the real-bastion root file system tarball
+// (internal/realhost) unless it is cached; `make rootfs` runs it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/okdctl/okdctl/internal/realhost"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if _, err := realhost.Build(ctx, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "ERROR:", err)
+		os.Exit(1)
+	}
+}

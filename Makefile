@@ -3,10 +3,11 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 GO ?= go
 BIN := $(CURDIR)/bin
-COREDNS_VERSION := v1.15.0
-# Debian packages of the programs a bastion runs, and the clients the tests use.
-# bind9 and dnsmasq-base stand in for a site's existing DNS server (spec.dns.external / manual).
-APT_PACKAGES := haproxy nginx-light etcd-server etcd-client docker-registry dnsutils skopeo curl systemd bind9 dnsmasq-base
+# Debian packages of the programs a bastion runs besides okdctl (which serves etcd, CoreDNS and
+# the registry itself), and the clients the tests use.
+# bind9 and dnsmasq-base stand in for a site's existing DNS server (spec.dns.external / manual);
+# etcd-server is test-only: the etcd 3.4 an existing bastion ran, whose data okdctl takes over.
+APT_PACKAGES := haproxy nginx-light dnsutils skopeo curl systemd bind9 dnsmasq-base etcd-server
 # what builds and boots the real-bastion root file system (internal/realhost)
 APT_PACKAGES += systemd-container debootstrap zstd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -41,8 +42,8 @@ $(BIN)/openshift-install-double: FORCE
 
 FORCE:
 
-## tools: Debian packages, CoreDNS and kube-apiserver from their Go modules
-tools: apt-tools $(BIN)/.coredns-$(COREDNS_VERSION) $(BIN)/kube-apiserver
+## tools: Debian packages, and kube-apiserver from its Go module
+tools: apt-tools $(BIN)/kube-apiserver
 
 apt-tools:
 	@missing=""; \
@@ -53,13 +54,7 @@ apt-tools:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "Debian packages present: $(APT_PACKAGES)"; fi
 	@# the packages start system services on install; okdctl runs its own
-	@for s in nginx haproxy etcd docker-registry named; do $(SUDO) systemctl disable --now $$s >/dev/null 2>&1 || true; done
-
-$(BIN)/.coredns-$(COREDNS_VERSION):
-	@mkdir -p $(BIN)
-	@echo "building CoreDNS $(COREDNS_VERSION) (a few minutes the first time)"
-	cd /tmp && GOBIN=$(BIN) GOFLAGS=-mod=mod $(GO) install github.com/coredns/coredns@$(COREDNS_VERSION)
-	@touch $@
+	@for s in nginx haproxy etcd named; do $(SUDO) systemctl disable --now $$s >/dev/null 2>&1 || true; done
 
 KUBE_VERSION := v1.34.4
 KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34 -X k8s.io/component-base/version.gitTreeState=clean

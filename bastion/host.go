@@ -17,6 +17,9 @@ type Host struct {
 	DryRun bool
 	// Rec collects the planned actions of a dry run (nil otherwise).
 	Rec *Recorder
+	// Okdctl is the okdctl program whose `serve` subcommands run the
+	// bastion's etcd, CoreDNS and registry.
+	Okdctl string
 
 	wet atomic.Int64
 }
@@ -26,13 +29,19 @@ type HostOptions struct {
 	Root    string
 	Sandbox bool
 	DryRun  bool
+	// Okdctl is the okdctl program the services run (default: this
+	// executable; a test binary passes the okdctl it built).
+	Okdctl string
 }
 
 // NewHost builds the host for a run.
 func NewHost(o HostOptions) *Host {
 	paths := Paths{Root: o.Root}
 	disk := &DiskFiles{BackupDir: paths.Path("/var/lib/okdctl/backups")}
-	h := &Host{Paths: paths, Files: disk, Runner: ExecRunner{}, Sandbox: o.Sandbox, DryRun: o.DryRun}
+	h := &Host{Paths: paths, Files: disk, Runner: ExecRunner{}, Sandbox: o.Sandbox, DryRun: o.DryRun, Okdctl: o.Okdctl}
+	if h.Okdctl == "" {
+		h.Okdctl = Executable()
+	}
 	if o.Sandbox {
 		h.Services = &Sandbox{Paths: paths}
 	} else {

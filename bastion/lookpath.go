@@ -8,7 +8,7 @@ import (
 )
 
 // LookPath finds a program the bastion runs: in PATH, then beside the
-// okdctl executable (where `make tools` puts coredns), then in the sbin
+// okdctl executable (where `make build` puts synthrelease), then in the sbin
 // directories that PATH may lack.
 func LookPath(name string) (string, error) {
 	if p, err := exec.LookPath(name); err == nil {
@@ -26,4 +26,17 @@ func LookPath(name string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s is not installed (looked in PATH, beside okdctl and in /usr/sbin)", name)
+}
+
+// Executable is the running okdctl's absolute path (symlinks resolved, so
+// a unit names the file systemd runs), or "okdctl" when it cannot be found.
+func Executable() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "okdctl"
+	}
+	if p, err := filepath.EvalSymlinks(exe); err == nil {
+		return p
+	}
+	return exe
 }

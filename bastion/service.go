@@ -27,6 +27,8 @@ type Service struct {
 	ConfigDigest string
 	// After names units this one starts after (systemd ordering).
 	After []string
+	// Confine confines the service on a real bastion (systemd sandboxing).
+	Confine Confinement
 }
 
 // Action is what Ensure did to a service.

@@ -41,10 +41,7 @@ func RenderUnit(svc Service) []byte {
 	for _, e := range svc.Env {
 		fmt.Fprintf(&b, "Environment=%s\n", quoteUnitWord(e))
 	}
-	if len(svc.Capabilities) > 0 {
-		caps := strings.Join(svc.Capabilities, " ")
-		fmt.Fprintf(&b, "AmbientCapabilities=%s\nCapabilityBoundingSet=%s\nNoNewPrivileges=true\n", caps, caps)
-	}
+	renderConfinement(&b, svc)
 	words := make([]string, len(svc.Command))
 	for i, w := range svc.Command {
 		words[i] = quoteUnitWord(w)
@@ -91,13 +88,19 @@ func (s *Systemd) Ensure(ctx context.Context, svc Service) (Action, error) {
 	case !running && unitChanged:
 		// just reloaded: enable's own reload (every generator again) would
 		// cost another second
-		_, err = s.systemctl(ctx, "enable", "--now", "--no-reload", svc.Name+".service")
+		if _, err = s.systemctl(ctx, "enable", "--now", "--no-reload", svc.Name+".service"); err == nil {
+			err = s.confirmStarted(ctx, svc.Name)
+		}
 		return Started, err
 	case !running:
-		_, err = s.systemctl(ctx, "enable", "--now", svc.Name+".service")
+		if _, err = s.systemctl(ctx, "enable", "--now", svc.Name+".service"); err == nil {
+			err = s.confirmStarted(ctx, svc.Name)
+		}
 		return Started, err
 	case unitChanged || (digestChanged && svc.ReloadSignal == 0):
-		_, err = s.systemctl(ctx, "restart", svc.Name+".service")
+		if _, err = s.systemctl(ctx, "restart", svc.Name+".service"); err == nil {
+			err = s.confirmStarted(ctx, svc.Name)
+		}
 		return Restarted, err
 	case digestChanged:
 		return Reloaded, s.Reload(ctx, svc)

@@ -14,11 +14,23 @@ import (
 // record through a real CoreDNS: "initial" from an empty etcd (one
 // transaction of ~2,000 keys), "unchanged" a re-run that writes nothing.
 // CoreDNS does not cache the cluster's zones, so every query reads etcd.
+// The resident memory of etcd and CoreDNS (okdctl serve) is reported idle
+// (started, no records) and at its peak.
 func BenchmarkSyncVerify1000(b *testing.B) {
 	client, peer := testenv.FreePort(b, "127.0.0.1"), testenv.FreePort(b, "127.0.0.1")
-	startEtcdAt(b, b.TempDir(), client, peer, "--max-txn-ops", "16384")
+	etcd := startEtcdAt(b, b.TempDir(), client, peer, "--max-txn-ops", "16384")
 	in := testInput(1000)
 	e := startEnv(b, in, fmt.Sprintf("http://127.0.0.1:%d", client))
+	etcdIdle, _ := testenv.Memory(b, etcd.Cmd.Process.Pid)
+	dnsIdle, _ := testenv.Memory(b, e.coredns.Cmd.Process.Pid)
+	memory := func(b *testing.B) {
+		_, etcdPeak := testenv.Memory(b, etcd.Cmd.Process.Pid)
+		_, dnsPeak := testenv.Memory(b, e.coredns.Cmd.Process.Pid)
+		b.ReportMetric(etcdIdle, "etcd-idle-MiB")
+		b.ReportMetric(etcdPeak, "etcd-peak-MiB")
+		b.ReportMetric(dnsIdle, "coredns-idle-MiB")
+		b.ReportMetric(dnsPeak, "coredns-peak-MiB")
+	}
 	desired := mustDesired(b, in)
 	records, err := Records(in)
 	if err != nil {
@@ -44,6 +56,7 @@ func BenchmarkSyncVerify1000(b *testing.B) {
 			run(b, 1)
 		}
 		b.ReportMetric(float64(len(desired)), "keys/op")
+		memory(b)
 	})
 	b.Run("unchanged", func(b *testing.B) {
 		b.ReportAllocs()
@@ -51,6 +64,7 @@ func BenchmarkSyncVerify1000(b *testing.B) {
 			run(b, 0)
 		}
 		b.ReportMetric(float64(len(Checks(in, records))), "queries/op")
+		memory(b)
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -20,18 +21,22 @@ import (
 // what only plugin set-up finds (unknown properties, bad regexps, bad
 // upstreams), so it starts CoreDNS with the candidate, bound to a spare
 // loopback port instead of the real address, and waits until it answers
-// the zone's SOA (which needs no etcd); then it stops it.
-func CheckCorefile(ctx context.Context, binary string, in Input, srv Server) error {
+// the zone's SOA (which needs no etcd); then it stops it. coredns is the
+// command that serves a Corefile given as -conf FILE (okdctl serve coredns).
+func CheckCorefile(ctx context.Context, coredns []string, in Input, srv Server) error {
+	if len(coredns) == 0 {
+		return fmt.Errorf("failed to check the Corefile: no CoreDNS command")
+	}
 	var err error
 	for range 3 { // a spare port may be taken between choosing and binding it
-		if err = checkOnce(ctx, binary, in, srv); err == nil || !strings.Contains(err.Error(), "address already in use") {
+		if err = checkOnce(ctx, coredns, in, srv); err == nil || !strings.Contains(err.Error(), "address already in use") {
 			return err
 		}
 	}
 	return err
 }
 
-func checkOnce(ctx context.Context, binary string, in Input, srv Server) error {
+func checkOnce(ctx context.Context, coredns []string, in Input, srv Server) error {
 	port, err := sparePort()
 	if err != nil {
 		return err
@@ -50,16 +55,17 @@ func checkOnce(ctx context.Context, binary string, in Input, srv Server) error {
 	if err := os.WriteFile(conf, data, 0o644); err != nil {
 		return fmt.Errorf("failed to check the Corefile: %w", err)
 	}
-	return runCandidate(ctx, binary, conf, in.Zone(), fmt.Sprintf("127.0.0.1:%d", port))
+	return runCandidate(ctx, coredns, conf, in.Zone(), fmt.Sprintf("127.0.0.1:%d", port))
 }
 
-func runCandidate(ctx context.Context, binary, conf, zone, addr string) error {
+func runCandidate(ctx context.Context, coredns []string, conf, zone, addr string) error {
 	out := &bastion.SyncBuffer{}
-	cmd := exec.Command(binary, "-conf", conf)
+	args := append(slices.Clone(coredns[1:]), "-conf", conf)
+	cmd := exec.Command(coredns[0], args...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = filepath.Dir(conf), out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("failed to start %s to check the Corefile: %w", binary, err)
+		return fmt.Errorf("failed to start %s to check the Corefile: %w", strings.Join(coredns, " "), err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()

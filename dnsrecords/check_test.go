@@ -13,7 +13,7 @@ import (
 
 func TestCheckCorefile(t *testing.T) {
 	t.Parallel()
-	bin := testenv.Binary(t, "coredns")
+	bin := testenv.CoreDNSCommand(t)
 	in := testInput(3)
 	srv := Server{Listen: []string{"127.0.1.1"}, Port: 15353, Endpoints: []string{"http://127.0.0.1:1"}}
 	if err := CheckCorefile(context.Background(), bin, in, srv); err != nil {
@@ -23,7 +23,7 @@ func TestCheckCorefile(t *testing.T) {
 
 func TestCheckCorefileRejects(t *testing.T) {
 	t.Parallel()
-	bin := testenv.Binary(t, "coredns")
+	bin := testenv.CoreDNSCommand(t)
 	in := testInput(3)
 	port := testenv.FreePort(t, "127.0.0.1")
 	good, err := RenderCorefile(in, Server{Listen: []string{"127.0.0.1"}, Port: port, Endpoints: []string{"http://127.0.0.1:1"}})

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -42,8 +41,8 @@ type Deployment struct {
 	// Live is set when the bastion is this machine: a dry run then reads
 	// etcd and checks the Corefile with CoreDNS.
 	Live bool
-	// EtcdBinary and CoreDNSBinary are the programs (FindPrograms).
-	EtcdBinary, CoreDNSBinary string
+	// removed are the names the last sync deleted: verify asks them NXDOMAIN.
+	removed []string
 }
 
 // CorefilePath is the live Corefile.
@@ -75,41 +74,28 @@ func (d *Deployment) etcdURL(port int) string {
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(port))
 }
 
-// FindPrograms finds etcd and coredns (bastion.LookPath: PATH, beside
-// okdctl, sbin); a dry run goes on without them.
-func (d *Deployment) FindPrograms() error {
-	var missing []string
-	var err error
-	if d.EtcdBinary, err = bastion.LookPath("etcd"); err != nil {
-		missing, d.EtcdBinary = append(missing, "etcd (Debian: apt-get install etcd-server)"), "etcd"
+// coreDNSCommand runs okdctl's CoreDNS, less its -conf FILE.
+func (d *Deployment) coreDNSCommand() []string { return []string{d.Host.Okdctl, "serve", "coredns"} }
+
+// ensureServiceUser creates a service's user (and data directory) on a
+// real bastion, where okdctl must be runnable by that user too.
+func (d *Deployment) ensureServiceUser(ctx context.Context, user, dir string) error {
+	if err := bastion.EnsureServiceUser(ctx, d.Host.Runner, user, dir); err != nil {
+		return err
 	}
-	if d.CoreDNSBinary, err = bastion.LookPath("coredns"); err != nil {
-		missing, d.CoreDNSBinary = append(missing, "coredns (make tools, or GOBIN=/usr/local/bin go install github.com/coredns/coredns@v1.15.0)"), "coredns"
+	if err := bastion.RunnableByAll(d.Host.Okdctl); err != nil && !d.Host.DryRun {
+		return err
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	err = fmt.Errorf("missing programs: %s", strings.Join(missing, "; "))
-	if d.Host.DryRun {
-		d.Log.Warnf("%v", err)
-		return nil
-	}
-	return err
+	return nil
 }
 
-// EtcdService is the okdctl-etcd service: one member, on loopback on a
-// real bastion, as user etcd. It finds etcd when EtcdBinary is not set.
+// EtcdService is the okdctl-etcd service, okdctl's own etcd (okdctl serve
+// etcd, with etcd's flags): one member, on loopback on a real bastion, as
+// user etcd.
 func (d *Deployment) EtcdService() (bastion.Service, error) {
-	bin := d.EtcdBinary
-	if bin == "" {
-		var err error
-		if bin, err = bastion.LookPath("etcd"); err != nil {
-			return bastion.Service{}, fmt.Errorf("failed to find etcd: %w (Debian: apt-get install etcd-server)", err)
-		}
-	}
 	client, peer := d.etcdURL(d.EtcdPort), d.etcdURL(d.EtcdPeerPort)
 	svc := bastion.Service{Name: EtcdServiceName, Description: "etcd holding the DNS records of okdctl's clusters",
-		Command: []string{bin, "--name", "okdctl", "--data-dir", d.EtcdDataDir(),
+		Command: []string{d.Host.Okdctl, "serve", "etcd", "--name", "okdctl", "--data-dir", d.EtcdDataDir(),
 			"--listen-client-urls", client, "--advertise-client-urls", client,
 			"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "okdctl=" + peer,
 			// a large cluster's record set is one transaction (etcd's default is 128 operations)
@@ -117,19 +103,25 @@ func (d *Deployment) EtcdService() (bastion.Service, error) {
 			"--auto-compaction-retention", "1", "--log-level", "warn"}}
 	if !d.Host.Sandbox {
 		svc.User = "etcd"
+		svc.Capabilities = bastion.BindCapabilities(d.EtcdPort, d.EtcdPeerPort)
+		svc.Confine.WritePaths = []string{d.EtcdDataDir()}
 	}
 	return svc, nil
 }
 
-// CoreDNSService is CoreDNS reading the live Corefile, reloaded in place
-// (SIGUSR1) when only the Corefile changed; unprivileged on a real bastion.
+// CoreDNSService is okdctl's CoreDNS (okdctl serve coredns) reading the
+// live Corefile, reloaded in place (SIGUSR1) when only the Corefile
+// changed; unprivileged on a real bastion.
 func (d *Deployment) CoreDNSService(corefile []byte) bastion.Service {
 	sum := sha256.Sum256(corefile)
 	svc := bastion.Service{Name: CoreDNSServiceName, Description: "CoreDNS answering the cluster's names from etcd",
-		Command: []string{d.CoreDNSBinary, "-conf", d.CorefilePath()}, Dir: d.Host.Paths.Path("/etc/coredns"), ReloadSignal: syscall.SIGUSR1,
+		Command: append(d.coreDNSCommand(), "-conf", d.CorefilePath()), Dir: d.Host.Paths.Path("/etc/coredns"), ReloadSignal: syscall.SIGUSR1,
 		ConfigDigest: hex.EncodeToString(sum[:]), After: []string{EtcdServiceName + ".service"}}
 	if !d.Host.Sandbox {
-		svc.User, svc.Capabilities = "coredns", []string{"CAP_NET_BIND_SERVICE"}
+		// it only reads (the Corefile, etcd over TCP); AF_NETLINK lists the
+		// interfaces for its bind plugin
+		svc.User, svc.Capabilities = "coredns", bastion.BindCapabilities(d.DNSPort)
+		svc.Confine.Families = []string{"AF_NETLINK"}
 	}
 	return svc
 }
@@ -139,9 +131,6 @@ func (d *Deployment) CoreDNSService(corefile []byte) bastion.Service {
 // restarted or reloaded.
 func (d *Deployment) Apply(ctx context.Context, in Input) (changed bool, err error) {
 	if err := in.Validate(); err != nil {
-		return false, err
-	}
-	if err := d.FindPrograms(); err != nil {
 		return false, err
 	}
 	if changed, err = d.ensureEtcd(ctx); err != nil {
@@ -176,20 +165,26 @@ func (d *Deployment) Done(ctx context.Context, in Input) (bool, error) {
 	return rep.OK(), nil
 }
 
-// ensureEtcd runs okdctl's single-member etcd, as user etcd on a real bastion.
+// ensureEtcd runs okdctl's single-member etcd, as user etcd on a real
+// bastion, taking over the data of an older etcd the unit ran before.
 func (d *Deployment) ensureEtcd(ctx context.Context) (bool, error) {
 	svc, err := d.EtcdService()
 	if err != nil {
 		return false, err
 	}
+	tookOver, err := d.takeOverEtcd(ctx, svc)
+	if err != nil {
+		return tookOver, err
+	}
 	if d.Host.Sandbox {
 		if err := d.Host.Files.MkdirAll(d.EtcdDataDir(), 0o700); err != nil {
 			return false, err
 		}
-	} else if err := bastion.EnsureServiceUser(ctx, d.Host.Runner, svc.User, d.EtcdDataDir()); err != nil {
+	} else if err := d.ensureServiceUser(ctx, svc.User, d.EtcdDataDir()); err != nil {
 		return false, err
 	}
-	return d.ensure(ctx, svc, "etcd at "+d.EtcdEndpoint())
+	changed, err := d.ensure(ctx, svc, "etcd at "+d.EtcdEndpoint())
+	return changed || tookOver, err
 }
 
 // ensureCoreDNS checks a changed Corefile before it replaces the live one,
@@ -211,10 +206,7 @@ func (d *Deployment) ensureCoreDNS(ctx context.Context, in Input) (bool, error) 
 	}
 	svc := d.CoreDNSService(corefile)
 	if !d.Host.Sandbox {
-		if err := bastion.EnsureServiceUser(ctx, d.Host.Runner, svc.User, ""); err != nil {
-			return false, err
-		}
-		if err := bastion.RunnableByAll(d.CoreDNSBinary); err != nil && !d.Host.DryRun {
+		if err := d.ensureServiceUser(ctx, svc.User, ""); err != nil {
 			return false, err
 		}
 	}
@@ -235,15 +227,15 @@ func (d *Deployment) ensure(ctx context.Context, svc bastion.Service, what strin
 }
 
 // checkCorefile starts the candidate on a spare loopback port (see
-// CheckCorefile); a dry run on the bastion checks too when coredns is there.
+// CheckCorefile); a dry run on the bastion checks too.
 func (d *Deployment) checkCorefile(ctx context.Context, in Input, srv Server) error {
 	// a plan made away from the bastion never starts a CoreDNS whose etcd
 	// plugin would dial the bastion's etcd
-	if _, err := bastion.LookPath("coredns"); d.Host.DryRun && (err != nil || !d.Live) {
+	if d.Host.DryRun && !d.Live {
 		d.Host.Note("check the new Corefile with CoreDNS on a spare loopback port before it replaces " + d.CorefilePath())
 		return nil
 	}
-	if err := CheckCorefile(ctx, d.CoreDNSBinary, in, srv); err != nil {
+	if err := CheckCorefile(ctx, d.coreDNSCommand(), in, srv); err != nil {
 		return fmt.Errorf("failed to check the new Corefile, the live one is unchanged: %w", err)
 	}
 	d.Log.Infof("the new Corefile served on a spare loopback port: it replaces %s", d.CorefilePath())
@@ -256,6 +248,7 @@ func (d *Deployment) verify(ctx context.Context, in Input) error {
 	if err != nil {
 		return err
 	}
+	checks = append(checks, AbsentChecks(d.removed)...)
 	addr := d.Addr()
 	if d.Host.DryRun {
 		d.Host.Note(fmt.Sprintf("verify %d DNS answers through %s: every record, a name under *.apps, NXDOMAIN for an unknown name", len(checks), addr))

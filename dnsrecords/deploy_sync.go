@@ -45,6 +45,9 @@ func (d *Deployment) syncRecords(ctx context.Context, in Input) error {
 		if err != nil {
 			return etcdHint(err)
 		}
+		if records, err := Records(in); err == nil {
+			d.removed = RemovedNames(res.Plan, records)
+		}
 		d.Log.Infof("etcd records: %s, in %d transaction(s) (revision %d)", res.Plan.Summary(), res.Txns, res.Revision)
 		return nil
 	})

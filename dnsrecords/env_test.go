@@ -32,11 +32,12 @@ func testInput(n int) Input {
 
 // dnsEnv is a real etcd and a real CoreDNS reading it, on loopback.
 type dnsEnv struct {
-	etcd   string
-	client *clientv3.Client
-	addr   string
-	in     Input
-	srv    Server
+	coredns *testenv.Process
+	etcd    string
+	client  *clientv3.Client
+	addr    string
+	in      Input
+	srv     Server
 }
 
 func startEnv(t testing.TB, in Input, etcdEndpoint string) *dnsEnv {
@@ -59,9 +60,9 @@ func startEnv(t testing.TB, in Input, etcdEndpoint string) *dnsEnv {
 	if err := os.WriteFile(conf, corefile, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	testenv.Start(t, testenv.Binary(t, "coredns"), "-conf", conf)
+	p := testenv.StartCoreDNS(t, conf)
 	testenv.WaitTCP(t, fmt.Sprintf("127.0.0.1:%d", port), 20*time.Second)
-	return &dnsEnv{etcd: etcdEndpoint, client: client, addr: fmt.Sprintf("127.0.0.1:%d", port), in: in, srv: srv}
+	return &dnsEnv{coredns: p, etcd: etcdEndpoint, client: client, addr: fmt.Sprintf("127.0.0.1:%d", port), in: in, srv: srv}
 }
 
 // startEtcdAt runs etcd on fixed ports (so it can be restarted) with extra flags.
@@ -71,7 +72,7 @@ func startEtcdAt(t testing.TB, dataDir string, client, peer int, extra ...string
 	args := append([]string{"--name", "default", "--data-dir", dataDir, "--listen-client-urls", cu,
 		"--advertise-client-urls", cu, "--listen-peer-urls", pu, "--initial-advertise-peer-urls", pu,
 		"--initial-cluster", "default=" + pu, "--log-level", "warn"}, extra...)
-	p := testenv.Start(t, testenv.Binary(t, "etcd"), args...)
+	p := testenv.Start(t, testenv.Okdctl(t), append([]string{"serve", "etcd"}, args...)...)
 	testenv.WaitTCP(t, fmt.Sprintf("127.0.0.1:%d", client), 20*time.Second)
 	return p
 }

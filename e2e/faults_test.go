@@ -227,7 +227,11 @@ func TestServicesDying(t *testing.T) {
 	t.Run("okdctl-etcd killed and its port taken", func(t *testing.T) {
 		hold := r.killAndHoldPort(t, "okdctl-etcd", "etcd")
 		out, code := r.run("apply")
-		if code != 1 || !strings.Contains(out, "spec.bastion.ports.etcd: 127.0.1.1:") || !strings.Contains(out, "is in use by another program") {
+		// the holder is this test process: named by program and PID, with
+		// the command that frees the port
+		pid := strconv.Itoa(os.Getpid())
+		if code != 1 || !strings.Contains(out, "spec.bastion.ports.etcd: 127.0.1.1:") || !strings.Contains(out, "(pid "+pid+")") ||
+			!strings.Contains(out, "`kill "+pid+"`") {
 			t.Errorf("with etcd's port taken: exit %d\n%s", code, out)
 		}
 		hold.Close()

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,6 +48,8 @@ type rehearsal struct {
 	cluster *spec.Cluster
 	kube    *testenv.Kube
 	outputs bytes.Buffer // every okdctl output, for the secrets audit
+	// siteSecrets are an existing infrastructure's secrets the audit looks for too
+	siteSecrets map[string]string
 	// host is the real bastion okdctl runs on (no --root, no --sandbox);
 	// spec is then a path inside it and root is its root directory.
 	host    *realhost.Container
@@ -156,6 +161,7 @@ func (r *rehearsal) startCluster() {
 	t := r.t
 	r.kube = testenv.StartKube(t, testenv.KubeOptions{BindIP: masterIP, Port: 6443,
 		SANs: []string{"api." + domain, "api-int." + domain, bastionIP}})
+	r.startMachineConfigServer()
 	cfg, err := clientcmd.LoadFromFile(r.kube.Kubeconfig)
 	if err != nil {
 		t.Fatal(err)
@@ -314,4 +320,24 @@ func waitFor(ctx context.Context, what string, cond func() (bool, error)) error 
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// startMachineConfigServer stands in for the masters' machine config server
+// (22623): /healthz answers over TLS, as verify asks through the load balancer.
+func (r *rehearsal) startMachineConfigServer() {
+	l, err := net.Listen("tcp", net.JoinHostPort(masterIP, "22623"))
+	if err != nil {
+		r.t.Fatalf("failed to stand in for the machine config server: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/healthz" {
+			http.NotFound(w, req)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	}))
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.StartTLS()
+	r.t.Cleanup(srv.Close)
 }

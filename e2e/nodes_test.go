@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -98,7 +97,7 @@ type machines struct {
 
 func newMachines(r *rehearsal) *machines {
 	p := r.cluster.Spec.Bastion.Ports
-	return &machines{r: r, res: resolver{server: net.JoinHostPort(r.cluster.Spec.Bastion.IP, strconv.Itoa(p.DNS))},
+	return &machines{r: r, res: resolver{server: r.cluster.Spec.DNSServer()}, // okdctl's CoreDNS or the site's server
 		apiInt: fmt.Sprintf("https://api-int.%s:%d", r.domain(), p.API)}
 }
 

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,24 +49,14 @@ func TestRealBastion(t *testing.T) {
 }
 
 // prepareBastion does what a user does before the first apply: install
-// okdctl, openshift-install (here the double) and CoreDNS, and stop the
+// okdctl (which serves etcd, CoreDNS and the registry itself) and
+// openshift-install (here the double), and stop the
 // services Debian started on installing its packages (preflight names them).
 func prepareBastion(t *testing.T, c *realhost.Container) {
 	t.Helper()
 	c.CopyIn(buildOkdctl(t), "/usr/local/bin/okdctl", 0o755)
 	c.CopyIn(testenv.FakeOpenShiftInstall(t), "/usr/local/bin/openshift-install", 0o755)
-	c.CopyIn(testenv.Binary(t, "coredns"), "/usr/local/bin/coredns", 0o755)
-	// TODO(issue 12, preflight half): preflight asks for a program named
-	// "registry" although Debian's is docker-registry; drop this link
-	// once preflight accepts docker-registry.
-	if err := os.Symlink("/usr/bin/docker-registry", c.Path("/usr/local/bin/registry")); err != nil {
-		t.Fatal(err)
-	}
 	c.MustRun("systemctl", "disable", "--now", "nginx.service", "haproxy.service", "etcd.service", "docker-registry.service")
-	// TODO(issue 12, resolver half): okdctl does not yet point the
-	// bastion's own resolver at its DNS, so the test does what a user
-	// would have to: the bootstrap wait dials api.<cluster>.<baseDomain>.
-	c.WriteFile("/etc/resolv.conf", []byte("nameserver "+realhost.BastionIP+"\n"), 0o644)
 }
 
 // newRealRehearsal is the lab spec on the bastion with a synthetic release

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func TestRehearsal(t *testing.T) {
 	start := time.Now()
 	out := r.install(t)
 	wall := time.Since(start)
-	t.Logf("rehearsal: okdctl apply with every phase took %s", wall.Round(100*time.Millisecond))
+	t.Logf("rehearsal: okdctl apply with every phase took %s; per phase:\n%s", wall.Round(100*time.Millisecond), statusLines(out))
 	for _, p := range installer.PhaseNames() {
 		if st := r.state().Phase(p).Status; st != installer.StatusDone {
 			t.Errorf("phase %s ended %s", p, st)
@@ -60,7 +61,43 @@ func TestRehearsal(t *testing.T) {
 			t.Errorf("the no-op re-run restarted %s", name)
 		}
 	}
+	r.checkVerify(t)
 	r.auditSecrets(t)
+}
+
+// checkVerify: okdctl verify passes on the finished install, status shows
+// it, and a stale ignition file fails that check alone.
+func (r *rehearsal) checkVerify(t *testing.T) {
+	t.Helper()
+	start := time.Now()
+	out, code := r.run("verify")
+	t.Logf("okdctl verify took %s", time.Since(start).Round(time.Millisecond))
+	r.outputs.WriteString(out)
+	if code != 0 || !strings.Contains(out, "verify: passed") || !strings.Contains(out, " 0 FAIL, 0 not yet") {
+		t.Fatalf("okdctl verify on the finished install (exit %d):\n%s", code, out)
+	}
+	if st := r.mustRun("status"); !strings.Contains(st, "last verify: ") || !strings.Contains(st, " 0 FAIL") {
+		t.Errorf("status does not show the last verify:\n%s", st)
+	}
+	master := r.cluster.Spec.NodesWithRole(spec.RoleMaster)[0]
+	ign := filepath.Join(r.root, "usr/share/nginx/okdctl", cluster, "ignition", master.Name+".ign")
+	data, err := os.ReadFile(ign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.WriteFile(ign, data, 0o644)
+	writeFile(t, ign, append(data, ' '), 0o644)
+	out, code = r.run("verify")
+	r.outputs.WriteString(out)
+	fails := 0
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "FAIL") {
+			fails++
+		}
+	}
+	if code != 1 || fails != 1 || !regexp.MustCompile(`(?m)^FAIL +webserver +ignition of every node.*`+master.Name+`\.ign serves sha512-`).MatchString(out) {
+		t.Errorf("a stale ignition should fail that check alone (exit %d):\n%s", code, out)
+	}
 }
 
 // install runs apply and the simulated machines together.
@@ -123,7 +160,7 @@ func snapshot(t *testing.T, dirs ...string) string {
 	var b strings.Builder
 	for _, dir := range dirs {
 		filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-			if err != nil || filepath.Base(p) == installer.FileRunLog || strings.Contains(p, "/var/log/okdctl/") ||
+			if err != nil || filepath.Base(p) == installer.FileRunLog || strings.Contains(p, "/var/log/okdctl/") || strings.Contains(p, "/var/log/okdctl-nginx/") ||
 				strings.Contains(p, "registry-data") || strings.HasSuffix(p, "/lock") || strings.Contains(p, "/run/okdctl") {
 				return nil
 			}
@@ -146,4 +183,16 @@ func diffLines(a, b string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// statusLines are the phase status lines of okdctl's output (mark, phase,
+// status, duration).
+func statusLines(out string) string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "✓ ") || strings.HasPrefix(l, "✗ ") {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -14,15 +14,19 @@ func (r *rehearsal) auditSecrets(t *testing.T) {
 	state := r.stateDir()
 	install := r.cluster.Spec.InstallDir
 	secretFiles := []string{
-		filepath.Join(state, "registry/password"),
-		filepath.Join(state, "pull-secret.json"),
-		filepath.Join(state, "pki/ca.key"),
-		filepath.Join(state, "pki/registry.key"),
 		filepath.Join(state, "install-config.yaml"),
 		filepath.Join(install, "auth/kubeadmin-password"),
 		filepath.Join(install, "auth/kubeconfig"),
 	}
+	own := r.cluster.Spec.Registry.External == nil // okdctl's registry and its secrets
+	if own {
+		secretFiles = append(secretFiles, filepath.Join(state, "registry/password"), filepath.Join(state, "pull-secret.json"),
+			filepath.Join(state, "pki/ca.key"), filepath.Join(state, "pki/registry.key"))
+	}
 	secrets := map[string]string{"the user's pull secret": pullSecretToken}
+	for name, secret := range r.siteSecrets { // the site's TSIG secret and registry password
+		secrets[name] = secret
+	}
 	for _, f := range secretFiles {
 		fi, err := os.Stat(f)
 		if err != nil {
@@ -40,10 +44,12 @@ func (r *rehearsal) auditSecrets(t *testing.T) {
 		}
 		return strings.TrimSpace(string(data))
 	}
-	secrets["the registry password"] = read(secretFiles[0])
-	secrets["the kubeadmin password"] = read(secretFiles[5])
-	for name, f := range map[string]string{"okdctl's CA key": secretFiles[2], "the registry key": secretFiles[3]} {
-		secrets[name] = keyBody(read(f))
+	secrets["the kubeadmin password"] = read(secretFiles[1])
+	if own {
+		secrets["the registry password"] = read(secretFiles[3])
+		for name, f := range map[string]string{"okdctl's CA key": secretFiles[5], "the registry key": secretFiles[6]} {
+			secrets[name] = keyBody(read(f))
+		}
 	}
 	// everything a person or a log collector sees
 	seen := map[string]string{"okdctl's output": r.outputs.String()}

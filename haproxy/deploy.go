@@ -26,6 +26,11 @@ type Deployer struct {
 	SocketPath string
 	// ReloadTimeout bounds a reload (default 15 s).
 	ReloadTimeout time.Duration
+	// User runs HAProxy on a real bastion, confined by systemd, with
+	// Capabilities (CAP_NET_BIND_SERVICE when a port is below 1024);
+	// empty in a sandbox.
+	User         string
+	Capabilities []string
 }
 
 // Result says what Apply changed.
@@ -35,13 +40,20 @@ type Result = bastion.ReplaceResult
 // in master-worker mode, reloaded in place by SIGUSR2.
 func (d *Deployer) Service(cfg []byte) bastion.Service {
 	sum := sha256.Sum256(cfg)
-	return bastion.Service{
+	svc := bastion.Service{
 		Name:         ServiceName,
 		Description:  "okdctl HAProxy: API, machine config and ingress load balancer",
 		Command:      []string{d.Binary, "-Ws", "-f", d.ConfigPath, "-S", d.SocketPath + ",mode,600"},
 		ReloadSignal: syscall.SIGUSR2,
 		ConfigDigest: hex.EncodeToString(sum[:]),
 	}
+	if d.User != "" {
+		// the master socket is the only file it writes; a reload re-executes
+		// the master, which takes the listeners over from the old workers
+		svc.User, svc.Capabilities = d.User, d.Capabilities
+		svc.Confine.WritePaths = []string{filepath.Dir(d.SocketPath)}
+	}
+	return svc
 }
 
 // Apply checks cfg, replaces the live file with it and starts or reloads
@@ -62,6 +74,11 @@ func (d *Deployer) Apply(ctx context.Context, cfg []byte) (Result, error) {
 // beforeWrite makes the master socket's directory and notes the master's
 // reload count, so that the reload can be confirmed through the socket.
 func (d *Deployer) beforeWrite(ctx context.Context) (func(context.Context, bastion.Action) error, error) {
+	if d.User != "" {
+		if err := bastion.EnsureServiceUser(ctx, d.Host.Runner, d.User, ""); err != nil {
+			return nil, err
+		}
+	}
 	if err := d.Host.Files.MkdirAll(filepath.Dir(d.SocketPath), 0o755); err != nil {
 		return nil, err
 	}

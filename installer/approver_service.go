@@ -27,5 +27,9 @@ func ApproverService(c *spec.Cluster, okdctl, kubeconfig string) bastion.Service
 		Description:  "okdctl verifying CSR approver for " + c.ClusterDomain() + " (kubelet certificate renewals)",
 		Command:      []string{okdctl, "approve-csrs", "-f", c.File, "--watch", "--kubeconfig", kubeconfig},
 		ConfigDigest: hex.EncodeToString(sum[:]),
+		// root without a single capability: it reads the spec and the
+		// admin kubeconfig (root's 0600, possibly under /root) and talks to
+		// the API; it writes nothing
+		Confine: bastion.Confinement{ReadHome: true},
 	}
 }

@@ -61,7 +61,7 @@ func BootArtifacts(c *spec.Cluster, hashes map[string]string) []ignition.Boot {
 			continue
 		}
 		b := ignition.Boot{Name: n.Name, Role: n.Role, FQDN: c.FQDN(n), IP: n.IP, MAC: strings.ToLower(n.MAC),
-			Gateway: s.Network.Gateway, Netmask: netmask, NIC: n.NIC, Nameservers: []string{s.Bastion.IP},
+			Gateway: s.Network.Gateway, Netmask: netmask, NIC: n.NIC, Nameservers: []string{s.NameserverIP()},
 			Disk: n.Disk, IgnitionURL: IgnitionURL(c, n), IgnitionHash: hashes[n.Name],
 			KernelURL: MediaURL(c, s.CoreOS.Kernel), InitramfsURL: MediaURL(c, s.CoreOS.Initramfs), RootfsURL: MediaURL(c, s.CoreOS.Rootfs)}
 		if s.CoreOS.InstallFromBastion {

@@ -7,8 +7,8 @@ import (
 	"github.com/okdctl/okdctl/spec"
 )
 
-// clusterClients connects to the cluster with the admin kubeconfig.
-func clusterClients(rc *RunContext) (*cluster.Clients, error) {
+// ClusterClients connects to the cluster with the admin kubeconfig.
+func ClusterClients(rc *RunContext) (*cluster.Clients, error) {
 	cfg, err := cluster.LoadKubeconfig(rc.Kubeconfig())
 	if err != nil {
 		return nil, err

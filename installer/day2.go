@@ -5,15 +5,15 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
-	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/installer/cluster"
 	"github.com/okdctl/okdctl/spec"
 )
 
 // This file is the seam of the day-2 commands (installer/day2: okdctl etcd,
-// certs, add-node): they work on a RunContext of their own and reuse the
-// phases' own definitions of services, paths and records through the
-// accessors below, so that nothing is derived twice.
+// certs, add-node, approve-csrs): they work on a RunContext of their own
+// and reuse the phases' own definitions (DNS, DNSInput, NodeIgnition,
+// Bootstrapped, ClusterClients, NewApprover), so that nothing is derived
+// twice.
 
 // RunContextOptions configures NewRunContext.
 type RunContextOptions struct {
@@ -43,20 +43,10 @@ func NewRunContext(c *spec.Cluster, host *bastion.Host, log *Logger, o RunContex
 		kubeconfig: o.Kubeconfig, now: o.Now}, nil
 }
 
-// NodeIgnition is a spec node as the ignition package sees it.
-func NodeIgnition(c *spec.Cluster, n spec.Node) ignition.Node { return nodeIgnition(c, n) }
-
-// Bootstrapped reports whether the bootstrap phase finished (the cluster
-// runs; ignition certificates no longer matter).
-func Bootstrapped(rc *RunContext) bool { return bootstrapped(rc) }
-
 // NewApprover is the approve phase's verifying CSR approver for rc's cluster.
 func NewApprover(rc *RunContext) (*cluster.Approver, error) {
 	return newApprover(rc.Cluster(), rc.Kubeconfig(), rc.State(), rc.Log())
 }
-
-// ClusterClients connects to the cluster with rc's admin kubeconfig.
-func ClusterClients(rc *RunContext) (*cluster.Clients, error) { return clusterClients(rc) }
 
 // InstallDirFile is a file of openshift-install's directory.
 func InstallDirFile(rc *RunContext, name string) string { return filepath.Join(rc.InstallDir(), name) }

@@ -106,6 +106,13 @@ func (h hostRunner) openPorts(rc *RunContext, ports []int) error {
 	if err := h.do("firewall-cmd", append([]string{"--permanent"}, add...)...); err != nil {
 		return fmt.Errorf("failed to open %s in firewalld: %w", tcpPorts(missing), err)
 	}
+	if err := recordHostChange(rc, func(c *hostChanges) {
+		for _, p := range missing {
+			c.FirewalldPorts = append(c.FirewalldPorts, strconv.Itoa(p)+"/tcp")
+		}
+	}); err != nil {
+		return err
+	}
 	if err := h.do("firewall-cmd", "--reload"); err != nil {
 		return fmt.Errorf("failed to reload firewalld: %w", err)
 	}
@@ -142,9 +149,12 @@ func (h hostRunner) labelHTTPPorts(rc *RunContext, ports []int) error {
 		}
 		port := strconv.Itoa(p)
 		if err := h.do("semanage", "port", "-a", "-t", "http_port_t", "-p", "tcp", port); err != nil {
+			// the port had another type: relabelled, and left so by down
 			if err := h.do("semanage", "port", "-m", "-t", "http_port_t", "-p", "tcp", port); err != nil {
 				return fmt.Errorf("failed to let nginx bind port %d under SELinux: %w", p, err)
 			}
+		} else if err := recordHostChange(rc, func(c *hostChanges) { c.SELinuxHTTPPorts = append(c.SELinuxHTTPPorts, p) }); err != nil {
+			return err
 		}
 		rc.Log().Infof("SELinux: port %d/tcp labelled http_port_t for nginx", p)
 	}

@@ -102,9 +102,9 @@ func pruneInstallDirBackups(dir string) {
 	}
 }
 
-// bootstrapped reports whether the cluster got past bootstrap: its
+// Bootstrapped reports whether the cluster got past bootstrap: its
 // ignition is then no longer served and its age no longer matters.
-func bootstrapped(rc *RunContext) bool {
+func Bootstrapped(rc *RunContext) bool {
 	return rc.State() != nil && rc.State().Phase(PhaseBootstrap).Status == StatusDone
 }
 

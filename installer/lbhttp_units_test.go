@@ -1,10 +1,7 @@
 package installer
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/okdctl/okdctl/bastion"
@@ -32,8 +29,8 @@ func TestLoadBalancerAndHTTPUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lb := &haproxy.Deployer{Binary: "/usr/sbin/haproxy", ConfigPath: HAProxyConfigPath(rc), SocketPath: haproxySocket(rc)}
-	web := &webserver.Deployer{Binary: "/usr/sbin/nginx", ConfigPath: NginxConfigPath(rc)}
+	lb := haproxyDeployer(rc, "/usr/sbin/haproxy")
+	web := nginxDeployer(rc, "/usr/sbin/nginx", nginxInput(rc))
 	for _, svc := range []bastion.Service{lb.Service(cfg), web.Service(conf)} {
 		unit := bastion.RenderUnit(svc)
 		golden.Assert(t, filepath.Join("testdata", "lbhttp", svc.Name+".service.golden"), unit)
@@ -41,19 +38,10 @@ func TestLoadBalancerAndHTTPUnits(t *testing.T) {
 	}
 }
 
-// verifyUnit checks the unit name.service with systemd-analyze verify; a
-// program missing on this machine is the only complaint tolerated.
+// verifyUnit checks the unit name.service with systemd-analyze verify (a
+// program missing on this machine is the only complaint tolerated) and its
+// exposure with systemd-analyze security (at most testenv.MaxExposure).
 func verifyUnit(t *testing.T, name string, unit []byte) {
 	t.Helper()
-	sa := testenv.Binary(t, "systemd-analyze")
-	path := filepath.Join(t.TempDir(), name+".service")
-	if err := os.WriteFile(path, unit, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := exec.Command(sa, "verify", path).CombinedOutput()
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.Contains(line, name+".service:") && !strings.Contains(line, "No such file") {
-			t.Errorf("systemd-analyze verify: %s", line)
-		}
-	}
+	testenv.VerifyUnit(t, name, unit, false)
 }

@@ -17,12 +17,17 @@ const (
 	FileMirrorMapping = "mirror.json" // the mirror sources for install-config
 	// installconfig phase
 	FileInstallConfig = "install-config.yaml" // 0600 copy kept, openshift-install deletes its own
+	// dns phase
+	FilePublishedNodes = "dns/published.json" // every node name the dns phase has published
+	DirManualDNS       = "dns/manual"         // the zone fragments of spec.dns.manual
 	// ignition phase
 	FileIgnitionHashes = "ignition/hashes.json" // node name -> "sha512-<hex>"
 	// boot phase
 	DirBoot = "boot" // per-node boot artifacts
 	// loadbalancer, once the bootstrap phase dropped the bootstrap servers (they stay out)
 	FileBootstrapRemoved = "haproxy/bootstrap-removed"
+	// loadbalancer with spec.loadBalancer.external: the sections for the site's HAProxy
+	FileHAProxySnippet = "haproxy/site-haproxy.cfg"
 	// runs
 	FileRunLog = "run.log" // JSON lines of every run
 )

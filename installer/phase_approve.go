@@ -38,7 +38,7 @@ func (*ApprovePhase) Run(ctx context.Context, rc *RunContext) error {
 
 // Done implements Checker: every spec node is Ready.
 func (*ApprovePhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
-	c, err := clusterClients(rc)
+	c, err := ClusterClients(rc)
 	if err != nil {
 		return false, err
 	}

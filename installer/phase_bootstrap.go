@@ -49,7 +49,7 @@ func (p *BootstrapPhase) DryRun(ctx context.Context, rc *RunContext) error {
 
 // Run implements Phase.
 func (p *BootstrapPhase) Run(ctx context.Context, rc *RunContext) error {
-	c, err := clusterClients(rc)
+	c, err := ClusterClients(rc)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (p *BootstrapPhase) Done(ctx context.Context, rc *RunContext) (bool, error)
 			return false, nil
 		}
 	}
-	c, err := clusterClients(rc)
+	c, err := ClusterClients(rc)
 	if err != nil {
 		return false, err
 	}

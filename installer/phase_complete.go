@@ -30,7 +30,7 @@ func (*CompletePhase) DryRun(ctx context.Context, rc *RunContext) error {
 
 // Run implements Phase.
 func (*CompletePhase) Run(ctx context.Context, rc *RunContext) error {
-	c, err := clusterClients(rc)
+	c, err := ClusterClients(rc)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func TestDNSGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			host := bastion.NewHost(bastion.HostOptions{Root: t.TempDir(), Sandbox: name == "sandbox"})
+			host := bastion.NewHost(bastion.HostOptions{Root: t.TempDir(), Sandbox: name == "sandbox", Okdctl: "/usr/local/bin/okdctl"})
 			rc := &RunContext{cluster: c, host: host, release: v}
 			in, srv := dnsInput(c, v), DNS(rc).Server()
 			entries, err := dnsrecords.Desired(in)
@@ -61,7 +61,6 @@ func TestDNSGolden(t *testing.T) {
 // TestDNSPhaseSandbox plans and applies the dns phase as `okdctl apply
 // --sandbox --only dns` does: real etcd and CoreDNS on loopback.
 func TestDNSPhaseSandbox(t *testing.T) {
-	t.Setenv("PATH", filepath.Join(testenv.RepoRoot(), "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 	c := sandboxWithPorts(t, "dns: 15353", "etcd: 12379", "etcdPeer: 12380")
 	root := t.TempDir()
 	sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
@@ -157,13 +156,12 @@ func TestDNSUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := &RunContext{cluster: c, host: bastion.NewHost(bastion.HostOptions{})}
+	rc := &RunContext{cluster: c, host: bastion.NewHost(bastion.HostOptions{Okdctl: "/usr/local/bin/okdctl"})}
 	corefile, err := dnsrecords.RenderCorefile(dnsInput(c, rc.Release()), DNS(rc).Server())
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := DNS(rc)
-	d.EtcdBinary, d.CoreDNSBinary = "/usr/bin/etcd", "/usr/local/bin/coredns"
 	etcd, err := d.EtcdService()
 	if err != nil {
 		t.Fatal(err)

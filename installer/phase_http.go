@@ -35,33 +35,30 @@ func NginxConfigPath(rc *RunContext) string { return rc.Path("/etc/nginx/okdctl.
 func nginxInput(rc *RunContext) webserver.Input {
 	s := rc.Spec()
 	in := webserver.Input{BindIP: s.Bastion.IP, Port: s.Bastion.Ports.Ignition, WebRoot: rc.WebRoot(),
-		PidFile: rc.Path("/run/okdctl-nginx.pid"), AccessLog: rc.Path("/var/log/okdctl/nginx-access.log"),
+		PidFile: rc.Path("/run/okdctl-nginx/nginx.pid"), AccessLog: rc.Path("/var/log/okdctl-nginx/access.log"),
 		TempDir: rc.Path("/var/cache/okdctl-nginx")}
-	in.User, in.Group = nginxUser(rc.Sandbox())
+	if rc.Sandbox() {
+		in.User, in.Group = sandboxNginxUser()
+	}
 	return in
 }
 
-// nginxUser is who nginx's workers run as when it starts as root: the
-// distribution's web user on a real bastion; in a sandbox run as root,
-// root itself (its --root directories may be private).
-func nginxUser(sandbox bool) (string, string) {
+// NginxUser runs okdctl-nginx on a real bastion: systemd starts it so, and
+// its workers stay that user (the config has no user directive).
+const NginxUser = "nginx"
+
+// sandboxNginxUser is who nginx's workers run as when a sandbox run as
+// root starts it: root itself (its --root directories may be private).
+func sandboxNginxUser() (string, string) {
 	if os.Geteuid() != 0 {
 		return "", ""
 	}
-	names := []string{"nginx", "www-data", "nobody"}
-	if sandbox {
-		if u, err := user.Current(); err == nil {
-			names = []string{u.Username}
-		}
+	u, err := user.Current()
+	if err != nil {
+		return "", ""
 	}
-	for _, name := range names {
-		u, err := user.Lookup(name)
-		if err != nil {
-			continue
-		}
-		if g, err := user.LookupGroupId(u.Gid); err == nil {
-			return u.Username, g.Name
-		}
+	if g, err := user.LookupGroupId(u.Gid); err == nil {
+		return u.Username, g.Name
 	}
 	return "", ""
 }
@@ -143,8 +140,7 @@ func ensureNginx(ctx context.Context, rc *RunContext, in webserver.Input) error 
 		rc.Host().Note(fmt.Sprintf("write %s, check it with nginx -t and run %s", NginxConfigPath(rc), webserver.ServiceName))
 		return nil
 	}
-	d := &webserver.Deployer{Host: rc.Host(), Binary: bin, ConfigPath: NginxConfigPath(rc)}
-	res, err := d.Apply(ctx, in)
+	res, err := nginxDeployer(rc, bin, in).Apply(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -283,4 +279,14 @@ func missingIgnition(rc *RunContext) string {
 		return ""
 	}
 	return "; no ignition published for " + strings.Join(missing, ", ")
+}
+
+// nginxDeployer runs nginx as user nginx on a real bastion, writing only
+// its pid, log and temp directories.
+func nginxDeployer(rc *RunContext, bin string, in webserver.Input) *webserver.Deployer {
+	d := &webserver.Deployer{Host: rc.Host(), Binary: bin, ConfigPath: NginxConfigPath(rc)}
+	if !rc.Sandbox() {
+		d.User, d.Capabilities, d.WritePaths = NginxUser, bastion.BindCapabilities(in.Port), in.WriteDirs()
+	}
+	return d
 }

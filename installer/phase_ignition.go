@@ -33,7 +33,7 @@ func (*IgnitionPhase) Name() string { return PhaseIgnition }
 func (p *IgnitionPhase) Inputs(rc *RunContext) (any, error) {
 	var nodes []ignition.Node
 	for _, n := range rc.Spec().Nodes {
-		nodes = append(nodes, nodeIgnition(rc.Cluster(), n))
+		nodes = append(nodes, NodeIgnition(rc.Cluster(), n))
 	}
 	return map[string]any{"nodes": nodes, "webDir": rc.IgnitionWebDir()}, nil
 }
@@ -48,7 +48,7 @@ func (p *IgnitionPhase) Done(ctx context.Context, rc *RunContext) (bool, error) 
 	if st := readStamp(rc); st.Stage != stageIgnition || !installDirCurrent(rc, plan.digest) {
 		return false, nil
 	}
-	if !bootstrapped(rc) {
+	if !Bootstrapped(rc) {
 		if f, _, err := ignitionFreshness(rc); err != nil || f != ignition.Fresh {
 			return false, err
 		}
@@ -105,7 +105,7 @@ func makeIgnition(ctx context.Context, rc *RunContext, plan *manifestsPlan) erro
 // checkFreshness makes stale ignition again and refuses expired ignition
 // (taking it off the web server), until the cluster has bootstrapped.
 func checkFreshness(ctx context.Context, rc *RunContext, plan *manifestsPlan) error {
-	if bootstrapped(rc) {
+	if Bootstrapped(rc) {
 		return nil
 	}
 	f, w, err := ignitionFreshness(rc)
@@ -143,7 +143,7 @@ func checkFreshness(ctx context.Context, rc *RunContext, plan *manifestsPlan) er
 func publishedNodes(rc *RunContext) []spec.Node {
 	var out []spec.Node
 	for _, n := range rc.Spec().Nodes {
-		if n.Role == spec.RoleBootstrap && bootstrapped(rc) {
+		if n.Role == spec.RoleBootstrap && Bootstrapped(rc) {
 			continue
 		}
 		out = append(out, n)
@@ -151,12 +151,12 @@ func publishedNodes(rc *RunContext) []spec.Node {
 	return out
 }
 
-// nodeIgnition is a spec node as the ignition package sees it.
-func nodeIgnition(c *spec.Cluster, n spec.Node) ignition.Node {
+// NodeIgnition is a spec node as the ignition package sees it.
+func NodeIgnition(c *spec.Cluster, n spec.Node) ignition.Node {
 	prefix, _ := netip.ParsePrefix(c.Spec.Network.MachineCIDR)
 	return ignition.Node{Name: n.Name, Role: n.Role, FQDN: c.FQDN(n), NIC: n.NIC, IP: n.IP,
 		PrefixLen: prefix.Bits(), Gateway: c.Spec.Network.Gateway,
-		DNS: []string{c.Spec.Bastion.IP}, SearchDomains: []string{c.ClusterDomain()}}
+		DNS: []string{c.Spec.NameserverIP()}, SearchDomains: []string{c.ClusterDomain()}}
 }
 
 // publishIgnition writes every node's ignition (0644) into the web
@@ -177,7 +177,7 @@ func publishIgnition(rc *RunContext) error {
 			}
 			roles[n.Role] = data
 		}
-		data, err := ignition.NodeConfig(nodeIgnition(rc.Cluster(), n), roles[n.Role])
+		data, err := ignition.NodeConfig(NodeIgnition(rc.Cluster(), n), roles[n.Role])
 		if err != nil {
 			return err
 		}

@@ -108,6 +108,10 @@ func renderInstallConfig(rc *RunContext, log bool) ([]byte, error) {
 // else (OKD only) the placeholder. It is registered as a secret.
 func pullSecret(rc *RunContext, log bool) (string, error) {
 	s := rc.Spec()
+	if s.Registry.External != nil {
+		_, ps, _, err := externalMirror(rc)
+		return string(ps), err
+	}
 	merged, err := readOptional(rc, rc.StatePath(FilePullSecret))
 	if err != nil {
 		return "", err
@@ -153,10 +157,13 @@ func pullSecretParts(ps string) []string {
 // when the registry and mirror phases have written them.
 func mirrorInputs(rc *RunContext, log bool) (string, []openshiftinstall.MirrorSource, error) {
 	s := rc.Spec()
-	if !s.RegistryEnabled() {
+	if !s.UsesRegistry() {
 		return "", nil, nil
 	}
 	ca, err := readOptional(rc, rc.StatePath(FileCACert))
+	if s.Registry.External != nil { // the site's CA
+		ca, err = os.ReadFile(s.Registry.External.CAFile)
+	}
 	if err != nil {
 		return "", nil, err
 	}

@@ -25,11 +25,16 @@ var (
 // Name implements Phase.
 func (*LoadBalancerPhase) Name() string { return PhaseLoadBalancer }
 
+// HAProxyUser runs okdctl-haproxy on a real bastion.
+const HAProxyUser = "haproxy"
+
 // HAProxyConfigPath is the live haproxy.cfg (okdctl-haproxy owns it).
 func HAProxyConfigPath(rc *RunContext) string { return rc.Path("/etc/haproxy/haproxy.cfg") }
 
-// haproxySocket is the master CLI socket: outside /run so that it survives a reboot's tmpfs.
-func haproxySocket(rc *RunContext) string { return rc.Path("/var/lib/okdctl/haproxy/master.sock") }
+// haproxySocket is the master CLI socket: outside /run so that it survives
+// a reboot's tmpfs, and outside /var/lib/okdctl (root's) so that user
+// haproxy reaches it.
+func haproxySocket(rc *RunContext) string { return rc.Path("/var/lib/okdctl-haproxy/master.sock") }
 
 // haproxyInput translates the spec: every listener on the bastion, the
 // bootstrap node until the bootstrap phase dropped it, ingress to the
@@ -43,9 +48,6 @@ func (p *LoadBalancerPhase) haproxyInput(rc *RunContext) haproxy.Input {
 	in.Masters, in.Workers = p.servers(rc, spec.RoleMaster), p.servers(rc, spec.RoleWorker)
 	if !bootstrapRemoved(rc) {
 		in.Bootstrap = p.servers(rc, spec.RoleBootstrap)
-	}
-	if !rc.Sandbox() {
-		in.User = "haproxy" // created by the haproxy package; HAProxy drops to it after binding
 	}
 	return in
 }
@@ -83,6 +85,11 @@ func bootstrapRemoved(rc *RunContext) bool {
 
 // Inputs implements InputProvider.
 func (p *LoadBalancerPhase) Inputs(rc *RunContext) (any, error) {
+	if lb := rc.Spec().LoadBalancer.External; lb != nil {
+		in := p.haproxyInput(rc)
+		in.Bootstrap = p.servers(rc, spec.RoleBootstrap)
+		return map[string]any{"haproxy": in, "external": externalFrontends(rc)}, nil
+	}
 	bin, _ := bastion.LookPath("haproxy")
 	// the spec's servers, bootstrap included: its removal after bootstrap is
 	// the bootstrap phase's change, confirmed by Done, not a new input
@@ -96,6 +103,9 @@ func (p *LoadBalancerPhase) Inputs(rc *RunContext) (any, error) {
 func (p *LoadBalancerPhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
 	if !rc.BastionReachable() {
 		return false, nil
+	}
+	if rc.Spec().LoadBalancer.External != nil {
+		return p.doneExternal(ctx, rc)
 	}
 	in := p.haproxyInput(rc)
 	live, err := rc.Host().Files.ReadFile(HAProxyConfigPath(rc))
@@ -113,6 +123,9 @@ func (p *LoadBalancerPhase) Done(ctx context.Context, rc *RunContext) (bool, err
 
 // Run implements Phase: host access, the checked configuration, then every listener.
 func (p *LoadBalancerPhase) Run(ctx context.Context, rc *RunContext) error {
+	if rc.Spec().LoadBalancer.External != nil {
+		return p.runExternal(ctx, rc)
+	}
 	in := p.haproxyInput(rc)
 	cfg, err := haproxy.Render(in)
 	if err != nil {
@@ -149,7 +162,19 @@ func (p *LoadBalancerPhase) deployer(rc *RunContext) (*haproxy.Deployer, error) 
 		}
 		return nil, err
 	}
-	return &haproxy.Deployer{Host: rc.Host(), Binary: bin, ConfigPath: HAProxyConfigPath(rc), SocketPath: haproxySocket(rc)}, nil
+	return haproxyDeployer(rc, bin), nil
+}
+
+// haproxyDeployer runs HAProxy as user haproxy on a real bastion (systemd
+// starts it so: it has no user directive to drop to).
+func haproxyDeployer(rc *RunContext, bin string) *haproxy.Deployer {
+	d := &haproxy.Deployer{Host: rc.Host(), Binary: bin, ConfigPath: HAProxyConfigPath(rc), SocketPath: haproxySocket(rc)}
+	if !rc.Sandbox() {
+		pt := rc.Spec().Bastion.Ports
+		d.User = HAProxyUser
+		d.Capabilities = bastion.BindCapabilities(pt.API, pt.MachineConfig, pt.IngressHTTP, pt.IngressHTTPS, pt.Stats)
+	}
+	return d
 }
 
 func (p *LoadBalancerPhase) apply(ctx context.Context, rc *RunContext, d *haproxy.Deployer, cfg []byte, what string) error {
@@ -210,6 +235,9 @@ func verifyListeners(ctx context.Context, rc *RunContext, in haproxy.Input) erro
 // the bootstrap servers is checked and reloaded (open connections finish
 // on the old workers), then recorded so that later runs keep it out.
 func (p *LoadBalancerPhase) RemoveBootstrap(ctx context.Context, rc *RunContext) (bool, error) {
+	if rc.Spec().LoadBalancer.External != nil {
+		return p.removeBootstrapExternal(ctx, rc)
+	}
 	d, err := p.deployer(rc)
 	if d == nil {
 		return false, err

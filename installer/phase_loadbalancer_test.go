@@ -43,7 +43,7 @@ func sandboxWithPorts(t *testing.T, ports ...string) *spec.Cluster {
 func runPhase(t *testing.T, c *spec.Cluster, root string, dry bool, p Phase, o ApplyOptions) (*Runner, *Summary, string) {
 	t.Helper()
 	var out bytes.Buffer
-	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, DryRun: dry})
+	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, DryRun: dry, Okdctl: testenv.Okdctl(t)})
 	r := &Runner{Cluster: c, Host: h, Log: NewLogger(LoggerOptions{Out: &out}), Phases: []Phase{p}}
 	sum, err := r.Apply(testenv.Context(t, 2*time.Minute), o)
 	if err != nil {

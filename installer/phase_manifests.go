@@ -58,7 +58,7 @@ func (p *ManifestsPhase) Run(ctx context.Context, rc *RunContext) error {
 		return nil
 	case !installDirCurrent(rc, plan.digest):
 		return makeManifests(ctx, rc, plan, "its inputs changed")
-	case st.Stage == stageIgnition && !bootstrapped(rc):
+	case st.Stage == stageIgnition && !Bootstrapped(rc):
 		if f, _, err := ignitionFreshness(rc); err != nil || f != ignition.Fresh {
 			return makeManifests(ctx, rc, plan, "its ignition is "+freshnessWord(f, err))
 		}
@@ -142,7 +142,7 @@ func installDirCurrent(rc *RunContext, digest string) bool {
 // the manifests phase to start a new install. Nodes added to the spec
 // later get their ignition from it.
 func installed(rc *RunContext, st installStamp) bool {
-	return bootstrapped(rc) && !rc.Forced(PhaseManifests) && st.Stage == stageIgnition &&
+	return Bootstrapped(rc) && !rc.Forced(PhaseManifests) && st.Stage == stageIgnition &&
 		exists(filepath.Join(rc.InstallDir(), "bootstrap.ign"))
 }
 

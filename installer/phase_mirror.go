@@ -49,6 +49,9 @@ func MirrorRepository(rc *RunContext) (string, error) {
 }
 
 func registryHost(rc *RunContext) string {
+	if ext := rc.Spec().Registry.External; ext != nil {
+		return ext.Host
+	}
 	return net.JoinHostPort(RegistryName(rc.Cluster()), strconv.Itoa(rc.Spec().Bastion.Ports.Registry))
 }
 
@@ -58,7 +61,11 @@ func (p *MirrorPhase) Inputs(rc *RunContext) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]string{"release": rc.Spec().Release.Image, "mirror": repo}, nil
+	in := map[string]string{"release": rc.Spec().Release.Image, "mirror": repo}
+	if rc.Spec().Registry.AllArchitectures {
+		in["allArchitectures"] = "true"
+	}
+	return in, nil
 }
 
 // Done implements Checker: the mapping is the spec's release and every
@@ -139,6 +146,16 @@ func earlierMirror(rc *RunContext) string {
 // mirrorOptions reaches the registry by name at the bastion's IP, with
 // okdctl's CA and the merged pull secret (mirror and source credentials).
 func mirrorOptions(rc *RunContext) (registry.MirrorOptions, error) {
+	s := rc.Spec()
+	if s.Registry.External != nil {
+		ca, ps, _, err := externalMirror(rc)
+		if err != nil {
+			return registry.MirrorOptions{}, err
+		}
+		host := registryHost(rc)
+		return registry.MirrorOptions{Release: s.Release.Image, Registry: host, Pins: map[string]string{host: mirrorHostAddr(rc)},
+			CACert: ca, PullSecret: ps, AllArchitectures: s.Registry.AllArchitectures, Log: rc.Log()}, nil
+	}
 	files := rc.Host().Files
 	ca, err := files.ReadFile(rc.StatePath(FileCACert))
 	if err != nil {
@@ -148,11 +165,10 @@ func mirrorOptions(rc *RunContext) (registry.MirrorOptions, error) {
 	if err != nil {
 		return registry.MirrorOptions{}, missingOutput(err, "the pull secret")
 	}
-	s := rc.Spec()
 	host := registryHost(rc)
-	addr := net.JoinHostPort(s.Bastion.IP, strconv.Itoa(s.Bastion.Ports.Registry))
+	addr := mirrorHostAddr(rc)
 	return registry.MirrorOptions{Release: s.Release.Image, Registry: host, Pins: map[string]string{host: addr},
-		CACert: ca, PullSecret: ps, Log: rc.Log()}, nil
+		CACert: ca, PullSecret: ps, AllArchitectures: s.Registry.AllArchitectures, Log: rc.Log()}, nil
 }
 
 // mirrorProgress shows a mirror's progress: in place on a terminal, as

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/internal/testenv"
 	"github.com/okdctl/okdctl/registry"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // TestMirrorProgressAndDiskSpace runs the mirror phase with too little
@@ -27,7 +29,7 @@ func TestMirrorProgressAndDiskSpace(t *testing.T) {
 	ctx := testenv.Context(t, 2*time.Minute)
 	run := func(free int64) (string, error) {
 		var out bytes.Buffer
-		h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true})
+		h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, Okdctl: testenv.Okdctl(t)})
 		r := &Runner{Cluster: c, Host: h, Log: NewLogger(LoggerOptions{Out: &out, JSON: true}), Phases: []Phase{&RegistryPhase{},
 			&MirrorPhase{ProgressEvery: time.Hour, FreeSpace: func(string) (int64, error) { return free, nil }}}}
 		_, err := r.Apply(ctx, ApplyOptions{})
@@ -123,5 +125,33 @@ func TestPreflightChecksMirrorSpace(t *testing.T) {
 	if problems := mirrorSpace(ctx, rc, func(string) (int64, error) { return 1 << 40, nil }); len(problems) > 0 ||
 		!strings.Contains(out.String(), "the release payload is 5 images, ") || !strings.Contains(out.String(), "has room for it") {
 		t.Errorf("preflight with room: %q\n%s", problems, out.String())
+	}
+}
+
+// spec.registry.allArchitectures reaches the mirror and re-runs it when it changes.
+func TestMirrorAllArchitecturesIsAnInput(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(testenv.RepoRoot(), "examples", "sandbox.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := func(yaml string) map[string]string {
+		c, err := spec.Load([]byte(yaml), file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := (&MirrorPhase{}).Inputs(&RunContext{cluster: c, host: bastion.NewHost(bastion.HostOptions{})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in.(map[string]string)
+	}
+	if in := inputs(string(data)); in["allArchitectures"] != "" {
+		t.Errorf("default inputs %v", in)
+	}
+	all := strings.Replace(string(data), "    mirror: true", "    mirror: true\n    allArchitectures: true", 1)
+	if in := inputs(all); in["allArchitectures"] != "true" {
+		t.Errorf("allArchitectures: true gives inputs %v", in)
 	}
 }

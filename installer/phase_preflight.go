@@ -78,15 +78,34 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 	return nil
 }
 
+// toolAlternatives are programs known by more than one name: Debian ships
+// the distribution registry as docker-registry.
+var toolAlternatives = map[string][]string{"registry": {"docker-registry", "registry"}}
+
+// toolNames is how a missing tool is named: "docker-registry or registry".
+func toolNames(name string) string {
+	if alts, ok := toolAlternatives[name]; ok {
+		return strings.Join(alts, " or ")
+	}
+	return name
+}
+
+func findTool(name string) error {
+	var err error
+	for _, n := range append(toolAlternatives[name], name) {
+		if _, err = bastion.LookPath(n); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
 // ToolsFor lists the programs the bastion needs for a spec.
 func ToolsFor(s *spec.ClusterSpec, sandbox bool) []string {
-	tools := []string{"etcd", "coredns", "haproxy", "nginx"}
-	if s.RegistryEnabled() {
-		if sandbox {
-			tools = append(tools, "docker-registry")
-		} else if _, err := bastion.LookPath("podman"); err != nil {
-			tools = append(tools, "registry")
-		}
+	// okdctl serves etcd, CoreDNS and the registry itself (okdctl serve)
+	tools := []string{"nginx"}
+	if s.LoadBalancer.External == nil {
+		tools = append(tools, "haproxy")
 	}
 	if !sandbox {
 		tools = append(tools, "systemctl")
@@ -97,14 +116,14 @@ func ToolsFor(s *spec.ClusterSpec, sandbox bool) []string {
 func missingTools(rc *RunContext) []string {
 	var missing []string
 	for _, t := range ToolsFor(rc.Spec(), rc.Sandbox()) {
-		if _, err := bastion.LookPath(t); err != nil {
-			missing = append(missing, t)
+		if err := findTool(t); err != nil {
+			missing = append(missing, toolNames(t))
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
-	return []string{"missing programs: " + strings.Join(missing, ", ") + " (`make tools` installs the bastion services on Debian/Ubuntu; on Fedora/RHEL: dnf install etcd haproxy nginx)"}
+	return []string{"missing programs: " + strings.Join(missing, ", ") + " (Debian/Ubuntu: apt-get install haproxy nginx; Fedora/RHEL/CentOS Stream: dnf install haproxy nginx)"}
 }
 
 // bastionAddress checks that ip belongs to this machine (loopback always does).
@@ -132,19 +151,37 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 		"ignition": "okdctl-nginx", "registry": "okdctl-registry", "etcd": "okdctl-etcd", "etcdPeer": "okdctl-etcd"}
 	var busy []string
 	for _, p := range rc.Spec().Bastion.Ports.List() {
-		if p.Name == "registry" && !rc.Spec().RegistryEnabled() {
+		if !servedHere(rc.Spec(), p.Name) {
 			continue
 		}
-		addr := net.JoinHostPort(rc.Spec().Bastion.IP, strconv.Itoa(p.Port))
+		ip := rc.Spec().Bastion.IP
+		if strings.HasPrefix(p.Name, "etcd") && !rc.Sandbox() {
+			ip = "127.0.0.1" // okdctl's etcd listens on loopback only (see etcdURL)
+		}
+		addr := net.JoinHostPort(ip, strconv.Itoa(p.Port))
 		if err := portFree(addr, p.Name == "dns"); err == nil {
 			continue
 		} else if running, _ := rc.Host().Services.Running(ctx, owners[p.Name]); running {
 			continue
 		} else {
-			busy = append(busy, fmt.Sprintf("spec.bastion.ports.%s: %s is in use by another program (%v): stop it or choose another port", p.Name, addr, errors.Unwrap(err)))
+			busy = append(busy, busyPort("spec.bastion.ports."+p.Name, ip, p.Port, p.Name == "dns", err))
 		}
 	}
 	return busy
+}
+
+// servedHere reports whether the bastion serves the port's service (not
+// a site's DNS server, load balancer or registry).
+func servedHere(s *spec.ClusterSpec, port string) bool {
+	switch port {
+	case "registry":
+		return s.RegistryEnabled()
+	case "dns", "etcd", "etcdPeer":
+		return s.DNS.External == nil && !s.DNS.Manual
+	case "api", "machineConfig", "ingressHTTP", "ingressHTTPS", "stats":
+		return s.LoadBalancer.External == nil
+	}
+	return true
 }
 
 func portFree(addr string, udp bool) error {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"strings"
 
 	"github.com/okdctl/okdctl/registry"
@@ -17,10 +16,7 @@ import (
 
 // RegistryPhase is the registry phase: the mirror registry with okdctl's CA
 // and htpasswd auth, verified from a client's side.
-type RegistryPhase struct {
-	// LookPath finds podman or the registry binary (default exec.LookPath).
-	LookPath func(string) (string, error)
-}
+type RegistryPhase struct{}
 
 var (
 	_ Conditional   = (*RegistryPhase)(nil)
@@ -33,6 +29,9 @@ func (*RegistryPhase) Name() string { return PhaseRegistry }
 
 // ShouldRun implements Conditional.
 func (*RegistryPhase) ShouldRun(rc *RunContext) (bool, string) {
+	if ext := rc.Spec().Registry.External; ext != nil {
+		return false, "spec.registry.external: the site's registry " + ext.Host + " is the mirror"
+	}
 	if !rc.Spec().RegistryEnabled() {
 		return false, "spec.registry.enabled is false: nodes pull from the release's own registry"
 	}
@@ -77,6 +76,9 @@ func (p *RegistryPhase) Run(ctx context.Context, rc *RunContext) error {
 	if err != nil {
 		return err
 	}
+	if err := moveRegistryData(ctx, rc); err != nil {
+		return err
+	}
 	res, err := registry.Ensure(ctx, rc.Host(), in)
 	if err != nil {
 		return err
@@ -98,16 +100,16 @@ func (p *RegistryPhase) input(rc *RunContext) (registry.Input, error) {
 	if err != nil {
 		return registry.Input{}, err
 	}
-	rt, err := p.runtime(rc)
-	if err != nil {
-		return registry.Input{}, err
-	}
 	in := registry.Input{
 		Cluster: rc.Cluster().ClusterDomain(), Name: RegistryName(rc.Cluster()), IP: s.Bastion.IP,
-		Port: s.Bastion.Ports.Registry, User: s.Registry.User, UserPullSecret: ps, Runtime: rt,
+		Port: s.Bastion.Ports.Registry, User: s.Registry.User, UserPullSecret: ps, Okdctl: rc.Host().Okdctl,
 		Layout: registryLayout(rc), Now: rc.Now(), AddSecret: rc.Log().AddSecret, Log: rc.Log(),
 	}
 	if !rc.Sandbox() {
+		// in.ServiceUser = RegistryUser is not set yet: the confined registry
+		// answered 500 (permission denied in its data directory) during the
+		// mirror on the Debian bastion; it runs as root, unconfined, until that
+		// is understood
 		ts, err := registry.DetectTrustStore(rc.Host().Paths, "okdctl-"+rc.Cluster().Metadata.Name+"-ca")
 		if err != nil && rc.DryRun() {
 			rc.Log().Warnf("%v", err)
@@ -124,19 +126,6 @@ func (p *RegistryPhase) input(rc *RunContext) (registry.Input, error) {
 	return in, nil
 }
 
-func (p *RegistryPhase) runtime(rc *RunContext) (registry.Runtime, error) {
-	look := p.LookPath
-	if look == nil {
-		look = exec.LookPath
-	}
-	rt, err := registry.DetectRuntime(look, rc.Sandbox())
-	if err != nil && rc.DryRun() {
-		rc.Log().Warnf("%v", err)
-		return registry.Runtime{Kind: registry.RuntimeBinary, Program: "docker-registry"}, nil
-	}
-	return rt, err
-}
-
 // registryLayout places the registry's files per the state-file contract.
 func registryLayout(rc *RunContext) registry.Layout {
 	return registry.Layout{
@@ -144,7 +133,7 @@ func registryLayout(rc *RunContext) registry.Layout {
 		Cert: rc.StatePath(FileRegistryCert), Key: rc.StatePath(FileRegistryKey),
 		Password: rc.StatePath(FileRegistryPass), Htpasswd: rc.StatePath(FileRegistryHtpass),
 		PullSecret: rc.StatePath(FilePullSecret), Config: RegistryConfigPath(rc),
-		DataDir: rc.StatePath("registry-data"),
+		DataDir: registryDataDir(rc),
 	}
 }
 

@@ -40,8 +40,8 @@ func registryCluster(t *testing.T) *spec.Cluster {
 	return c
 }
 
-func registryRunner(c *spec.Cluster, root string, dry bool, out *bytes.Buffer) *Runner {
-	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, DryRun: dry})
+func registryRunner(t testing.TB, c *spec.Cluster, root string, dry bool, out *bytes.Buffer) *Runner {
+	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, DryRun: dry, Okdctl: testenv.Okdctl(t)})
 	return &Runner{Cluster: c, Host: h, Log: NewLogger(LoggerOptions{Out: out}),
 		Phases: []Phase{&RegistryPhase{}, &MirrorPhase{}}}
 }
@@ -54,7 +54,7 @@ func TestRegistryAndMirrorPhases(t *testing.T) {
 	ctx := testenv.Context(t, 2*time.Minute)
 
 	var plan bytes.Buffer
-	sum, err := registryRunner(c, root, true, &plan).Apply(ctx, ApplyOptions{})
+	sum, err := registryRunner(t, c, root, true, &plan).Apply(ctx, ApplyOptions{})
 	if err != nil {
 		t.Fatalf("plan: %v\n%s", err, plan.String())
 	}
@@ -69,7 +69,7 @@ func TestRegistryAndMirrorPhases(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	r := registryRunner(c, root, false, &out)
+	r := registryRunner(t, c, root, false, &out)
 	if _, err := r.Apply(ctx, ApplyOptions{}); err != nil {
 		t.Fatalf("apply: %v\n%s", err, out.String())
 	}
@@ -97,7 +97,7 @@ func TestRegistryAndMirrorPhases(t *testing.T) {
 
 	pid, changes := sb.PID(registry.ServiceName), r.Host.Changes()
 	var again bytes.Buffer
-	r2 := registryRunner(c, root, false, &again)
+	r2 := registryRunner(t, c, root, false, &again)
 	sum, err = r2.Apply(ctx, ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)

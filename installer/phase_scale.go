@@ -64,7 +64,7 @@ func (*ScalePhase) DryRun(ctx context.Context, rc *RunContext) error {
 
 // Run implements Phase.
 func (p *ScalePhase) Run(ctx context.Context, rc *RunContext) error {
-	c, err := clusterClients(rc)
+	c, err := ClusterClients(rc)
 	if err != nil {
 		return err
 	}

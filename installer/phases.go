@@ -37,9 +37,9 @@ func Plan() []Declaration {
 	return []Declaration{
 		{PhasePreflight, "checks the tools, the bastion address, free ports, SELinux, firewalld and time sync, and the release, openshift-install and CoreOS against each other", nil,
 			func() Phase { return &PreflightPhase{} }},
-		{PhaseDNS, "etcd and CoreDNS serving the cluster's records", nil,
+		{PhaseDNS, "the cluster's records: etcd and CoreDNS on the bastion, or the site's DNS server (spec.dns)", nil,
 			func() Phase { return &DNSPhase{} }},
-		{PhaseLoadBalancer, "HAProxy for the API, machine config and ingress", nil,
+		{PhaseLoadBalancer, "HAProxy for the API, machine config and ingress, or the site's load balancer verified", nil,
 			func() Phase { return &LoadBalancerPhase{} }},
 		{PhaseRegistry, "the mirror registry with okdctl's CA and htpasswd auth", nil,
 			func() Phase { return &RegistryPhase{} }},

@@ -23,7 +23,8 @@ func mirrorSpace(ctx context.Context, rc *RunContext, freeSpace func(string) (in
 	}
 	ctx, cancel := context.WithTimeout(ctx, payloadSizeTimeout)
 	defer cancel()
-	o := registry.MirrorOptions{Release: rc.Spec().Release.Image, Registry: registryHost(rc), PullSecret: ps}
+	o := registry.MirrorOptions{Release: rc.Spec().Release.Image, Registry: registryHost(rc), PullSecret: ps,
+		AllArchitectures: rc.Spec().Registry.AllArchitectures}
 	size, err := registry.PayloadSize(ctx, o)
 	if err != nil {
 		rc.Log().Warnf("could not size the release payload to check the registry's disk (%v): the mirror phase checks it before copying", err)

@@ -35,7 +35,8 @@ type Input struct {
 	// UserPullSecret is the user's pull secret (may be empty).
 	UserPullSecret []byte
 	Layout         Layout
-	Runtime        Runtime
+	// Okdctl is the okdctl program that serves the registry.
+	Okdctl string
 	// TrustStore receives the CA on a real bastion; nil leaves it alone.
 	TrustStore *TrustStore
 	Now        time.Time
@@ -149,9 +150,7 @@ func ensureConfig(files bastion.Files, in *Input, leaf *KeyPair, htpasswd []byte
 		sum.Write(part)
 		sum.Write([]byte{0})
 	}
-	return Service(ServiceInput{Runtime: in.Runtime, Config: l.Config, DataDir: l.DataDir,
-		Files:        []string{l.Cert, l.Key, l.Htpasswd},
-		ConfigDigest: hex.EncodeToString(sum.Sum(nil))}), nil
+	return Service(ServiceInput{Okdctl: in.Okdctl, Config: l.Config, ConfigDigest: hex.EncodeToString(sum.Sum(nil))}), nil
 }
 
 func waitAndVerify(ctx context.Context, in *Input, e Endpoint) error {

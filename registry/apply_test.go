@@ -141,7 +141,7 @@ func TestEnsureDryRunTouchesNothing(t *testing.T) {
 	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, DryRun: true})
 	log := &recLogger{}
 	in := Input{Cluster: "okd.example", Name: "registry.okd.example", IP: "127.0.0.1", Port: 5000, User: "admin",
-		Layout: layoutUnder(root), Runtime: Runtime{Kind: RuntimeBinary, Program: "/usr/bin/docker-registry"}, Log: log}
+		Layout: layoutUnder(root), Okdctl: "/usr/local/bin/okdctl", Log: log}
 	var secrets []string
 	in.AddSecret = func(s ...string) { secrets = append(secrets, s...) }
 	if _, err := Ensure(context.Background(), h, in); err != nil {
@@ -155,7 +155,7 @@ func TestEnsureDryRunTouchesNothing(t *testing.T) {
 		plan.WriteString(p.Kind + " " + p.Summary + "\n" + p.Diff + "\n")
 	}
 	for _, want := range []string{"create " + in.Layout.CAKey + " (0600", "create " + in.Layout.Password + " (0600",
-		"secret: content not shown", "create " + in.Layout.Config, "ensure okdctl-registry runs: /usr/bin/docker-registry serve"} {
+		"secret: content not shown", "create " + in.Layout.Config, "ensure okdctl-registry runs: /usr/local/bin/okdctl serve registry"} {
 		if !strings.Contains(plan.String(), want) {
 			t.Errorf("plan lacks %q:\n%s", want, plan.String())
 		}

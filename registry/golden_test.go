@@ -14,14 +14,13 @@ import (
 func TestRenderGolden(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		name    string
-		root    string
-		ip      string
-		runtime Runtime
+		name   string
+		root   string
+		ip     string
+		okdctl string
 	}{
-		{"sandbox", "/home/me/.demo", "127.0.1.1", Runtime{Kind: RuntimeBinary, Program: "/usr/bin/docker-registry"}},
-		{"bastion-podman", "", "192.168.120.101", Runtime{Kind: RuntimePodman, Program: "/usr/bin/podman", Image: DefaultImage}},
-		{"bastion-binary", "", "192.168.120.101", Runtime{Kind: RuntimeBinary, Program: "/usr/local/bin/registry"}},
+		{"sandbox", "/home/me/.demo", "127.0.1.1", "/home/me/okdctl/bin/okdctl"},
+		{"bastion", "", "192.168.120.101", "/usr/local/bin/okdctl"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -35,8 +34,7 @@ func TestRenderGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden.Assert(t, filepath.Join("testdata", c.name, "config.yml.golden"), cfg)
-			svc := Service(ServiceInput{Runtime: c.runtime, Config: l.Config, Files: []string{l.Cert, l.Key, l.Htpasswd},
-				DataDir: l.DataDir, ConfigDigest: "digest"})
+			svc := Service(ServiceInput{Okdctl: c.okdctl, Config: l.Config, ConfigDigest: "digest"})
 			unit := bastion.RenderUnit(svc)
 			golden.Assert(t, filepath.Join("testdata", c.name, ServiceName+".service.golden"), unit)
 			systemdVerify(t, unit)

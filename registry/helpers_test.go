@@ -61,7 +61,7 @@ func newTestInput(t testing.TB, root string, log *recLogger) Input {
 		Port: testenv.FreePort(t, "127.0.0.1"), User: "admin",
 		UserPullSecret: []byte(`{"auths":{"quay.io":{"auth":"dXNlcjpwYXNz","email":"me@example.com"}}}`),
 		Layout:         layoutUnder(root),
-		Runtime:        Runtime{Kind: RuntimeBinary, Program: testenv.Binary(t, "docker-registry")},
+		Okdctl:         testenv.Okdctl(t),
 		Log:            log,
 	}
 }

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,40 +58,5 @@ func TestTrustStore(t *testing.T) {
 				t.Error("the anchor is not the CA")
 			}
 		})
-	}
-}
-
-func TestDetectRuntime(t *testing.T) {
-	t.Parallel()
-	look := func(have ...string) func(string) (string, error) {
-		return func(n string) (string, error) {
-			for _, h := range have {
-				if h == n {
-					return "/usr/bin/" + n, nil
-				}
-			}
-			return "", errors.New("not found")
-		}
-	}
-	cases := []struct {
-		have    []string
-		sandbox bool
-		want    string
-	}{
-		{[]string{"podman", "docker-registry"}, false, "podman /usr/bin/podman"},
-		{[]string{"podman", "docker-registry"}, true, "binary /usr/bin/docker-registry"},
-		{[]string{"registry"}, false, "binary /usr/bin/registry"},
-		{nil, false, "error"},
-		{[]string{"podman"}, true, "error"},
-	}
-	for _, c := range cases {
-		rt, err := DetectRuntime(look(c.have...), c.sandbox)
-		got := rt.Kind + " " + rt.Program
-		if err != nil {
-			got = "error"
-		}
-		if got != c.want {
-			t.Errorf("have %v sandbox %v: %s, want %s", c.have, c.sandbox, got, c.want)
-		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/internal/synthrelease"
 	"github.com/okdctl/okdctl/internal/testenv"
 )
@@ -16,10 +17,19 @@ import (
 // registry into okdctl's TLS registry: with Mirror, with `skopeo copy` of
 // each image one by one, and again with Mirror into a finished mirror. Each
 // iteration writes to a fresh repository, so every blob is sent again.
+// The registry's resident memory is reported idle (started, empty) and at
+// its peak.
 func BenchmarkMirror(b *testing.B) {
 	src := startSourceRegistry(b)
 	rel := pushPayload(b, src, synthrelease.Options{Components: 12, BaseLayers: 3, BaseLayerSize: 1 << 20, UniqueLayerSize: 256 << 10})
 	tr := startTestRegistry(b)
+	pid := tr.Host.Services.(*bastion.Sandbox).PID(ServiceName)
+	idle, _ := testenv.Memory(b, pid)
+	memory := func(b *testing.B) {
+		_, peak := testenv.Memory(b, pid)
+		b.ReportMetric(idle, "registry-idle-MiB")
+		b.ReportMetric(peak, "registry-peak-MiB")
+	}
 	run := time.Now().UnixNano()
 	b.Run("okdctl", func(b *testing.B) {
 		b.SetBytes(rel.Bytes)
@@ -30,12 +40,14 @@ func BenchmarkMirror(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		memory(b)
 	})
 	b.Run("skopeo-one-by-one", func(b *testing.B) {
 		b.SetBytes(rel.Bytes)
 		for i := 0; i < b.N; i++ {
 			skopeoMirror(b, tr, rel, fmt.Sprintf("bench/skopeo-%d-%d", run, i))
 		}
+		memory(b)
 	})
 	b.Run("okdctl-rerun-finished", func(b *testing.B) {
 		o := tr.mirrorOptions(b, rel.Image)
@@ -49,6 +61,7 @@ func BenchmarkMirror(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		memory(b)
 	})
 }
 

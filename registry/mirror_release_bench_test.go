@@ -24,7 +24,7 @@ import (
 
 // BenchmarkMirrorRelease mirrors a release-sized synthetic payload
 // (synthrelease.ReleaseSized: 190 components, 2.2 GB, shared base and
-// group layers) from a plain-HTTP loopback docker-registry into okdctl's
+// group layers) from a plain-HTTP loopback registry (okdctl serve registry) into okdctl's
 // TLS registry, side by side in one run, each into a fresh registry:
 //
 //   - disk: the sequential write rate of the registry's filesystem;
@@ -42,7 +42,7 @@ func BenchmarkMirrorRelease(b *testing.B) {
 	n := envInt(b, "OKDCTL_BENCH_COMPONENTS", 190)
 	conc := envInts(b, "OKDCTL_BENCH_CONCURRENCY", []int{2, 4, 8})
 	srcDir := b.TempDir()
-	src := synthrelease.StartSourceIn(b, srcDir)
+	src, srcPID := synthrelease.StartSourceIn(b, srcDir)
 	start := time.Now()
 	rel, err := synthrelease.Push(testenv.Context(b, 30*time.Minute),
 		synthrelease.Options{Registry: src, Components: n, Layout: synthrelease.ReleaseSized(n), Seed: 190, Concurrency: 2})
@@ -64,12 +64,16 @@ func BenchmarkMirrorRelease(b *testing.B) {
 			res.add(b, fmt.Sprintf("limit-put-c%d", c), limitPut(b, filepath.Join(srcDir, "data"), c))
 		})
 	}
-	b.Run("skopeo-one-by-one", func(b *testing.B) { res.add(b, "skopeo-one-by-one", skopeoRun(b, rel, 1)) })
+	b.Run("skopeo-one-by-one", func(b *testing.B) {
+		res.add(b, "skopeo-one-by-one", withSourceCPU(b, srcPID, func() benchRun { return skopeoRun(b, rel, 1) }))
+	})
 	b.Run(fmt.Sprintf("skopeo-c%d", conc[len(conc)/2]), func(b *testing.B) {
-		res.add(b, fmt.Sprintf("skopeo-c%d", conc[len(conc)/2]), skopeoRun(b, rel, conc[len(conc)/2]))
+		res.add(b, fmt.Sprintf("skopeo-c%d", conc[len(conc)/2]), withSourceCPU(b, srcPID, func() benchRun { return skopeoRun(b, rel, conc[len(conc)/2]) }))
 	})
 	for _, c := range conc {
-		b.Run(fmt.Sprintf("okdctl-c%d", c), func(b *testing.B) { res.add(b, fmt.Sprintf("okdctl-c%d", c), okdctlRun(b, rel, c)) })
+		b.Run(fmt.Sprintf("okdctl-c%d", c), func(b *testing.B) {
+			res.add(b, fmt.Sprintf("okdctl-c%d", c), withSourceCPU(b, srcPID, func() benchRun { return okdctlRun(b, rel, c) }))
+		})
 	}
 	fmt.Print(res.summary()) // a parent benchmark's log is not shown
 }
@@ -81,6 +85,7 @@ type benchRun struct {
 	PeakRSS int64         // bytes, of the largest client process
 	CPU     time.Duration // of the client processes
 	RegCPU  time.Duration // of the mirror registry
+	SrcCPU  time.Duration // of the source registry
 }
 
 func (r benchRun) rate() float64 { return float64(r.Bytes) / r.Wall.Seconds() }
@@ -100,6 +105,9 @@ func (res *benchResults) add(b *testing.B, name string, r benchRun) {
 	}
 	if r.RegCPU > 0 {
 		b.ReportMetric(r.RegCPU.Seconds(), "registry-CPU-s")
+	}
+	if r.SrcCPU > 0 {
+		b.ReportMetric(r.SrcCPU.Seconds(), "source-CPU-s")
 	}
 	b.ReportMetric(r.Wall.Seconds(), "s")
 	b.ReportMetric(0, "ns/op") // the wall time is in s; one op is one whole mirror
@@ -134,8 +142,8 @@ func (res *benchResults) summary() string {
 	fmt.Fprintf(&b, "release-sized mirror (load average %s):\n", strings.Join(strings.Fields(string(load))[:3], " "))
 	for _, k := range names {
 		r := res.m[k]
-		fmt.Fprintf(&b, "  %-18s %7.1f MB/s  %6.1fs  peak RSS %6.1f MiB  client CPU %6.1fs  registry CPU %6.1fs\n",
-			k, r.rate()/1e6, r.Wall.Seconds(), float64(r.PeakRSS)/(1<<20), r.CPU.Seconds(), r.RegCPU.Seconds())
+		fmt.Fprintf(&b, "  %-18s %7.1f MB/s  %6.1fs  peak RSS %6.1f MiB  CPU: client %6.1fs, mirror registry %6.1fs, source registry %6.1fs\n",
+			k, r.rate()/1e6, r.Wall.Seconds(), float64(r.PeakRSS)/(1<<20), r.CPU.Seconds(), r.RegCPU.Seconds(), r.SrcCPU.Seconds())
 	}
 	okName, ok := res.best("okdctl-")
 	limName, lim := res.best("limit-put-")
@@ -179,7 +187,20 @@ func registryCPU(b *testing.B, tr *testRegistry) time.Duration {
 	if !ok {
 		return 0
 	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", sb.PID(ServiceName)))
+	return procCPU(b, sb.PID(ServiceName))
+}
+
+// withSourceCPU adds the source registry's CPU time during run to its result.
+func withSourceCPU(b *testing.B, pid int, run func() benchRun) benchRun {
+	before := procCPU(b, pid)
+	r := run()
+	r.SrcCPU = procCPU(b, pid) - before
+	return r
+}
+
+// procCPU is the user and system CPU time of a process so far.
+func procCPU(b *testing.B, pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		b.Fatal(err)
 	}

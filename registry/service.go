@@ -1,87 +1,32 @@
 package registry
 
 import (
-	"errors"
-	"path/filepath"
-
 	"github.com/okdctl/okdctl/bastion"
 )
 
 // ServiceName is the registry's unit (or sandbox service) name.
 const ServiceName = "okdctl-registry"
 
-// How the registry runs.
-const (
-	// RuntimeBinary runs the distribution registry program (Debian's
-	// docker-registry, or upstream's registry) directly.
-	RuntimeBinary = "binary"
-	// RuntimePodman runs the distribution registry image with podman.
-	RuntimePodman = "podman"
-	// DefaultImage is the registry image podman runs.
-	DefaultImage = "docker.io/library/registry:2"
-)
-
-// Runtime says how the registry runs.
-type Runtime struct {
-	Kind string
-	// Program is the registry binary (RuntimeBinary) or podman (RuntimePodman).
-	Program string
-	// Image is the registry image (RuntimePodman).
-	Image string
-}
-
-// DetectRuntime picks podman when there is one (a real bastion only), else
-// the distribution registry binary. look is exec.LookPath or a test double.
-func DetectRuntime(look func(string) (string, error), sandbox bool) (Runtime, error) {
-	if !sandbox {
-		if p, err := look("podman"); err == nil {
-			return Runtime{Kind: RuntimePodman, Program: p, Image: DefaultImage}, nil
-		}
-	}
-	for _, name := range []string{"docker-registry", "registry"} {
-		if p, err := look(name); err == nil {
-			return Runtime{Kind: RuntimeBinary, Program: p}, nil
-		}
-	}
-	if sandbox {
-		return Runtime{}, errors.New("no registry program found: install Debian's docker-registry (apt-get install docker-registry) or run `make tools`")
-	}
-	return Runtime{}, errors.New("neither podman nor the distribution registry binary (docker-registry or registry) found: install podman (dnf install podman) or docker-registry")
-}
-
 // ServiceInput is what the registry's service definition needs.
 type ServiceInput struct {
-	Runtime Runtime
-	Config  string // config.yml
-	// Files are the files the config names (certificate, key, htpasswd),
-	// mounted read-only into a container.
-	Files   []string
-	DataDir string
+	// Okdctl is the okdctl program: it serves the registry itself
+	// (`okdctl serve registry config.yml`, the distribution registry).
+	Okdctl string
+	Config string // config.yml
 	// ConfigDigest changes when any file the registry reads changes.
 	ConfigDigest string
 }
 
 // Service is the registry's service definition (pure).
 func Service(in ServiceInput) bastion.Service {
-	svc := bastion.Service{
+	return bastion.Service{
 		Name:         ServiceName,
 		Description:  "okdctl mirror registry (distribution)",
+		Command:      []string{in.Okdctl, "serve", "registry", in.Config},
 		ConfigDigest: in.ConfigDigest,
+		// root and unconfined, as before: confined as its own user it
+		// answered 500 (permission denied in its data directory) on the
+		// Debian bastion; issue 12 left that open
+		Confine: bastion.Confinement{None: true},
 	}
-	if in.Runtime.Kind != RuntimePodman {
-		svc.Command = []string{in.Runtime.Program, "serve", in.Config}
-		return svc
-	}
-	image := in.Runtime.Image
-	if image == "" {
-		image = DefaultImage
-	}
-	cmd := []string{in.Runtime.Program, "run", "--rm", "--replace", "--name", ServiceName, "--net", "host"}
-	for _, f := range append([]string{in.Config}, in.Files...) {
-		f = filepath.Clean(f)
-		cmd = append(cmd, "-v", f+":"+f+":ro,Z")
-	}
-	cmd = append(cmd, "-v", in.DataDir+":"+in.DataDir+":Z", image, in.Config)
-	svc.Command = cmd
-	return svc
 }

@@ -36,6 +36,12 @@ func (c *Cluster) SetDefaults() {
 	s.InstallDir = c.resolve(s.InstallDir)
 	s.SSHKeyFile = c.resolve(s.SSHKeyFile)
 	s.PullSecretFile = c.resolve(s.PullSecretFile)
+	if d := s.DNS.External; d != nil {
+		d.TSIGKey.SecretFile = c.resolve(d.TSIGKey.SecretFile)
+	}
+	if r := s.Registry.External; r != nil {
+		r.CAFile, r.AuthFile = c.resolve(r.CAFile), c.resolve(r.AuthFile)
+	}
 	s.OpenShiftInstall = c.resolveTool(s.OpenShiftInstall)
 	s.CoreOS.Image = c.resolveMedia(s.CoreOS.Image)
 	s.CoreOS.Kernel = c.resolveMedia(s.CoreOS.Kernel)
@@ -50,10 +56,10 @@ func (c *Cluster) SetDefaults() {
 		s.Registry.User = "admin"
 	}
 	if s.Registry.Enabled == nil {
-		s.Registry.Enabled = ptr(true)
+		s.Registry.Enabled = ptr(s.Registry.External == nil) // an external registry replaces the bastion's
 	}
 	if s.Registry.Mirror == nil {
-		s.Registry.Mirror = ptr(*s.Registry.Enabled)
+		s.Registry.Mirror = ptr(*s.Registry.Enabled || s.Registry.External != nil)
 	}
 	c.defaultTimeouts()
 	for i := range s.Nodes {

@@ -36,6 +36,10 @@ type ClusterSpec struct {
 	Network        Network  `yaml:"network" json:"network"`
 	Bastion        Bastion  `yaml:"bastion" json:"bastion"`
 	Registry       Registry `yaml:"registry" json:"registry"`
+	// DNS and LoadBalancer say whether the bastion serves them or the site
+	// does (see infra.go); empty: the bastion.
+	DNS          DNS          `yaml:"dns,omitempty" json:"dns,omitempty"`
+	LoadBalancer LoadBalancer `yaml:"loadBalancer,omitempty" json:"loadBalancer,omitempty"`
 	// OpenShiftInstall is the openshift-install binary (default: from PATH).
 	OpenShiftInstall string   `yaml:"openshiftInstall,omitempty" json:"openshiftInstall,omitempty"`
 	MachineConfigs   []string `yaml:"machineConfigs" json:"machineConfigs"`
@@ -99,11 +103,16 @@ type Ports struct {
 	Stats         int `yaml:"stats" json:"stats"`
 }
 
-// Registry is the bastion's mirror registry.
+// Registry is the mirror registry: the bastion's own, or a site's (External).
 type Registry struct {
 	Enabled *bool  `yaml:"enabled" json:"enabled"`
 	User    string `yaml:"user" json:"user"`
 	Mirror  *bool  `yaml:"mirror" json:"mirror"`
+	// AllArchitectures mirrors every architecture of a multi-arch release
+	// (an index); by default only the cluster's (the bastion's) is.
+	AllArchitectures bool `yaml:"allArchitectures,omitempty" json:"allArchitectures,omitempty"`
+	// External is a site's registry okdctl mirrors into instead of running its own.
+	External *ExternalRegistry `yaml:"external,omitempty" json:"external,omitempty"`
 }
 
 // Timeouts bound the long waits (Go durations such as "20m").
@@ -135,14 +144,19 @@ const (
 	RoleWorker    = "worker"
 )
 
-// RegistryEnabled reports whether the bastion runs a mirror registry.
+// RegistryEnabled reports whether the bastion runs a mirror registry (not
+// with an external one).
 func (s *ClusterSpec) RegistryEnabled() bool {
-	return s.Registry.Enabled == nil || *s.Registry.Enabled
+	return s.Registry.External == nil && (s.Registry.Enabled == nil || *s.Registry.Enabled)
 }
+
+// UsesRegistry reports whether the cluster pulls through a mirror registry,
+// the bastion's or an external one.
+func (s *ClusterSpec) UsesRegistry() bool { return s.RegistryEnabled() || s.Registry.External != nil }
 
 // MirrorEnabled reports whether the release is mirrored into the registry.
 func (s *ClusterSpec) MirrorEnabled() bool {
-	return s.RegistryEnabled() && (s.Registry.Mirror == nil || *s.Registry.Mirror)
+	return s.UsesRegistry() && (s.Registry.Mirror == nil || *s.Registry.Mirror)
 }
 
 // NodesWithRole lists the nodes of one role, in spec order.

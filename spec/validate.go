@@ -55,6 +55,7 @@ func (c *Cluster) Validate() *multierror.Error {
 	machine := v.network(&c.Spec.Network, ver, verOK)
 	v.bastion(&c.Spec.Bastion, machine)
 	v.registry(&c.Spec)
+	v.infra(&c.Spec)
 	v.nodes(c, machine)
 	return v.errs
 }

@@ -109,7 +109,7 @@ func (v *validator) registry(s *ClusterSpec) {
 	if s.RegistryEnabled() && !userRE.MatchString(s.Registry.User) {
 		v.add("spec.registry.user", msgRegistryUser, s.Registry.User)
 	}
-	if !s.RegistryEnabled() && s.Registry.Mirror != nil && *s.Registry.Mirror {
+	if !s.UsesRegistry() && s.Registry.Mirror != nil && *s.Registry.Mirror {
 		v.add("spec.registry.mirror", msgMirrorNoReg)
 	}
 }

@@ -34,6 +34,15 @@ func validCluster() *Cluster {
 	}
 }
 
+func externalDNS() *ExternalDNS {
+	return &ExternalDNS{Server: "192.168.120.2", Zone: "example", ReverseZones: []string{"120.168.192.in-addr.arpa"},
+		TSIGKey: TSIGKey{Name: "okdctl", SecretFile: "tsig.key"}}
+}
+
+func externalRegistry() *ExternalRegistry {
+	return &ExternalRegistry{Host: "registry.example.com:5000", CAFile: "ca.pem", AuthFile: "registry-auth.json"}
+}
+
 // writeSpec writes c (and the files it names) into a new directory.
 func writeSpec(t testing.TB, c *Cluster) string {
 	t.Helper()
@@ -51,6 +60,10 @@ func writeRaw(t testing.TB, dir, spec string) string {
 	must(t, os.WriteFile(filepath.Join(dir, "pull.json"), []byte(`{"auths":{"quay.io":{"auth":"dXNlcjpzZWNyZXQ="}}}`), 0o600))
 	must(t, os.WriteFile(filepath.Join(dir, "bad-pull.json"), []byte(`not-json-SECRETVALUE`), 0o600))
 	must(t, os.WriteFile(filepath.Join(dir, "not-a-key.pub"), []byte("hello\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "tsig.key"), []byte("c2VjcmV0\n"), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "open.key"), []byte("c2VjcmV0\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "ca.pem"), []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "registry-auth.json"), []byte(`{"auths":{"registry.example.com:5000":{"auth":"dXNlcjpzZWNyZXQ="}}}`), 0o600))
 	must(t, os.WriteFile(filepath.Join(dir, "no-user-pull.json"), []byte(`{"auths":{"quay.io":{"auth":"U0VDUkVUVkFMVUU="}}}`), 0o600))
 	path := filepath.Join(dir, "cluster.yaml")
 	must(t, os.WriteFile(path, []byte(spec), 0o644))
@@ -140,6 +153,43 @@ func TestValidationRejectsBrokenSpecs(t *testing.T) {
 		{"registry user", func(c *Cluster) { c.Spec.Registry.User = "ad:min" }, `spec\.registry\.user: "ad:min" cannot be a registry user`},
 		{"mirror without registry", func(c *Cluster) { f, t := false, true; c.Spec.Registry.Enabled, c.Spec.Registry.Mirror = &f, &t }, `spec\.registry\.mirror: mirror needs the registry`},
 		{"no nodes", func(c *Cluster) { c.Spec.Nodes = nil }, `spec\.nodes: at least one entry is required`},
+		{"external dns server", func(c *Cluster) { c.Spec.DNS.External = externalDNS(); c.Spec.DNS.External.Server = "dns.example" }, `spec\.dns\.external\.server: "dns\.example" is not IP or IP:port`},
+		{"external dns zone", func(c *Cluster) { c.Spec.DNS.External = externalDNS(); c.Spec.DNS.External.Zone = "" }, `spec\.dns\.external\.zone: is required`},
+		{"reverse zone", func(c *Cluster) {
+			c.Spec.DNS.External = externalDNS()
+			c.Spec.DNS.External.ReverseZones = []string{"example.com"}
+		}, `spec\.dns\.external\.reverseZones\[0\]: "example\.com" is not a reverse zone`},
+		{"tsig key name", func(c *Cluster) { c.Spec.DNS.External = externalDNS(); c.Spec.DNS.External.TSIGKey.Name = "" }, `spec\.dns\.external\.tsigKey\.name: is required`},
+		{"tsig secret readable", func(c *Cluster) {
+			c.Spec.DNS.External = externalDNS()
+			c.Spec.DNS.External.TSIGKey.SecretFile = "open.key"
+		}, `spec\.dns\.external\.tsigKey\.secretFile: .*open\.key is readable by others \(mode 0644\): chmod 600`},
+		{"tsig secret missing", func(c *Cluster) {
+			c.Spec.DNS.External = externalDNS()
+			c.Spec.DNS.External.TSIGKey.SecretFile = "none.key"
+		}, `spec\.dns\.external\.tsigKey\.secretFile: cannot read`},
+		{"external and manual", func(c *Cluster) { c.Spec.DNS.External = externalDNS(); c.Spec.DNS.Manual = true }, `spec\.dns\.manual: external and manual DNS exclude each other`},
+		{"manual without server", func(c *Cluster) { c.Spec.DNS.Manual = true }, `spec\.dns\.server: "" is not IP or IP:port`},
+		{"lb api", func(c *Cluster) {
+			c.Spec.LoadBalancer.External = &ExternalLoadBalancer{API: "lb", Ingress: "192.168.120.7"}
+		}, `spec\.loadBalancer\.external\.api: "lb" is not an IPv4 address`},
+		{"registry host", func(c *Cluster) {
+			c.Spec.Registry.External = externalRegistry()
+			c.Spec.Registry.External.Host = "registry.example.com"
+		}, `spec\.registry\.external\.host: "registry\.example\.com" is not name:port`},
+		{"registry ca", func(c *Cluster) {
+			c.Spec.Registry.External = externalRegistry()
+			c.Spec.Registry.External.CAFile = "id.pub"
+		}, `spec\.registry\.external\.caFile: .*id\.pub holds no PEM certificate`},
+		{"registry auth", func(c *Cluster) {
+			c.Spec.Registry.External = externalRegistry()
+			c.Spec.Registry.External.AuthFile = "pull.json"
+		}, `spec\.registry\.external\.authFile: .*pull\.json has no credentials for registry\.example\.com:5000`},
+		{"registry both", func(c *Cluster) {
+			t := true
+			c.Spec.Registry.External = externalRegistry()
+			c.Spec.Registry.Enabled = &t
+		}, `spec\.registry\.enabled: an external registry replaces the bastion's own`},
 		{"node name", func(c *Cluster) { c.Spec.Nodes[2].Name = "Worker.1" }, `spec\.nodes\[2\]\.name: "Worker\.1" is not a DNS label`},
 		{"reserved node name", func(c *Cluster) { c.Spec.Nodes[2].Name = "api" }, `spec\.nodes\[2\]\.name: "api" is a name the cluster itself uses`},
 		{"duplicate name", func(c *Cluster) { c.Spec.Nodes[2].Name = "master" }, `spec\.nodes\[2\]\.name: master is also used by spec\.nodes\[1\]`},
@@ -241,6 +291,23 @@ func TestRelativePathsResolveAgainstSpecDir(t *testing.T) {
 		if !strings.HasPrefix(p, dir+"/") {
 			t.Errorf("%s = %q, want it under %s", field, p, dir)
 		}
+	}
+}
+
+func TestExistingInfraSpecLoads(t *testing.T) {
+	t.Parallel()
+	c := validCluster()
+	c.Spec.DNS.External = externalDNS()
+	c.Spec.LoadBalancer.External = &ExternalLoadBalancer{API: "192.168.120.5", Ingress: "192.168.120.7"}
+	c.Spec.Registry.External = externalRegistry()
+	got, err := LoadFile(writeSpec(t, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &got.Spec
+	if s.RegistryEnabled() || !s.UsesRegistry() || !s.MirrorEnabled() || s.DNSServer() != "192.168.120.2:53" ||
+		!filepath.IsAbs(s.DNS.External.TSIGKey.SecretFile) || s.LoadBalancer.External.APIIntOrAPI() != "192.168.120.5" {
+		t.Errorf("defaulted spec: %+v", s)
 	}
 }
 

@@ -54,7 +54,7 @@ func startCoreDNS(b testing.TB, in dnsrecords.Input) string {
 	if err := os.WriteFile(conf, corefile, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	testenv.Start(b, testenv.Binary(b, "coredns"), "-conf", conf)
+	testenv.StartCoreDNS(b, conf)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	testenv.WaitTCP(b, addr, 20*time.Second)
 	return addr

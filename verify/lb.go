@@ -194,3 +194,25 @@ func haproxyServers(ctx context.Context, statsURL string) ([]lbServer, error) {
 	}
 	return out, nil
 }
+
+// Check runs the load balancer's checks alone (the loadbalancer and
+// bootstrap phases use them as their result checks).
+func (l *LBInput) Check(ctx context.Context) []Result { return l.check(ctx) }
+
+// BootstrapOut reports whether the load balancer no longer sends to the
+// bootstrap node, and what showed it.
+func (l *LBInput) BootstrapOut(ctx context.Context) (bool, string, error) {
+	in, how, err := l.bootstrapIn(ctx)
+	return !in && err == nil, how, err
+}
+
+// Failed are the results that failed and are required, as "check: detail → fix".
+func Failed(results []Result) []string {
+	var out []string
+	for _, r := range results {
+		if r.Status == Fail && r.Required {
+			out = append(out, fmt.Sprintf("%s: %s → %s", r.Check, r.Detail, r.Fix))
+		}
+	}
+	return out
+}

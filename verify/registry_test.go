@@ -27,7 +27,7 @@ func TestRegistry(t *testing.T) {
 			Password: filepath.Join(st, "password"), Htpasswd: filepath.Join(st, "htpasswd"),
 			PullSecret: filepath.Join(st, "pull-secret.json"), Config: filepath.Join(root, "config.yml"),
 			DataDir: filepath.Join(st, "data")},
-		Runtime: registry.Runtime{Kind: registry.RuntimeBinary, Program: testenv.Binary(t, "docker-registry")}}
+		Okdctl: testenv.Okdctl(t)}
 	t.Cleanup(func() { _ = h.Services.Stop(context.Background(), registry.ServiceName) })
 	if _, err := registry.Ensure(testenv.Context(t, time.Minute), h, in); err != nil {
 		t.Fatal(err)

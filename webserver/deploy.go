@@ -21,6 +21,13 @@ type Deployer struct {
 	Binary string
 	// ConfigPath is the live nginx.conf of okdctl-nginx.
 	ConfigPath string
+	// User runs nginx on a real bastion, confined by systemd, with
+	// Capabilities (CAP_NET_BIND_SERVICE for a port below 1024) and
+	// writing only WritePaths (the pid file's, access log's and temp
+	// directories); empty in a sandbox.
+	User         string
+	Capabilities []string
+	WritePaths   []string
 }
 
 // Result says what Apply changed.
@@ -30,14 +37,23 @@ type Result = bastion.ReplaceResult
 // reloads gracefully on SIGHUP.
 func (d *Deployer) Service(cfg []byte) bastion.Service {
 	sum := sha256.Sum256(cfg)
-	return bastion.Service{
+	svc := bastion.Service{
 		Name:         ServiceName,
 		Description:  "okdctl nginx: ignition and CoreOS media for the cluster's nodes",
 		Command:      []string{d.Binary, "-c", d.ConfigPath, "-e", "stderr"},
 		ReloadSignal: syscall.SIGHUP,
 		ConfigDigest: hex.EncodeToString(sum[:]),
 	}
+	if d.User != "" {
+		svc.User, svc.Capabilities = d.User, d.Capabilities
+		svc.Confine.WritePaths = d.WritePaths
+	}
+	return svc
 }
+
+// WriteDirs are the directories nginx writes: its pid file's, its access
+// log's and its temp directory.
+func (in Input) WriteDirs() []string { return in.writeDirs()[:3] }
 
 // Apply renders in, checks it with `nginx -t`, replaces the live file and
 // starts or reloads nginx (bastion's checked replace). A failed check
@@ -54,8 +70,17 @@ func (d *Deployer) Apply(ctx context.Context, in Input) (Result, error) {
 		}
 	}
 	return d.Host.Replace(ctx, bastion.Replace{Program: "nginx", Path: d.ConfigPath, Content: cfg,
-		Check:   func(ctx context.Context) error { return d.check(ctx, in, cfg) },
-		Service: d.Service})
+		Check:       func(ctx context.Context) error { return d.check(ctx, in, cfg) },
+		Service:     d.Service,
+		BeforeWrite: d.ensureUser})
+}
+
+// ensureUser creates nginx's own user on a real bastion.
+func (d *Deployer) ensureUser(ctx context.Context) (func(context.Context, bastion.Action) error, error) {
+	if d.User == "" {
+		return nil, nil
+	}
+	return nil, bastion.EnsureServiceUser(ctx, d.Host.Runner, d.User, "")
 }
 
 // check runs `nginx -t` on the candidate. A dry run creates no directory

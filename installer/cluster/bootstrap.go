@@ -15,6 +15,7 @@ import (
 // Default deadlines of the bootstrap wait (openshift-install's, bare metal).
 const (
 	DefaultAPITimeout       = 20 * time.Minute
+	DefaultDNSTimeout       = time.Minute
 	DefaultBootstrapTimeout = 60 * time.Minute
 	DefaultEtcdTimeout      = 5 * time.Minute
 )
@@ -24,6 +25,9 @@ type BootstrapOptions struct {
 	Clients *Clients
 	// Deadlines of the three waits (0: the defaults above).
 	APITimeout, BootstrapTimeout, EtcdTimeout time.Duration
+	// DNSTimeout ends the API wait when the API's name has not resolved
+	// for that long (0: DefaultDNSTimeout).
+	DNSTimeout time.Duration
 	// WaitEtcd also waits for etcd's EtcdBootstrapMemberRemoved condition
 	// (releases whose installer waits for it).
 	WaitEtcd bool
@@ -65,6 +69,9 @@ func (o *BootstrapOptions) defaults() {
 	if o.APITimeout <= 0 {
 		o.APITimeout = DefaultAPITimeout
 	}
+	if o.DNSTimeout <= 0 {
+		o.DNSTimeout = DefaultDNSTimeout
+	}
 	if o.BootstrapTimeout <= 0 {
 		o.BootstrapTimeout = DefaultBootstrapTimeout
 	}
@@ -77,18 +84,29 @@ func (o *BootstrapOptions) defaults() {
 	o.Log = orNop(o.Log)
 }
 
-// waitAPI probes /version every Interval until it answers.
+// waitAPI probes /version every Interval until it answers. A name that
+// does not resolve for DNSTimeout ends the wait with a message about DNS:
+// no load balancer can help then.
 func waitAPI(ctx context.Context, o BootstrapOptions) error {
 	var version string
-	err := bastion.Poll(ctx, bastion.WaitOptions{What: "the Kubernetes API (/version)", Timeout: o.APITimeout,
+	unresolved := &unresolvedName{Timeout: o.DNSTimeout}
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	err := bastion.Poll(pctx, bastion.WaitOptions{What: "the Kubernetes API (/version)", Timeout: o.APITimeout,
 		Interval: o.Interval, Every: o.Every, Log: o.Log.Progressf},
 		func(ctx context.Context) (bool, error) {
 			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()
 			v, err := serverVersion(ctx, o.Clients)
 			version = v
+			if unresolved.see(err) {
+				stop()
+			}
 			return err == nil, err
 		})
+	if unresolved.failed != nil {
+		return unresolved.failed
+	}
 	if err != nil {
 		return fmt.Errorf("failed to reach the Kubernetes API: %w (check the loadbalancer phase and the bootstrap node)", err)
 	}

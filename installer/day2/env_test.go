@@ -56,7 +56,7 @@ func sandboxHost(t *testing.T, root string) *bastion.Host {
 	t.Helper()
 	sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
 	t.Cleanup(func() { _, _ = sb.StopAll(context.Background()) })
-	return bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true})
+	return bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true, Okdctl: testenv.Okdctl(t)})
 }
 
 // applyPhases runs phases with the real runner, as okdctl apply --only does.

@@ -2,7 +2,6 @@ package realhost
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -57,7 +56,7 @@ func MustAttach(t *testing.T, owner string) *Container {
 	t.Helper()
 	c, ok := Attach(t)
 	if !ok {
-		t.Skip(fmt.Sprintf("a helper process: %s runs it inside the real bastion's network", owner))
+		t.Skipf("a helper process: %s runs it inside the real bastion's network", owner)
 	}
 	return c
 }

@@ -11,9 +11,10 @@ const Suite = "bookworm"
 
 // Packages are what a user installs on a Debian bastion before running
 // okdctl, plus what the tests use inside it. This list is the one place to
-// change: the cached tarball is keyed by it, so a change builds a new one.
-// etcd-server and docker-registry go once okdctl serves etcd and the
-// registry itself (issue 19).
+// change: the cached tarball is keyed by it, so a change builds a new one
+// (a few minutes, once). okdctl serves etcd, CoreDNS and the registry
+// itself; Debian's etcd-server and docker-registry stay because a bastion
+// may have them running, and preflight must name them.
 var Packages = []string{
 	// systemd as PID 1, its D-Bus and its network configuration
 	"systemd", "systemd-sysv", "dbus", "iproute2",

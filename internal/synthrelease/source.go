@@ -10,18 +10,20 @@ import (
 	"github.com/okdctl/okdctl/internal/testenv"
 )
 
-// StartSource runs a plain-HTTP, anonymous docker-registry on loopback for
+// StartSource runs a plain-HTTP, anonymous registry (okdctl serve registry) on loopback for
 // the test: the "internet" registry a release comes from. It returns host:port.
 func StartSource(t testing.TB) string {
 	t.Helper()
-	return StartSourceIn(t, t.TempDir())
+	addr, _ := StartSourceIn(t, t.TempDir())
+	return addr
 }
 
-// StartSourceIn is StartSource with its storage under dir/data.
-func StartSourceIn(t testing.TB, dir string) string {
+// StartSourceIn is StartSource with its storage under dir/data; it also
+// returns the registry's process ID (benchmarks read its CPU time).
+func StartSourceIn(t testing.TB, dir string) (string, int) {
 	t.Helper()
-	addr, _ := startSource(t, dir)
-	return addr
+	addr, p := startSource(t, dir)
+	return addr, p.Cmd.Process.Pid
 }
 
 // StartSourceProcess is StartSource that also returns the registry's
@@ -39,7 +41,7 @@ func startSource(t testing.TB, dir string) (string, *testenv.Process) {
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := testenv.Start(t, testenv.Binary(t, "docker-registry"), "serve", path)
+	p := testenv.Start(t, testenv.Okdctl(t), "serve", "registry", path)
 	testenv.WaitTCP(t, addr, 20*time.Second)
 	return addr, p
 }

@@ -166,7 +166,8 @@ type Etcd struct {
 	DataDir  string
 }
 
-// StartEtcd starts Debian's etcd on 127.0.0.1 with fresh data.
+// StartEtcd starts okdctl's etcd (`okdctl serve etcd`) on 127.0.0.1 with
+// fresh data.
 func StartEtcd(t testing.TB) *Etcd {
 	t.Helper()
 	return StartEtcdWithData(t, t.TempDir())
@@ -175,12 +176,11 @@ func StartEtcd(t testing.TB) *Etcd {
 // StartEtcdWithData starts etcd on an existing (or empty) data directory.
 func StartEtcdWithData(t testing.TB, dataDir string) *Etcd {
 	t.Helper()
-	bin := Binary(t, "etcd")
 	client := FreePort(t, "")
 	peer := FreePort(t, "")
 	cu := fmt.Sprintf("http://127.0.0.1:%d", client)
 	pu := fmt.Sprintf("http://127.0.0.1:%d", peer)
-	p := Start(t, bin, "--name", "default", "--data-dir", dataDir,
+	p := Start(t, Okdctl(t), "serve", "etcd", "--name", "default", "--data-dir", dataDir,
 		"--listen-client-urls", cu, "--advertise-client-urls", cu,
 		"--listen-peer-urls", pu, "--initial-advertise-peer-urls", pu,
 		"--initial-cluster", "default="+pu, "--log-level", "warn")

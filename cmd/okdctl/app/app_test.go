@@ -33,7 +33,11 @@ func copyExamples(t *testing.T) string {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		return os.WriteFile(dst, data, 0o644)
+		mode := os.FileMode(0o644)
+		if strings.HasSuffix(p, ".key") || strings.HasSuffix(p, "-auth.json") {
+			mode = 0o600 // secret files: the spec refuses them readable by others
+		}
+		return os.WriteFile(dst, data, mode)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -11,13 +11,24 @@ import (
 
 func newDown() *cobra.Command {
 	var f specFlags
+	var purge, yes bool
 	cmd := &cobra.Command{
-		Use:   "down -f cluster.yaml --root DIR",
-		Short: "Stop every bastion service a sandbox run started",
-		Args:  cobra.NoArgs,
+		Use:   "down -f cluster.yaml [--root DIR] [--purge [--yes]]",
+		Short: "Undo what apply did to the bastion (a sandbox run: stop its services)",
+		Long: `On a real bastion, down stops and disables okdctl's units, closes the firewalld
+ports and removes the SELinux port labels okdctl added, takes okdctl's CA out
+of the trust store and puts the resolver back. It keeps okdctl's state (CA,
+registry password), the install directory, the mirror and the backups, so
+that apply converges again; --purge deletes those too (it asks, or needs
+--yes). A second down changes nothing. With --root DIR it stops what a
+sandbox run started under DIR.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.root == "" {
-				return errors.New("down needs --root DIR, the directory the sandbox run used")
+				if f.file == "" {
+					return errors.New("down needs -f cluster.yaml (and --root DIR for a sandbox run)")
+				}
+				return downBastion(cmd, &f, purge, yes)
 			}
 			if f.file != "" {
 				if _, err := f.load(); err != nil {
@@ -43,5 +54,7 @@ func newDown() *cobra.Command {
 		},
 	}
 	f.register(cmd, true)
+	cmd.Flags().BoolVar(&purge, "purge", false, "also delete okdctl's state, CA, password, install directory, mirror and backups (a real bastion)")
+	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask before --purge")
 	return cmd
 }

@@ -61,7 +61,7 @@ then waits for bootstrap, approves the nodes' certificates and finishes.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	for _, add := range []func() *cobra.Command{
-		newInit, newValidate, newPlan, newApply, newStatus, newDown,
+		newInit, newValidate, newPlan, newApply, newStatus, newVerify, newDown,
 	} {
 		root.AddCommand(add())
 	}
@@ -70,6 +70,7 @@ then waits for bootstrap, approves the nodes' certificates and finishes.`,
 	root.AddCommand(newEtcd())
 	root.AddCommand(newCerts())
 	root.AddCommand(newAddNode())
+	root.AddCommand(newServe())
 	root.AddCommand(newVersion())
 	// --version prints what `okdctl version` prints
 	var v strings.Builder

@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/verify"
 )
 
 func newStatus() *cobra.Command {
@@ -69,6 +71,7 @@ func printStatus(cmd *cobra.Command, st *installer.State, dir, file string) {
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "\nstate: %s\n", installer.StateFile(dir))
+	printLastVerify(out, dir)
 	if next == "" {
 		fmt.Fprintln(out, "next: nothing; every phase is done")
 	} else {
@@ -83,4 +86,20 @@ func firstLineOf(s string) string {
 		}
 	}
 	return s
+}
+
+// printLastVerify shows the last `okdctl verify` (kept in the state directory).
+func printLastVerify(out io.Writer, dir string) {
+	rep, err := verify.Load(dir)
+	switch {
+	case err != nil:
+		fmt.Fprintf(out, "last verify: %v\n", err)
+	case rep == nil:
+		fmt.Fprintln(out, "last verify: never (okdctl verify checks every prerequisite)")
+	default:
+		fmt.Fprintf(out, "last verify: %s: %s\n", rep.Started.Local().Format(time.DateTime), rep.Summary())
+		for _, f := range rep.Failures() {
+			fmt.Fprintf(out, "  FAIL %s\n", f)
+		}
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -63,9 +62,10 @@ func run(root string, o synthrelease.Options) error {
 
 // serve keeps the source registry running as a sandbox service.
 func serve(ctx context.Context, root, addr string) error {
-	bin, err := exec.LookPath("docker-registry")
+	// okdctl serves the registry (make build puts it beside synthrelease)
+	bin, err := bastion.LookPath("okdctl")
 	if err != nil {
-		return fmt.Errorf("docker-registry is not installed: run `make tools`")
+		return fmt.Errorf("failed to find okdctl to serve the source registry: %w (run `make build`)", err)
 	}
 	paths := bastion.Paths{Root: root}
 	dir := paths.Path("/var/lib/okdctl-demo/release-source")
@@ -75,7 +75,7 @@ func serve(ctx context.Context, root, addr string) error {
 		return err
 	}
 	sum := sha256.Sum256([]byte(cfg))
-	svc := bastion.Service{Name: "okdctl-release-source", Command: []string{bin, "serve", path}, ConfigDigest: hex.EncodeToString(sum[:])}
+	svc := bastion.Service{Name: "okdctl-release-source", Command: []string{bin, "serve", "registry", path}, ConfigDigest: hex.EncodeToString(sum[:])}
 	if _, err := (&bastion.Sandbox{Paths: paths}).Ensure(ctx, svc); err != nil {
 		return err
 	}

@@ -1,0 +1,154 @@
+package installer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/haproxy"
+	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/verify"
+)
+
+// A site's own load balancer (spec.loadBalancer.external): okdctl writes no
+// haproxy.cfg and runs no HAProxy. The loadbalancer phase writes the HAProxy
+// sections the site needs under the state directory and verifies the
+// frontends; at bootstrap-complete the bootstrap phase asks the user to take
+// the bootstrap out and waits until it sees it out.
+
+// HAProxySnippetPath is where the sections for the site's load balancer are written.
+func HAProxySnippetPath(rc *RunContext) string { return rc.StatePath(FileHAProxySnippet) }
+
+func externalFrontends(rc *RunContext) haproxy.Frontends {
+	s := rc.Spec()
+	lb, p := s.LoadBalancer.External, s.Bastion.Ports
+	return haproxy.Frontends{API: lb.API, APIInt: lb.APIIntOrAPI(), Ingress: lb.Ingress, APIPort: p.API,
+		MachineConfigPort: p.MachineConfig, HTTPPort: p.IngressHTTP, HTTPSPort: p.IngressHTTPS}
+}
+
+// VerifyLB is the load balancer as verify checks it, okdctl's or the site's.
+func VerifyLB(rc *RunContext) *verify.LBInput {
+	s := rc.Spec()
+	p := s.Bastion.Ports
+	done := Bootstrapped(rc)
+	l := &verify.LBInput{API: s.Bastion.IP, APIInt: s.Bastion.IP, Ingress: s.Bastion.IP, APIPort: p.API,
+		MachineConfigPort: p.MachineConfig, HTTPPort: p.IngressHTTP, HTTPSPort: p.IngressHTTPS,
+		NodesUp: done, BootstrapDone: done}
+	if lb := s.LoadBalancer.External; lb != nil {
+		l.API, l.APIInt, l.Ingress, l.StatsURL, l.External = lb.API, lb.APIIntOrAPI(), lb.Ingress, lb.StatsURL, true
+	} else {
+		l.StatsURL = "http://" + haproxy.Listeners(s.Bastion.IP, haproxy.Ports{Stats: p.Stats})["stats"] + "/"
+	}
+	for _, n := range s.NodesWithRole(spec.RoleBootstrap) {
+		l.BootstrapIP, l.BootstrapName = n.IP, n.Name
+	}
+	return l
+}
+
+func (p *LoadBalancerPhase) snippet(rc *RunContext) ([]byte, error) {
+	return haproxy.RenderSnippet(p.haproxyInput(rc), externalFrontends(rc))
+}
+
+// runExternal writes the sections for the site's load balancer and
+// verifies that its frontends accept.
+func (p *LoadBalancerPhase) runExternal(ctx context.Context, rc *RunContext) error {
+	data, err := p.snippet(rc)
+	if err != nil {
+		return err
+	}
+	changed, err := rc.Host().Files.WriteFile(HAProxySnippetPath(rc), data, 0o644)
+	if err != nil {
+		return err
+	}
+	if changed {
+		rc.Changed()
+	}
+	rc.Log().Infof("the site's load balancer needs the HAProxy sections in %s (okdctl runs none itself)", HAProxySnippetPath(rc))
+	if rc.DryRun() {
+		rc.Host().Note("verify that the load balancer's frontends accept: " + frontendsText(rc))
+		return nil
+	}
+	if bad := frontendFailures(ctx, rc); len(bad) > 0 {
+		return fmt.Errorf("the load balancer's frontends do not accept yet:\n  %s\nconfigure it from %s, then run okdctl apply --from loadbalancer",
+			strings.Join(bad, "\n  "), HAProxySnippetPath(rc))
+	}
+	rc.Log().Infof("the load balancer accepts on %s", frontendsText(rc))
+	return nil
+}
+
+func frontendsText(rc *RunContext) string {
+	f := externalFrontends(rc)
+	return fmt.Sprintf("api %s:%d, api-int %s:%d and :%d, ingress %s:%d/%d", f.API, f.APIPort, f.APIInt, f.APIPort,
+		f.MachineConfigPort, f.Ingress, f.HTTPPort, f.HTTPSPort)
+}
+
+// frontendFailures are the frontends that do not accept (health checks of
+// the nodes come later: they are not part of this phase's result).
+func frontendFailures(ctx context.Context, rc *RunContext) []string {
+	l := VerifyLB(rc)
+	l.BootstrapIP = ""
+	var accept []verify.Result
+	for _, r := range l.Check(ctx) {
+		if strings.Contains(r.Check, " accepts on ") {
+			accept = append(accept, r)
+		}
+	}
+	return verify.Failed(accept)
+}
+
+// doneExternal: the sections are the wanted ones and every frontend accepts.
+func (p *LoadBalancerPhase) doneExternal(ctx context.Context, rc *RunContext) (bool, error) {
+	want, err := p.snippet(rc)
+	if err != nil {
+		return false, err
+	}
+	if live, err := rc.Host().Files.ReadFile(HAProxySnippetPath(rc)); err != nil || !bytes.Equal(live, want) {
+		return false, nil
+	}
+	return len(frontendFailures(ctx, rc)) == 0, nil
+}
+
+// removeBootstrapExternal rewrites the sections without the bootstrap,
+// tells the user to take it out of the site's load balancer and waits
+// until verify sees it out.
+func (p *LoadBalancerPhase) removeBootstrapExternal(ctx context.Context, rc *RunContext) (bool, error) {
+	mark := []byte("bootstrap complete: the bootstrap servers are out of the load balancer's sections\n")
+	if _, err := rc.Host().Files.WriteFile(rc.StatePath(FileBootstrapRemoved), mark, 0o644); err != nil {
+		return false, err
+	}
+	data, err := p.snippet(rc)
+	if err != nil {
+		return false, err
+	}
+	changed, err := rc.Host().Files.WriteFile(HAProxySnippetPath(rc), data, 0o644)
+	if err != nil {
+		return false, err
+	}
+	l := VerifyLB(rc)
+	l.BootstrapDone = true
+	if rc.DryRun() {
+		rc.Host().Note(fmt.Sprintf("ask for the bootstrap %s to leave the load balancer and wait until it is out", l.BootstrapIP))
+		return changed, nil
+	}
+	if out, _, err := l.BootstrapOut(ctx); err == nil && out {
+		return changed, nil
+	}
+	rc.Log().Warnf("bootstrap is complete: remove the bootstrap %s from the 6443 and 22623 backends of the load balancer (the sections without it: %s) and shut the bootstrap machine down; okdctl waits until it is out (okdctl apply --skip bootstrap goes on without waiting)",
+		l.BootstrapIP, HAProxySnippetPath(rc))
+	var how string
+	wait := bastion.WaitOptions{What: "the bootstrap " + l.BootstrapIP + " to leave the load balancer", Timeout: rc.Spec().Timeouts.Bootstrap.Duration,
+		Interval: 2 * time.Second, Log: rc.Log().Progressf}
+	err = bastion.Poll(ctx, wait, func(ctx context.Context) (bool, error) {
+		out, h, err := l.BootstrapOut(ctx)
+		how = h
+		return out, err
+	})
+	if err != nil {
+		return changed, fmt.Errorf("the bootstrap is still behind the load balancer (%s): %w", how, err)
+	}
+	rc.Log().Infof("the bootstrap is out of the load balancer: %s", how)
+	return true, nil
+}

@@ -1,0 +1,120 @@
+package testenv
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// Okdctl is the okdctl binary built from this checkout, the program that
+// serves the bastion's etcd, CoreDNS and registry (`okdctl serve ...`). A
+// test binary cannot serve them itself (os.Executable is the test), so the
+// first call in a test process builds ./cmd/okdctl; go build relinks only
+// when a source changed, since the build output path is stable per checkout.
+func Okdctl(t testing.TB) string {
+	t.Helper()
+	p, err := okdctlOnce()
+	if err != nil {
+		t.Fatalf("failed to build okdctl for this test: %v", err)
+	}
+	return p
+}
+
+var okdctlOnce = sync.OnceValues(buildOkdctl)
+
+// buildOkdctl builds under a lock into <cache>/okdctl.build (a stable
+// path, so go build can tell it is up to date), then copies it to a path
+// of this process's own: a later build by another test process never
+// rewrites a binary that runs.
+func buildOkdctl() (string, error) {
+	dir, err := okdctlCacheDir()
+	if err != nil {
+		return "", err
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", fmt.Errorf("failed to lock %s: %w", lock.Name(), err)
+	}
+	build := filepath.Join(dir, "okdctl.build")
+	cmd := exec.Command("go", "build", "-o", build, "./cmd/okdctl")
+	cmd.Dir = RepoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/okdctl: %v\n%s", err, out)
+	}
+	removeStale(dir)
+	own := filepath.Join(dir, fmt.Sprintf("run-%d", os.Getpid()))
+	if err := os.MkdirAll(own, 0o755); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(own, "okdctl")
+	return bin, copyExecutable(build, bin)
+}
+
+// okdctlCacheDir is per checkout, outside it (the repository stays clean).
+func okdctlCacheDir() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	sum := sha256.Sum256([]byte(RepoRoot()))
+	dir := filepath.Join(base, "okdctl-test", hex.EncodeToString(sum[:6]))
+	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// removeStale deletes the copies of test processes that have ended.
+func removeStale(dir string) {
+	runs, _ := filepath.Glob(filepath.Join(dir, "run-*"))
+	for _, r := range runs {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(r), "run-%d", &pid); err != nil || pid == os.Getpid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(r)
+		}
+	}
+}
+
+func copyExecutable(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := to + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, to)
+}
+
+// CoreDNSCommand is how okdctl runs CoreDNS, less its -conf FILE.
+func CoreDNSCommand(t testing.TB) []string {
+	t.Helper()
+	return []string{Okdctl(t), "serve", "coredns"}
+}
+
+// StartCoreDNS serves a Corefile with okdctl's CoreDNS until the test ends.
+func StartCoreDNS(t testing.TB, conf string) *Process {
+	t.Helper()
+	return Start(t, Okdctl(t), "serve", "coredns", "-conf", conf)
+}

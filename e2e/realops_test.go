@@ -54,7 +54,6 @@ const siteResolvConf = "# the site's resolver\nnameserver " + realhost.WorkerIP 
 func (o *opsBastion) prepare() {
 	t, c := o.t, o.c
 	c.CopyIn(buildOkdctl(t), "/usr/local/bin/okdctl", 0o755)
-	c.CopyIn(testenv.Binary(t, "coredns"), "/usr/local/bin/coredns", 0o755)
 	lab, err := examples.FS.ReadFile("lab.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -67,8 +66,8 @@ func (o *opsBastion) prepare() {
 		t.Fatal(err)
 	}
 	c.WriteFile("/root/lab/files/example_ed25519.pub", key, 0o644)
-	c.WriteFile("/root/site.Corefile", []byte(".:53 {\n    bind "+realhost.WorkerIP+"\n    hosts {\n        192.168.120.200 outside.test\n    }\n}\n"), 0o644)
-	c.MustRun("systemd-run", "--unit=site-dns", "/usr/local/bin/coredns", "-conf", "/root/site.Corefile")
+	c.WriteFile("/root/site.Corefile", []byte(".:53 {\n    bind "+realhost.WorkerIP+"\n    template IN A outside.test {\n        answer \"{{ .Name }} 60 IN A 192.168.120.200\"\n    }\n}\n"), 0o644)
+	c.MustRun("systemd-run", "--unit=site-dns", "/usr/local/bin/okdctl", "serve", "coredns", "-conf", "/root/site.Corefile")
 	c.WriteFile("/etc/resolv.conf", []byte(siteResolvConf), 0o644)
 	c.WriteFile("/root/hold.pl", []byte("use IO::Socket::INET;\nmy $s = IO::Socket::INET->new(LocalAddr => $ARGV[0], Listen => 5) or die \"cannot bind $ARGV[0]: $!\";\nsleep 3600;\n"), 0o644)
 	o.waitFor("outside.test resolving through the site DNS", func() bool { return o.resolves("outside.test", "192.168.120.200") })

@@ -164,7 +164,7 @@ func waitAndVerify(ctx context.Context, in *Input, e Endpoint) error {
 	}
 	err = bastion.Poll(ctx, bastion.WaitOptions{What: "the registry at " + e.Addr(), Timeout: timeout,
 		Interval: 100 * time.Millisecond, Every: 10 * time.Second}, func(ctx context.Context) (bool, error) {
-		return checkTLS(ctx, e.Addr(), e.Name, pool) == nil, nil
+		return CheckTLS(ctx, e.Addr(), e.Name, pool) == nil, nil
 	})
 	if err != nil {
 		return fmt.Errorf("failed to reach the registry: %w (see its log)", err)

@@ -52,7 +52,7 @@ func Verify(ctx context.Context, e Endpoint) error {
 	}
 	var errs []error
 	for _, serverName := range []string{e.Name, e.IP} {
-		if err := checkTLS(ctx, e.Addr(), serverName, pool); err != nil {
+		if err := CheckTLS(ctx, e.Addr(), serverName, pool); err != nil {
 			errs = append(errs, fmt.Errorf("TLS for %s does not verify against okdctl's CA: %w", serverName, err))
 		}
 	}
@@ -81,8 +81,8 @@ func Verify(ctx context.Context, e Endpoint) error {
 	return errors.Join(errs...)
 }
 
-// checkTLS completes a TLS handshake with addr verifying serverName.
-func checkTLS(ctx context.Context, addr, serverName string, pool *x509.CertPool) error {
+// CheckTLS completes a TLS handshake with addr verifying serverName.
+func CheckTLS(ctx context.Context, addr, serverName string, pool *x509.CertPool) error {
 	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second},
 		Config: &tls.Config{RootCAs: pool, ServerName: serverName, MinVersion: tls.VersionTLS12}}
 	c, err := d.DialContext(ctx, "tcp", addr)

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/okdctl/okdctl/registry"
 )
 
 const areaRegistry = "registry"
@@ -30,7 +32,7 @@ func (g *RegistryInput) check(ctx context.Context) []Result {
 	}
 	var bad []string
 	for _, name := range []string{e.Name, e.IP} {
-		if err := handshake(ctx, e.Addr(), name, pool); err != nil {
+		if err := registry.CheckTLS(ctx, e.Addr(), name, pool); err != nil {
 			bad = append(bad, fmt.Sprintf("%s: %v", name, err))
 		}
 	}
@@ -44,16 +46,6 @@ func (g *RegistryInput) check(ctx context.Context) []Result {
 	out := []Result{tlsLine, g.auth(ctx, client, "anonymous access refused", "", "", http.StatusUnauthorized),
 		g.auth(ctx, client, "the credentials are accepted", e.User, e.Password, http.StatusOK)}
 	return append(out, g.release(ctx, client))
-}
-
-func handshake(ctx context.Context, addr, serverName string, pool *x509.CertPool) error {
-	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second},
-		Config: &tls.Config{RootCAs: pool, ServerName: serverName, MinVersion: tls.VersionTLS12}}
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	return c.Close()
 }
 
 // client reaches the registry's name at its IP and trusts only its CA.

@@ -68,7 +68,7 @@ func TestEveryExampleValidatesAndPlans(t *testing.T) {
 				t.Fatalf("validate exit %d: %s%s", code, out, errOut)
 			}
 			root := t.TempDir()
-			out, errOut, code := run(t, "plan", "-f", spec, "--root", root)
+			out, errOut, code := run(t, "plan", "-f", spec, "--root", root, "--offline")
 			// a phase may fail here (the bastion's address is not this
 			// machine's, no openshift-install): plan then exits 1 naming it
 			if code != 0 && (code != 1 || !strings.HasPrefix(errOut, "ERROR: the plan has ") || !strings.Contains(out, "WOULD FAIL")) {
@@ -93,7 +93,7 @@ func TestPlanLabOnEmptyMachineChangesNothing(t *testing.T) {
 	dir := copyExamples(t)
 	before := snapshot(t, dir)
 	t.Setenv("PATH", t.TempDir()) // nothing installed
-	out, errOut, code := run(t, "plan", "-f", filepath.Join(dir, "lab.yaml"))
+	out, errOut, code := run(t, "plan", "-f", filepath.Join(dir, "lab.yaml"), "--offline")
 	if code != 1 || !strings.Contains(errOut, "would fail: preflight") {
 		t.Fatalf("plan exit %d: %s", code, errOut)
 	}

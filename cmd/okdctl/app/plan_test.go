@@ -16,7 +16,7 @@ func TestPlanIsAShortStableSummary(t *testing.T) {
 	t.Parallel()
 	spec := filepath.Join(copyExamples(t), "lab.yaml")
 	root := t.TempDir()
-	first, errOut, code := run(t, "plan", "-f", spec, "--root", root)
+	first, errOut, code := run(t, "plan", "-f", spec, "--root", root, "--offline")
 	if code != 1 || !strings.HasPrefix(errOut, "ERROR: the plan has ") || !strings.Contains(errOut, "would fail: preflight") {
 		t.Fatalf("plan: exit %d, stderr %q", code, errOut)
 	}
@@ -26,7 +26,7 @@ func TestPlanIsAShortStableSummary(t *testing.T) {
 			t.Errorf("stderr names %q, which the plan does not mark WOULD FAIL", p)
 		}
 	}
-	second, _, _ := run(t, "plan", "-f", spec, "--root", root)
+	second, _, _ := run(t, "plan", "-f", spec, "--root", root, "--offline")
 	if first != second {
 		t.Errorf("two plans of the same spec differ:\n%s\n----\n%s", first, second)
 	}
@@ -50,7 +50,7 @@ func TestPlanIsAShortStableSummary(t *testing.T) {
 	}
 	noSecrets(t, "plan", first)
 
-	diff, _, _ := run(t, "plan", "-f", spec, "--root", root, "--diff")
+	diff, _, _ := run(t, "plan", "-f", spec, "--root", root, "--diff", "--offline")
 	for _, want := range []string{"# The spec " + spec + " with defaults filled in:", "+pullSecret: '<redacted: credentials for 192.168.120.101:5000, registry.okd.example:5000>'",
 		"+additionalTrustBundle: |", "+  <certificate CN=okdctl CA for okd.example,O=okdctl, CA", "+    bind 192.168.120.101"} {
 		if !strings.Contains(diff, want) {
@@ -58,7 +58,7 @@ func TestPlanIsAShortStableSummary(t *testing.T) {
 		}
 	}
 	noSecrets(t, "plan --diff", diff)
-	if v, _, _ := run(t, "plan", "-f", spec, "--root", root, "-v"); v != diff {
+	if v, _, _ := run(t, "plan", "-f", spec, "--root", root, "-v", "--offline"); v != diff {
 		t.Error("plan -v differs from plan --diff")
 	}
 }
@@ -67,8 +67,8 @@ func TestPlanJSONIsTheWholePlan(t *testing.T) {
 	t.Parallel()
 	spec := filepath.Join(copyExamples(t), "ha.yaml")
 	root := t.TempDir()
-	first, _, code := run(t, "plan", "-f", spec, "--root", root, "-o", "json")
-	second, _, _ := run(t, "plan", "-f", spec, "--root", root, "-o", "json")
+	first, _, code := run(t, "plan", "-f", spec, "--root", root, "-o", "json", "--offline")
+	second, _, _ := run(t, "plan", "-f", spec, "--root", root, "-o", "json", "--offline")
 	var doc struct {
 		Spec struct{ Metadata struct{ Name string } }
 		Plan struct {

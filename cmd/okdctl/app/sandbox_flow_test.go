@@ -40,12 +40,12 @@ func TestSandboxPlanStatusDown(t *testing.T) {
 	root := t.TempDir()
 	t.Cleanup(func() { runOkdctl(t, "down", "--root", root) })
 	const phases = "preflight,dns,loadbalancer"
-	if out, errOut, code := runOkdctl(t, "apply", "-f", spec, "--root", root, "--sandbox", "--only", phases); code != 0 {
+	if out, errOut, code := runOkdctl(t, "apply", "-f", spec, "--root", root, "--sandbox", "--only", phases, "--offline"); code != 0 {
 		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
 	}
 
 	t.Run("plan after apply", func(t *testing.T) {
-		out, errOut, code := runOkdctl(t, "plan", "-f", spec, "--root", root, "--sandbox", "--only", phases, "--force", "preflight")
+		out, errOut, code := runOkdctl(t, "plan", "-f", spec, "--root", root, "--sandbox", "--only", phases, "--force", "preflight", "--offline")
 		if code != 0 || !strings.Contains(out, "[1/14] preflight: checks") || strings.Contains(out, "WOULD FAIL") {
 			t.Fatalf("plan after a sandbox apply: exit %d\n%s%s", code, out, errOut)
 		}
@@ -53,7 +53,7 @@ func TestSandboxPlanStatusDown(t *testing.T) {
 			t.Errorf("plan does not show the applied phases unchanged:\n%s", out)
 		}
 		// without --sandbox too: the ports are still okdctl's own
-		out, errOut, _ = runOkdctl(t, "plan", "-f", spec, "--root", root, "--only", "preflight")
+		out, errOut, _ = runOkdctl(t, "plan", "-f", spec, "--root", root, "--only", "preflight", "--offline")
 		if strings.Contains(out, "is in use by") {
 			t.Errorf("plan without --sandbox calls the sandbox's own ports busy:\n%s%s", out, errOut)
 		}

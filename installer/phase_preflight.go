@@ -2,6 +2,7 @@ package installer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -61,8 +62,15 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 	if verbose && len(problems) == 0 && !rc.DryRun() {
 		problems = append(problems, mirrorSpace(ctx, rc, p.FreeSpace)...)
 	}
+	var found []string
 	if len(problems) > 0 {
-		return fmt.Errorf("the bastion is not ready:\n  - %s", strings.Join(problems, "\n  - "))
+		found = append(found, "the bastion is not ready:\n  - "+strings.Join(problems, "\n  - "))
+	}
+	if mismatches := releaseCoherence(ctx, rc, verbose); len(mismatches) > 0 {
+		found = append(found, "the release, openshift-install and CoreOS do not match:\n  - "+strings.Join(mismatches, "\n  - "))
+	}
+	if len(found) > 0 {
+		return errors.New(strings.Join(found, "\n"))
 	}
 	if verbose {
 		installerNote(rc)
@@ -149,11 +157,22 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 	running := bastion.RunningAll(ctx, rc.Host().Services, units)
 	var busy []string
 	for _, f := range found {
-		if !running[owners[f.name]] {
+		if !running[owners[f.name]] && !ownSandbox(ctx, rc, owners[f.name]) {
 			busy = append(busy, busyPort("spec.bastion.ports."+f.name, f.ip, f.port, f.name == "dns", f.err))
 		}
 	}
 	return busy
+}
+
+// ownSandbox reports whether okdctl's own service runs (and so holds its
+// port) as the sandbox a run with --sandbox started under --root (a plan
+// without --sandbox after one); the run's own services were asked already.
+func ownSandbox(ctx context.Context, rc *RunContext, name string) bool {
+	if rc.Host().Paths.Root == "" || rc.Sandbox() {
+		return false
+	}
+	running, _ := (&bastion.Sandbox{Paths: rc.Host().Paths}).Running(ctx, name)
+	return running
 }
 
 // servedHere reports whether the bastion serves the port's service (not

@@ -42,6 +42,14 @@ func copyExamples(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// the sandbox example's openshift-install double (../bin/ of examples/)
+	stub := filepath.Join(dir, "..", "bin", "openshift-install-double")
+	if err := os.MkdirAll(filepath.Dir(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stub, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
@@ -131,6 +139,7 @@ func TestValidateReportsErrorsWithoutStackTrace(t *testing.T) {
 }
 
 func TestInitPrintsEveryExample(t *testing.T) {
+	t.Chdir(t.TempDir()) // init writes the examples' side files here
 	for _, name := range examples.Names {
 		out, errOut, code := run(t, "init", "--example", name)
 		if code != 0 || !strings.Contains(out, "kind: Cluster") {

@@ -40,7 +40,9 @@ func TestFirstSpecGaps(t *testing.T) {
 		}, `spec\.pullSecretFile: .* is an OpenShift Container Platform \(OCP\) release, which needs a pull secret`},
 		{"openshift 3 image", func(c *Cluster) { c.Spec.Release.Image = "quay.io/openshift/okd:3.11.0" },
 			`spec\.release\.image: quay\.io/openshift/okd:3\.11\.0 is an OpenShift 3\.11 release: OpenShift 3\.x is not supported`},
-		{"image as a URL", func(c *Cluster) { c.Spec.Release.Image = "http://quay.io/openshift/okd:4.5.0-0.okd-2020-07-14-153706-ga" },
+		{"image as a URL", func(c *Cluster) {
+			c.Spec.Release.Image = "http://quay.io/openshift/okd:4.5.0-0.okd-2020-07-14-153706-ga"
+		},
 			`spec\.release\.image: "http://quay\.io/openshift/okd:4\.5\.0-0\.okd-2020-07-14-153706-ga" is an image reference, not a URL: drop the http:// scheme`},
 		{"missing local coreos image", func(c *Cluster) { c.Spec.CoreOS.Image = "/nonexistent/fedora-coreos-metal.x86_64.raw.xz" },
 			`spec\.coreos\.image: /nonexistent/fedora-coreos-metal\.x86_64\.raw\.xz does not exist: copy the CoreOS image there`},

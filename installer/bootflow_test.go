@@ -119,7 +119,7 @@ func TestOldReleaseAddsIngressManifest(t *testing.T) {
 func TestBootOutputGolden(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ example, format string }{
-		{"lab", "text"}, {"ha", "json"}, {"ha", "ipxe"}, {"ha", "pxe"}, {"ha", "grub"}, {"sandbox", "text"},
+		{"lab", "text"}, {"lab", "iso-customize"}, {"ha", "json"}, {"ha", "ipxe"}, {"ha", "pxe"}, {"ha", "grub"}, {"sandbox", "text"},
 	} {
 		c := loadExampleForFlow(t, tc.example)
 		out, err := BootOutput(c, BootOptions{Format: tc.format})

@@ -15,11 +15,13 @@ func newBoot() *cobra.Command {
 	var f specFlags
 	var output string
 	cmd := &cobra.Command{
-		Use:   "boot [NODE] -f cluster.yaml [-o text|json|ipxe|pxe|grub]",
+		Use:   "boot [NODE] -f cluster.yaml [-o text|json|ipxe|pxe|grub|iso-customize]",
 		Short: "Boot parameters of every node (or one) for USB / PXE installs",
 		Long: `Prints each node's boot line for the live media's boot prompt and the
 equivalent coreos-installer command, or the node list as JSON, an iPXE
-script, pxelinux configs or GRUB entries. It needs only the spec, so it
+script, pxelinux configs, GRUB entries, or (iso-customize) a script that
+makes each node a live ISO installing itself with its ignition and static
+network (coreos-installer `+"`iso customize`"+`). It needs only the spec, so it
 works on a laptop; once okdctl apply has made the ignition (found under
 --root), the coreos-installer commands carry --ignition-hash.`,
 		Args: cobra.MaximumNArgs(1),

@@ -21,7 +21,7 @@ func newBoot() *cobra.Command {
 equivalent coreos-installer command, or the node list as JSON, an iPXE
 script, pxelinux configs, GRUB entries, or (iso-customize) a script that
 makes each node a live ISO installing itself with its ignition and static
-network (coreos-installer `+"`iso customize`"+`). It needs only the spec, so it
+network (coreos-installer ` + "`iso customize`" + `). It needs only the spec, so it
 works on a laptop; once okdctl apply has made the ignition (found under
 --root), the coreos-installer commands carry --ignition-hash.`,
 		Args: cobra.MaximumNArgs(1),

@@ -54,11 +54,11 @@ var minTimeouts = []struct {
 	min, def    time.Duration
 	get         func(*Timeouts) time.Duration
 }{
-	{"api", "API server's first start", time.Minute, DefaultAPITimeout, func(t *Timeouts) time.Duration { return t.API.Duration }},
-	{"bootstrap", "bootstrap", 2 * time.Minute, DefaultBootstrapTimeout, func(t *Timeouts) time.Duration { return t.Bootstrap.Duration }},
-	{"etcdBootstrap", "bootstrap member's removal from etcd", 30 * time.Second, DefaultEtcdBootstrapTimeout, func(t *Timeouts) time.Duration { return t.EtcdBootstrap.Duration }},
-	{"nodes", "node's install and first boot", 2 * time.Minute, DefaultNodesTimeout, func(t *Timeouts) time.Duration { return t.Nodes.Duration }},
-	{"install", "cluster's operators' roll-out", 2 * time.Minute, DefaultInstallTimeout, func(t *Timeouts) time.Duration { return t.Install.Duration }},
+	{"api", "the API server's first start", time.Minute, DefaultAPITimeout, func(t *Timeouts) time.Duration { return t.API.Duration }},
+	{"bootstrap", "a bootstrap", 2 * time.Minute, DefaultBootstrapTimeout, func(t *Timeouts) time.Duration { return t.Bootstrap.Duration }},
+	{"etcdBootstrap", "the bootstrap member's removal from etcd", 30 * time.Second, DefaultEtcdBootstrapTimeout, func(t *Timeouts) time.Duration { return t.EtcdBootstrap.Duration }},
+	{"nodes", "a node's install and first boot", 2 * time.Minute, DefaultNodesTimeout, func(t *Timeouts) time.Duration { return t.Nodes.Duration }},
+	{"install", "the operators' roll-out", 2 * time.Minute, DefaultInstallTimeout, func(t *Timeouts) time.Duration { return t.Install.Duration }},
 }
 
 func (v *validator) timeouts(s *ClusterSpec) {

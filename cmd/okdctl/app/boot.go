@@ -34,6 +34,9 @@ works on a laptop; once okdctl apply has made the ignition (found under
 			if err != nil {
 				return err
 			}
+			if f.logFormat == "json" && !cmd.Flags().Changed("output") {
+				output = ignition.FormatJSON
+			}
 			o := installer.BootOptions{Format: output, StateDir: bastion.Paths{Root: root}.StateDir(c.Metadata.Name)}
 			if len(args) == 1 {
 				o.Node = args[0]
@@ -50,7 +53,7 @@ works on a laptop; once okdctl apply has made the ignition (found under
 			return err
 		},
 	}
-	f.register(cmd, false)
+	f.register(cmd, 0)
 	cmd.Flags().StringVar(&f.root, "root", "", "the --root of okdctl apply, to find the ignition hashes")
 	cmd.Flags().StringVarP(&output, "output", "o", ignition.FormatText, strings.Join(ignition.Formats, ", "))
 	return cmd

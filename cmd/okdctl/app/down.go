@@ -41,19 +41,26 @@ sandbox run started under DIR.`,
 			}
 			sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
 			stopped, err := sb.StopAll(cmd.Context())
+			say := func(msg string) {
+				if f.logFormat == "json" {
+					printJSONEvent(cmd.OutOrStdout(), msg, nil)
+				} else {
+					fmt.Fprintln(cmd.OutOrStdout(), msg)
+				}
+			}
 			for _, name := range stopped {
-				fmt.Fprintf(cmd.OutOrStdout(), "stopped %s\n", name)
+				say("stopped " + name)
 			}
 			if err != nil {
 				return err
 			}
 			if len(stopped) == 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "nothing runs under %s\n", root)
+				say("nothing runs under " + root)
 			}
 			return nil
 		},
 	}
-	f.register(cmd, true)
+	f.register(cmd, withRoot)
 	cmd.Flags().BoolVar(&purge, "purge", false, "also delete okdctl's state, CA, password, install directory, mirror and backups (a real bastion)")
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask before --purge")
 	return cmd

@@ -83,7 +83,11 @@ func runInit(cmd *cobra.Command, example, output string) error {
 		return err
 	}
 	for _, n := range notes {
-		if n != "" {
+		switch {
+		case n == "":
+		case logFormat(cmd) == "json":
+			printJSONEvent(cmd.ErrOrStderr(), n, nil)
+		default:
 			fmt.Fprintf(cmd.ErrOrStderr(), "NOTE: %s\n", n)
 		}
 	}

@@ -35,16 +35,18 @@ func newStatus() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if output == "json" {
+			if output == "json" || f.logFormat == "json" {
 				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
+				if output == "json" {
+					enc.SetIndent("", "  ") // --log-format json: one line
+				}
 				return enc.Encode(st)
 			}
 			printStatus(cmd, st, dir, f.file)
 			return nil
 		},
 	}
-	f.register(cmd, true)
+	f.register(cmd, withRoot)
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
 	return cmd
 }

@@ -58,7 +58,7 @@ It exits 1 when a certificate expires within --warn (or ignition is stale).`,
 			return nil
 		},
 	}
-	f.register(cmd, withRoot | withKubeconfig)
+	f.register(cmd, withRoot|withKubeconfig)
 	cmd.Flags().StringVar(&warn, "warn", "30d", "flag certificates expiring within this (30d, 12h, 1d12h)")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
 	return cmd

@@ -32,7 +32,7 @@ func newPlan() *cobra.Command {
 			return runPlan(cmd, c, r, opts, f.logFormat == "json")
 		},
 	}
-	f.register(cmd, withRoot | withSandbox | withOffline)
+	f.register(cmd, withRoot|withSandbox|withOffline)
 	cmd.Flags().StringVar(&f.from, "from", "", "plan from this phase")
 	cmd.Flags().StringSliceVar(&f.only, "only", nil, "plan only these phases (P[,P])")
 	cmd.Flags().StringSliceVar(&f.skip, "skip", nil, "leave out these phases (P[,P])")

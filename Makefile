@@ -65,7 +65,8 @@ $(BIN)/kube-apiserver: tools/kube/go.mod tools/kube/go.sum
 	cd tools/kube && $(GO) build -ldflags "$(KUBE_LDFLAGS)" -o $(BIN)/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 
 ## the real bastion: a debootstrap of Debian bookworm from this machine's apt mirror,
-## cached as a tarball keyed by its package list (internal/realhost/packages.go)
+## cached as a tarball keyed by its package list (internal/realhost/packages.go), plus the layer
+## with Debian's etcd-server, docker-registry and firewalld that TestRealBastionOps boots
 rootfs: apt-tools
 	$(GO) run ./internal/realhost/cmd/mkrootfs
 

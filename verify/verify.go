@@ -86,6 +86,9 @@ type BastionInput struct {
 	// Chronyc is the chronyc binary (default from PATH); without it the
 	// clock is not checked.
 	Chronyc string
+	// FirewalldPorts ("53/udp") must be allowed by a running firewalld
+	// (a real bastion's own services; empty: not checked).
+	FirewalldPorts []string
 }
 
 // Disk is a directory that needs free space.

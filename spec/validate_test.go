@@ -38,7 +38,7 @@ func validCluster() *Cluster {
 // pxeReady turns PXE on with everything it needs: live media and a MAC per node.
 func pxeReady(c *Cluster) {
 	c.Spec.PXE.Mode = PXEModeDHCP
-	c.Spec.CoreOS.Kernel, c.Spec.CoreOS.Initramfs, c.Spec.CoreOS.Rootfs = "k", "i", "r"
+	c.Spec.CoreOS.Kernel, c.Spec.CoreOS.Initramfs, c.Spec.CoreOS.Rootfs = "https://example.invalid/k", "https://example.invalid/i", "https://example.invalid/r"
 	for i := range c.Spec.Nodes {
 		c.Spec.Nodes[i].MAC = fmt.Sprintf("52:54:00:aa:bb:%02x", i+1)
 	}

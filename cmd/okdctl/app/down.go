@@ -23,45 +23,51 @@ that apply converges again; --purge deletes those too (it asks, or needs
 --yes). A second down changes nothing. With --root DIR it stops what a
 sandbox run started under DIR.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.root == "" {
-				if f.file == "" {
-					return errors.New("down needs -f cluster.yaml (and --root DIR for a sandbox run)")
-				}
-				return downBastion(cmd, &f, purge, yes)
-			}
-			if f.file != "" {
-				if _, err := f.load(); err != nil {
-					return err
-				}
-			}
-			root, err := f.rootDir()
-			if err != nil {
-				return err
-			}
-			sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
-			stopped, err := sb.StopAll(cmd.Context())
-			say := func(msg string) {
-				if f.logFormat == "json" {
-					printJSONEvent(cmd.OutOrStdout(), msg, nil)
-				} else {
-					fmt.Fprintln(cmd.OutOrStdout(), msg)
-				}
-			}
-			for _, name := range stopped {
-				say("stopped " + name)
-			}
-			if err != nil {
-				return err
-			}
-			if len(stopped) == 0 {
-				say("nothing runs under " + root)
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return f.suggesting(runDown(cmd, &f, purge, yes)) },
 	}
 	f.register(cmd, withRoot)
 	cmd.Flags().BoolVar(&purge, "purge", false, "also delete okdctl's state, CA, password, install directory, mirror and backups (a real bastion)")
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask before --purge")
 	return cmd
+}
+
+func runDown(cmd *cobra.Command, f *specFlags, purge, yes bool) error {
+	if f.root == "" {
+		if f.file == "" {
+			return errors.New("down needs -f cluster.yaml (and --root DIR for a sandbox run)")
+		}
+		return downBastion(cmd, f, purge, yes)
+	}
+	if f.file != "" {
+		if _, err := f.load(); err != nil {
+			return err
+		}
+	}
+	root, err := f.rootDir()
+	if err != nil {
+		return err
+	}
+	sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
+	stopped, err := sb.StopAll(cmd.Context())
+	say := func(msg string) {
+		if f.logFormat == "json" {
+			printJSONEvent(cmd.OutOrStdout(), msg, nil)
+		} else {
+			fmt.Fprintln(cmd.OutOrStdout(), msg)
+		}
+	}
+	for _, name := range stopped {
+		say("stopped " + name)
+	}
+	if err != nil {
+		return err
+	}
+	if len(stopped) == 0 {
+		say("nothing runs under " + root)
+	}
+	if f.file != "" {
+		f.sandbox = true // what runs under --root is a sandbox
+		say(fmt.Sprintf("the state is kept: %s shows it; %s starts the services again", f.suggest("status"), f.suggest("apply")))
+	}
+	return nil
 }

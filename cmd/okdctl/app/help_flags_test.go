@@ -64,7 +64,7 @@ func TestFlagsOnlyWhereTheyApply(t *testing.T) {
 		{"down", "kubeconfig", false}, {"down", "sandbox", false}, {"status", "sandbox", false}, {"status", "kubeconfig", false},
 		{"plan", "kubeconfig", false}, {"validate", "root", false}, {"certs", "offline", false}, {"verify", "offline", false},
 		{"apply", "kubeconfig", true}, {"apply", "sandbox", true}, {"apply", "offline", true}, {"plan", "offline", true},
-		{"plan", "sandbox", true}, {"approve-csrs", "kubeconfig", true}, {"status", "root", true}, {"boot", "root", true},
+		{"plan", "sandbox", true}, {"approve-csrs", "kubeconfig", true}, {"etcd restore", "kubeconfig", true}, {"status", "root", true}, {"boot", "root", true},
 	} {
 		if got := has(tc.path, tc.flag); got != tc.want {
 			t.Errorf("okdctl %s --%s offered: %v, want %v", tc.path, tc.flag, got, tc.want)

@@ -20,6 +20,21 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errOut.String(), code
 }
 
+// doubleStub stands for the sandbox's openshift-install double: it reports
+// the sandbox example's release, as the double built for it does, and runs
+// nothing else.
+const doubleStub = `#!/bin/sh
+if [ "$1" = version ]; then
+  echo "openshift-install 4.16.0-0.okd-sandbox"
+  echo "built from commit 0000000000000000000000000000000000000000"
+  echo "release image 127.0.0.1:15001/okd/release:4.16.0-0.okd-sandbox"
+  echo "release architecture amd64"
+  exit 0
+fi
+echo "this test's openshift-install stub runs only 'version'" >&2
+exit 1
+`
+
 // copyExamples copies examples/ into a new directory.
 func copyExamples(t *testing.T) string {
 	t.Helper()
@@ -47,7 +62,7 @@ func copyExamples(t *testing.T) string {
 	if err := os.MkdirAll(filepath.Dir(stub), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(stub, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+	if err := os.WriteFile(stub, []byte(doubleStub), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -27,7 +27,7 @@ func TestPreflightFirewalld(t *testing.T) {
 	}
 	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir()})
 	run := &mutationsOK{answers: map[string]string{
-		"firewall-cmd --list-ports": "22/tcp 53/udp", "firewall-cmd --permanent --list-ports": "22/tcp 53/udp 80/tcp"}}
+		busctlKey: busctlPorts("22/tcp 53/udp"), "firewall-cmd --permanent --list-ports": "22/tcp 53/udp 80/tcp"}}
 	h.Runner = run
 	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{})}
 	ctx := context.Background()
@@ -50,14 +50,14 @@ func TestPreflightFirewalld(t *testing.T) {
 	}
 
 	run.changed = nil
-	run.answers["firewall-cmd --list-ports"] = "22/tcp " + all
+	run.answers[busctlKey] = busctlPorts("22/tcp " + all)
 	if !firewalldDone(ctx, rc) {
 		t.Error("preflight is not done although firewalld allows every port")
 	}
 	if err := preflightFirewalld(ctx, rc); err != nil || len(run.changed) != 0 {
 		t.Errorf("with every port open: %v, ran %q", err, run.changed)
 	}
-	delete(run.answers, "firewall-cmd --list-ports") // firewalld not running (or not installed)
+	delete(run.answers, busctlKey) // firewalld not running (or not installed)
 	if !firewalldDone(ctx, rc) {
 		t.Error("preflight is not done without firewalld")
 	}
@@ -99,4 +99,18 @@ func TestTeardownPurgeSELinuxBooleans(t *testing.T) {
 	if !strings.Contains(strings.Join(done, "\n"), "SELinux: haproxy_connect_any=0 again (okdctl had switched it on)") {
 		t.Errorf("down --purge said:\n%s", strings.Join(done, "\n"))
 	}
+}
+
+// busctlKey is how the fake runners see okdctl's D-Bus question to firewalld.
+var busctlKey = "busctl " + strings.Join(firewalldQuery, " ")
+
+// busctlPorts is firewalld's answer (busctl --json=short) listing ports,
+// "80/tcp 53/udp".
+func busctlPorts(ports string) string {
+	var pairs []string
+	for _, p := range strings.Fields(ports) {
+		n, proto, _ := strings.Cut(p, "/")
+		pairs = append(pairs, `["`+n+`","`+proto+`"]`)
+	}
+	return `{"type":"aas","data":[[` + strings.Join(pairs, ",") + `]]}`
 }

@@ -50,10 +50,12 @@ func (p *PreflightPhase) Run(ctx context.Context, rc *RunContext) error {
 func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool) error {
 	var problems []string
 	problems = append(problems, missingTools(rc)...)
+	problems = append(problems, missingPXE(rc)...)
 	if err := bastionAddress(rc.Spec().Bastion.IP); err != nil {
 		problems = append(problems, err.Error())
 	} else {
 		problems = append(problems, busyPorts(ctx, rc)...)
+		problems = append(problems, busyPXEPorts(ctx, rc)...)
 	}
 	if verbose && len(problems) == 0 && !rc.DryRun() {
 		problems = append(problems, mirrorSpace(ctx, rc, p.FreeSpace)...)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/haproxy"
+	"github.com/okdctl/okdctl/pxe"
 	"github.com/okdctl/okdctl/registry"
 	"github.com/okdctl/okdctl/resolver"
 	"github.com/okdctl/okdctl/webserver"
@@ -62,7 +63,7 @@ var sharedServices = []string{dnsrecords.CoreDNSServiceName, dnsrecords.EtcdServ
 // units stops and disables okdctl's units, the last started first; the
 // DNS services only when no other cluster of this bastion needs them.
 func (t *teardown) units(ctx context.Context) error {
-	names := []string{ApproverServiceName, webserver.ServiceName, haproxy.ServiceName, registry.ServiceName}
+	names := []string{pxe.ServiceName, ApproverServiceName, webserver.ServiceName, haproxy.ServiceName, registry.ServiceName}
 	if others := t.otherClusters(); len(others) == 0 {
 		names = append(names, sharedServices...)
 	} else {

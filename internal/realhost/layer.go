@@ -10,11 +10,11 @@ import (
 	"time"
 )
 
-// layerDir is the DebianServices layer: the upper directory of an overlay
-// on the unpacked base in which apt installed DebianServicesPackages. It
-// is used as-is as the upper of two read-only lower layers.
-func layerDir() string {
-	return filepath.Join(CacheDir(), fmt.Sprintf("debian-%s-%s-%s", Suite, Key(), layerKey()))
+// layerDir is a flavour's layer: the upper directory of an overlay on the
+// unpacked base in which apt installed its packages (Layers). It is used
+// as-is as the upper of two read-only lower layers.
+func layerDir(f Flavour) string {
+	return filepath.Join(CacheDir(), fmt.Sprintf("debian-%s-%s-%s", Suite, Key(), layerKey(f)))
 }
 
 // layerScript installs packages into an overlay on the base tree inside a
@@ -37,13 +37,13 @@ chroot "$m" apt-get clean
 rm -rf "$m"/var/lib/apt/lists/* "$m/usr/sbin/policy-rc.d" "$m"/var/log/apt "$m/var/log/dpkg.log"
 `
 
-// BuildLayer makes the DebianServices layer unless it exists (the base
-// is unpacked first). Concurrent builds wait for each other. A minute or
-// so, once: apt downloads the packages and installs them on the base.
-func BuildLayer(ctx context.Context, log io.Writer) (string, error) {
-	dir := layerDir()
+// BuildLayer makes a flavour's layer unless it exists (the base is
+// unpacked first). Concurrent builds wait for each other. A minute or so,
+// once: apt downloads the packages and installs them on the base.
+func BuildLayer(ctx context.Context, log io.Writer, f Flavour) (string, error) {
+	dir := layerDir(f)
 	if _, err := os.Stat(dir); err == nil {
-		fmt.Fprintf(log, "debian-services layer cached: %s\n", dir)
+		fmt.Fprintf(log, "%s layer cached: %s\n", f, dir)
 		return dir, nil
 	}
 	if _, err := Tree(); err != nil {
@@ -68,9 +68,9 @@ func BuildLayer(ctx context.Context, log io.Writer) (string, error) {
 		}
 	}
 	start := time.Now()
-	fmt.Fprintf(log, "apt-get install %s on the base root file system\n", strings.Join(DebianServicesPackages, " "))
+	fmt.Fprintf(log, "apt-get install %s on the base root file system\n", strings.Join(Layers[f], " "))
 	args := append([]string{"--mount", "--propagation", "private", "sh", "-c", layerScript, "sh",
-		treeDir(), filepath.Join(tmp, "upper"), filepath.Join(tmp, "work"), filepath.Join(tmp, "merged")}, DebianServicesPackages...)
+		treeDir(), filepath.Join(tmp, "upper"), filepath.Join(tmp, "work"), filepath.Join(tmp, "merged")}, Layers[f]...)
 	if err := run(ctx, log, "unshare", args...); err != nil {
 		return "", err
 	}
@@ -80,7 +80,7 @@ func BuildLayer(ctx context.Context, log io.Writer) (string, error) {
 	if err := os.Rename(filepath.Join(tmp, "upper"), dir); err != nil {
 		return "", fmt.Errorf("failed to keep the layer: %w", err)
 	}
-	fmt.Fprintf(log, "debian-services layer built in %s: %s\n", time.Since(start).Round(time.Second), dir)
+	fmt.Fprintf(log, "%s layer built in %s: %s\n", f, time.Since(start).Round(time.Second), dir)
 	return dir, nil
 }
 
@@ -89,10 +89,10 @@ func lowerDirs(f Flavour) (string, error) {
 	switch f {
 	case Bare:
 		return treeDir(), nil
-	case DebianServices:
-		dir := layerDir()
+	case DebianServices, PXEServer:
+		dir := layerDir(f)
 		if _, err := os.Stat(dir); err != nil {
-			return "", fmt.Errorf("%w (the debian-services layer %s is missing)", ErrNoRootfs, dir)
+			return "", fmt.Errorf("%w (the %s layer %s is missing)", ErrNoRootfs, f, dir)
 		}
 		return dir + ":" + treeDir(), nil
 	}

@@ -42,14 +42,24 @@ const (
 	// DebianServices is Bare plus a layer with DebianServicesPackages
 	// installed, their units enabled as Debian's packages leave them.
 	DebianServices Flavour = "debian-services"
+	// PXEServer is Bare plus a layer with PXEPackages: what a bastion
+	// serving spec.pxe has (README's PXE section).
+	PXEServer Flavour = "pxe"
 )
+
+// PXEPackages are the layer of the PXEServer flavour: dnsmasq and the
+// iPXE binaries it serves over TFTP.
+var PXEPackages = []string{"dnsmasq-base", "ipxe"}
+
+// Layers are the layered flavours and their packages, built by `make rootfs`.
+var Layers = map[Flavour][]string{DebianServices: DebianServicesPackages, PXEServer: PXEPackages}
 
 // Key names a root file system made from Suite and Packages.
 func Key() string { return hashOf(Suite, Packages) }
 
-// layerKey names the DebianServices layer: the base it was installed on
-// and its packages.
-func layerKey() string { return hashOf(Key(), DebianServicesPackages) }
+// layerKey names a flavour's layer: the base it was installed on and its
+// packages.
+func layerKey(f Flavour) string { return hashOf(Key(), Layers[f]) }
 
 func hashOf(first string, list []string) string {
 	sum := sha256.Sum256([]byte(first + "\n" + strings.Join(list, "\n")))

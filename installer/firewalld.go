@@ -9,12 +9,14 @@ import (
 	"strings"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // firewalldPorts are the ports okdctl's own bastion services take on the
 // machine network, as firewalld names them ("53/udp"): DNS unless a site's
 // server answers for the cluster, the load balancer's unless a site's
-// balances, the web server's, and the registry's when okdctl runs one.
+// balances, the web server's, the registry's when okdctl runs one, and
+// DHCP and TFTP when it serves PXE.
 // etcd listens on 127.0.0.1 only and needs none.
 func firewalldPorts(rc *RunContext) []string {
 	s := rc.Spec()
@@ -35,6 +37,12 @@ func firewalldPorts(rc *RunContext) []string {
 	add("tcp", p.Ignition)
 	if s.RegistryEnabled() {
 		add("tcp", p.Registry)
+	}
+	if s.PXE.Enabled() {
+		add("udp", 67, 69) // DHCP (or proxy DHCP) and TFTP
+		if s.PXE.Mode == spec.PXEModeProxy {
+			add("udp", 4011) // the PXE service a proxy DHCP points clients to
+		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

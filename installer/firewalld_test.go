@@ -25,6 +25,11 @@ func TestPreflightFirewalld(t *testing.T) {
 	if got := strings.Join(firewalldPorts(&RunContext{cluster: c}), " "); got != all {
 		t.Fatalf("firewalldPorts: %s, want %s", got, all)
 	}
+	pxe := *c
+	pxe.Spec.PXE.Mode = spec.PXEModeProxy
+	if got := strings.Join(firewalldPorts(&RunContext{cluster: &pxe}), " "); got != "22623/tcp 4011/udp 443/tcp 5000/tcp 53/tcp 53/udp 6443/tcp 67/udp 69/udp 80/tcp 8080/tcp 9000/tcp" {
+		t.Errorf("firewalldPorts with proxy PXE: %s", got)
+	}
 	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir()})
 	run := &mutationsOK{answers: map[string]string{
 		busctlKey: busctlPorts("22/tcp 53/udp"), "firewall-cmd --permanent --list-ports": "22/tcp 53/udp 80/tcp"}}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -58,7 +59,30 @@ func (s *Sandbox) read(name string) (*sandboxRecord, error) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, nil // a torn record is as good as none: the pid is re-checked anyway
 	}
+	if r.PID == 0 {
+		r.PID = findByCommand("/proc", r.Command)
+	}
 	return &r, nil
+}
+
+// findByCommand is the process whose command line is exactly command (the
+// service of a record written just before its start), or 0.
+func findByCommand(proc string, command []string) int {
+	if len(command) == 0 {
+		return 0
+	}
+	want := strings.Join(command, "\x00") + "\x00"
+	entries, _ := os.ReadDir(proc)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if data, err := os.ReadFile(filepath.Join(proc, e.Name(), "cmdline")); err == nil && string(data) == want {
+			return pid
+		}
+	}
+	return 0
 }
 
 func (s *Sandbox) write(name string, r *sandboxRecord) error {
@@ -144,11 +168,18 @@ func (s *Sandbox) start(ctx context.Context, svc Service) error {
 	cmd.Env = append(os.Environ(), svc.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	rec := &sandboxRecord{Command: svc.Command, Env: svc.Env,
+		Digest: svc.ConfigDigest, Started: time.Now().UTC().Format(time.RFC3339Nano), Reload: int(svc.ReloadSignal)}
+	// recorded before the start (pid 0, found by its command line): an
+	// okdctl killed between starting the process and recording its pid
+	// must not leave a service nobody knows holding its ports
+	if err := s.write(svc.Name, rec); err != nil {
+		return err
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("failed to start %s: %w", svc.Name, err)
 	}
-	rec := &sandboxRecord{PID: cmd.Process.Pid, Command: svc.Command, Env: svc.Env,
-		Digest: svc.ConfigDigest, Started: time.Now().UTC().Format(time.RFC3339Nano), Reload: int(svc.ReloadSignal)}
+	rec.PID = cmd.Process.Pid
 	if err := s.write(svc.Name, rec); err != nil {
 		_ = cmd.Process.Kill()
 		return err

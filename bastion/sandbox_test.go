@@ -126,3 +126,41 @@ func readFile(p string) string {
 	data, _ := os.ReadFile(p)
 	return string(data)
 }
+
+// TestSandboxFindsServiceStartedBeforeItsPID is okdctl killed between
+// starting a service and recording its pid: the record written before the
+// start names the command, by which the process is found, reported
+// running and stopped, so its ports are not held by a stranger.
+func TestSandboxFindsServiceStartedBeforeItsPID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sb := &Sandbox{Paths: Paths{Root: t.TempDir()}}
+	command := []string{"/bin/sh", "-c", "sleep 30; : " + t.Name() + " " + sb.Paths.Root}
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if err := sb.write("okdctl-orphan", &sandboxRecord{Command: command}); err != nil {
+		t.Fatal(err)
+	}
+	if running, err := sb.Running(ctx, "okdctl-orphan"); !running || err != nil {
+		t.Fatalf("the service started before its pid was recorded is not found running: %v", err)
+	}
+	if pid := sb.PID("okdctl-orphan"); pid != cmd.Process.Pid {
+		t.Fatalf("pid %d, want %d", pid, cmd.Process.Pid)
+	}
+	go cmd.Wait()
+	if err := sb.Stop(ctx, "okdctl-orphan"); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(cmd.Process.Pid, 0); err == nil {
+		if stat, _ := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/stat"); !strings.Contains(string(stat), ") Z") {
+			t.Fatal("Stop left the service running")
+		}
+	}
+	if running, _ := sb.Running(ctx, "okdctl-orphan"); running {
+		t.Fatal("still running after Stop")
+	}
+}

@@ -2,6 +2,7 @@ package installer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -60,8 +61,15 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 	if verbose && len(problems) == 0 && !rc.DryRun() {
 		problems = append(problems, mirrorSpace(ctx, rc, p.FreeSpace)...)
 	}
+	var found []string
 	if len(problems) > 0 {
-		return fmt.Errorf("the bastion is not ready:\n  - %s", strings.Join(problems, "\n  - "))
+		found = append(found, "the bastion is not ready:\n  - "+strings.Join(problems, "\n  - "))
+	}
+	if mismatches := releaseCoherence(ctx, rc, verbose); len(mismatches) > 0 {
+		found = append(found, "the release, openshift-install and CoreOS do not match:\n  - "+strings.Join(mismatches, "\n  - "))
+	}
+	if len(found) > 0 {
+		return errors.New(strings.Join(found, "\n"))
 	}
 	if verbose {
 		installerNote(rc)
@@ -134,13 +142,27 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 		addr := net.JoinHostPort(ip, strconv.Itoa(p.Port))
 		if err := portFree(addr, p.Name == "dns"); err == nil {
 			continue
-		} else if running, _ := rc.Host().Services.Running(ctx, owners[p.Name]); running {
+		} else if ownService(ctx, rc, owners[p.Name]) {
 			continue
 		} else {
 			busy = append(busy, busyPort("spec.bastion.ports."+p.Name, ip, p.Port, p.Name == "dns", err))
 		}
 	}
 	return busy
+}
+
+// ownService reports whether okdctl's own service runs (and so holds its
+// port): through the run's services, or, under --root, as the sandbox a
+// run with --sandbox started there (a plan without --sandbox after one).
+func ownService(ctx context.Context, rc *RunContext, name string) bool {
+	if running, _ := rc.Host().Services.Running(ctx, name); running {
+		return true
+	}
+	if rc.Host().Paths.Root == "" || rc.Sandbox() {
+		return false
+	}
+	running, _ := (&bastion.Sandbox{Paths: rc.Host().Paths}).Running(ctx, name)
+	return running
 }
 
 // servedHere reports whether the bastion serves the port's service (not

@@ -35,6 +35,8 @@ type Runner struct {
 	// Kubeconfig overrides <installDir>/auth/kubeconfig.
 	Kubeconfig string
 	Now        func() time.Time
+	// ReadRelease reads the release image's own facts (nil: offline).
+	ReadRelease ReleaseReader
 }
 
 // Result is one phase's outcome in a run.
@@ -112,7 +114,25 @@ func (r *Runner) selection(o ApplyOptions) (map[string]bool, error) {
 			sel[n] = false
 		}
 	}
+	if !slices.ContainsFunc(names, func(n string) bool { return sel[n] }) {
+		return nil, fmt.Errorf("the options select no phase (%s): nothing would run; drop a --skip or choose other phases", o.describe())
+	}
 	return sel, nil
+}
+
+// describe spells the selecting options as given.
+func (o ApplyOptions) describe() string {
+	var parts []string
+	if o.From != "" {
+		parts = append(parts, "--from "+o.From)
+	}
+	if len(o.Only) > 0 {
+		parts = append(parts, "--only "+strings.Join(o.Only, ","))
+	}
+	if len(o.Skip) > 0 {
+		parts = append(parts, "--skip "+strings.Join(o.Skip, ","))
+	}
+	return strings.Join(parts, " ")
 }
 
 // Apply runs the selected phases. In a dry run (Host.DryRun) it touches
@@ -139,13 +159,17 @@ func (r *Runner) Apply(ctx context.Context, o ApplyOptions) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	ver, _ := r.Cluster.ReleaseVersion()
+	state.Sandbox = r.Host.Sandbox // saved with the first phase's record
+	ver, rf, err := r.resolveRelease(ctx, state)
+	if err != nil {
+		return nil, err
+	}
 	start := r.now()
 	sum := &Summary{DryRun: r.Host.DryRun}
 	var firstErr error
 	for _, p := range r.phases() {
 		rc := &RunContext{cluster: r.Cluster, host: r.Host, state: state, log: r.Log, phase: p.Name(),
-			release: ver, kubeconfig: r.Kubeconfig, now: r.Now, forced: o.Force}
+			release: ver, releaseFacts: rf, kubeconfig: r.Kubeconfig, now: r.Now, forced: o.Force}
 		res, err := r.runPhase(ctx, p, rc, sel[p.Name()], slices.Contains(o.Force, p.Name()))
 		sum.Results = append(sum.Results, res)
 		if err != nil {
@@ -186,6 +210,11 @@ func (r *Runner) runPhase(ctx context.Context, p Phase, rc *RunContext, selected
 	if !run {
 		res.Status, res.Note = StatusUnchanged, why
 		r.Log.Status(name, StatusUnchanged, 0, why)
+		if rep, ok := p.(Reporter); ok && !rc.DryRun() {
+			if err := rep.Report(ctx, rc); err != nil {
+				rc.Log().Warnf("%v", err)
+			}
+		}
 		return res, nil
 	}
 	return r.execute(ctx, p, rc, res, digest, why)
@@ -292,8 +321,8 @@ func (r *Runner) fail(rc *RunContext, res Result, start time.Time, digest string
 	res.Status, res.Duration, res.Note, res.Error = StatusFailed, end.Sub(start), firstLine(msg), msg
 	if rc.DryRun() {
 		res.Status = "would fail"
-		if r.Host.Rec != nil {
-			res.Planned = r.Host.Rec.Take()
+		if r.Host.Rec != nil { // keep what execute took already
+			res.Planned = append(res.Planned, r.Host.Rec.Take()...)
 		}
 		return res, err
 	}

@@ -175,7 +175,7 @@ func TestHTTPPlanLab(t *testing.T) {
 				"http_port_t                    tcp      80, 81, 443, 488, 8008, 8009, 8443, 9000"})
 		p := strconv.Itoa(port)
 		for _, want := range []string{"run firewall-cmd --permanent --add-port=" + p + "/tcp", "run firewall-cmd --add-port=" + p + "/tcp",
-			"ensure okdctl-nginx runs", "publish https://builds.coreos.fedoraproject.org/", "(resumable download)"} {
+			"ensure okdctl-nginx runs", "publish https://rhcos.mirror.openshift.com/", "(resumable download)"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("port %d: plan lacks %q:\n%s", port, want, text)
 			}

@@ -20,12 +20,7 @@ import (
 // moved to free ones (so that tests run side by side).
 func sandboxWithPorts(t *testing.T, ports ...string) *spec.Cluster {
 	t.Helper()
-	file := filepath.Join(testenv.RepoRoot(), "examples", "sandbox.yaml")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	specYAML := string(data)
+	specYAML, file := testenv.ExampleSpec(t, "sandbox")
 	for _, p := range ports {
 		name, _, _ := strings.Cut(p, ":")
 		if !strings.Contains(specYAML, p) {

@@ -111,7 +111,7 @@ func TestLoadBalancerPlanLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := planOnFakeHost(t, c, &LoadBalancerPhase{}, map[string]string{"firewall-cmd --list-ports": "6443/tcp", "getenforce": "Enforcing",
+	text := planOnFakeHost(t, c, &LoadBalancerPhase{}, map[string]string{busctlKey: busctlPorts("6443/tcp"), "getenforce": "Enforcing",
 		"firewall-cmd --permanent --list-ports": "6443/tcp 80/tcp", "getsebool haproxy_connect_any": "haproxy_connect_any --> off",
 		"systemctl is-active haproxy.service": "active"})
 	for _, want := range []string{

@@ -36,9 +36,7 @@ func newStatus() *cobra.Command {
 				return err
 			}
 			if output == "json" {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				return printStatusJSON(cmd.OutOrStdout(), st, dir)
 			}
 			printStatus(cmd, st, dir, f.file)
 			return nil
@@ -102,4 +100,32 @@ func printLastVerify(out io.Writer, dir string) {
 			fmt.Fprintf(out, "  FAIL %s\n", f)
 		}
 	}
+}
+
+// statusJSON is `status -o json`: the state file's cluster and phases, and
+// the last `okdctl verify` (null when it never ran).
+type statusJSON struct {
+	*installer.State
+	LastVerify      *lastVerifyJSON `json:"lastVerify"`
+	LastVerifyError string          `json:"lastVerifyError,omitempty"`
+}
+
+type lastVerifyJSON struct {
+	Passed  bool   `json:"passed"`
+	Summary string `json:"summary"`
+	*verify.Report
+}
+
+func printStatusJSON(out io.Writer, st *installer.State, dir string) error {
+	doc := statusJSON{State: st}
+	rep, err := verify.Load(dir)
+	switch {
+	case err != nil:
+		doc.LastVerifyError = err.Error()
+	case rep != nil:
+		doc.LastVerify = &lastVerifyJSON{Passed: !rep.Failed(), Summary: rep.Summary(), Report: rep}
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
 }

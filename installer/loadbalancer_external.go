@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/okdctl/okdctl/haproxy"
 	"github.com/okdctl/okdctl/spec"
 	"github.com/okdctl/okdctl/verify"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // A site's own load balancer (spec.loadBalancer.external): okdctl writes no
@@ -45,7 +47,28 @@ func VerifyLB(rc *RunContext) *verify.LBInput {
 	for _, n := range s.NodesWithRole(spec.RoleBootstrap) {
 		l.BootstrapIP, l.BootstrapName = n.IP, n.Name
 	}
+	l.APIName, l.CASource = "api."+rc.Cluster().ClusterDomain(), rc.Kubeconfig()
+	l.APICA = clusterCA(rc.Kubeconfig())
 	return l
+}
+
+// clusterCA is the CA bundle of a kubeconfig's current cluster (nil
+// before ignition made the kubeconfig): what oc trusts the API with.
+func clusterCA(path string) []byte {
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		return nil
+	}
+	kctx := cfg.Contexts[cfg.CurrentContext]
+	if kctx == nil || cfg.Clusters[kctx.Cluster] == nil {
+		return nil
+	}
+	cl := cfg.Clusters[kctx.Cluster]
+	if len(cl.CertificateAuthorityData) == 0 && cl.CertificateAuthority != "" {
+		data, _ := os.ReadFile(cl.CertificateAuthority)
+		return data
+	}
+	return cl.CertificateAuthorityData
 }
 
 func (p *LoadBalancerPhase) snippet(rc *RunContext) ([]byte, error) {

@@ -51,6 +51,13 @@ type LBInput struct {
 	StatsURL string
 	// Fix names who to ask (okdctl's own load balancer or the site's).
 	External bool
+	// APICA is the cluster's CA bundle (PEM) from the admin kubeconfig,
+	// once ignition made it; /readyz is then read over TLS verified
+	// against it for APIName (api.<cluster domain>), as oc connects.
+	// CASource names where it came from, for the messages.
+	APICA    []byte
+	APIName  string
+	CASource string
 }
 
 // WebInput is the web server the nodes fetch ignition from.

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +47,13 @@ func (s *Sandbox) LogPath(name string) string {
 	return s.Paths.Path("/var/log/okdctl", name+".log")
 }
 
+// pidPath is where a service's process writes its own PID before it
+// execs the program, so that a start interrupted between fork and the
+// record's PID (okdctl killed) still leaves the process findable.
+func (s *Sandbox) pidPath(name string) string {
+	return s.Paths.Path("/run/okdctl", name+".pid")
+}
+
 func (s *Sandbox) read(name string) (*sandboxRecord, error) {
 	data, err := os.ReadFile(s.recordPath(name))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -57,6 +65,12 @@ func (s *Sandbox) read(name string) (*sandboxRecord, error) {
 	var r sandboxRecord
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, nil // a torn record is as good as none: the pid is re-checked anyway
+	}
+	if r.PID == 0 {
+		// an interrupted start: the process may run; its config is unknown
+		if pid, err := os.ReadFile(s.pidPath(name)); err == nil {
+			r.PID, _ = strconv.Atoi(strings.TrimSpace(string(pid)))
+		}
 	}
 	return &r, nil
 }
@@ -139,7 +153,18 @@ func (s *Sandbox) start(ctx context.Context, svc Service) error {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "--- okdctl: starting %s at %s\n", svc.Name, time.Now().UTC().Format(time.RFC3339))
-	cmd := exec.Command(svc.Command[0], svc.Command[1:]...)
+	// the record first, without a PID: if okdctl is killed before it
+	// records the PID, the next run finds the process by its pid file
+	if err := os.Remove(s.pidPath(svc.Name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("failed to remove the pid file of %s: %w", svc.Name, err)
+	}
+	intent := &sandboxRecord{Command: svc.Command, Env: svc.Env, Started: time.Now().UTC().Format(time.RFC3339Nano)}
+	if err := s.write(svc.Name, intent); err != nil {
+		return err
+	}
+	// sh writes its PID (the program's after exec) before the program runs
+	args := append([]string{"-c", `echo $$ > "$0" && exec "$@"`, s.pidPath(svc.Name)}, svc.Command...)
+	cmd := exec.Command("/bin/sh", args...)
 	cmd.Dir = svc.Dir
 	cmd.Env = append(os.Environ(), svc.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -222,8 +247,10 @@ func (s *Sandbox) Stop(ctx context.Context, name string) error {
 			}
 		}
 	}
-	if err := os.Remove(s.recordPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("failed to remove record of %s: %w", name, err)
+	for _, p := range []string{s.recordPath(name), s.pidPath(name)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("failed to remove record of %s: %w", name, err)
+		}
 	}
 	return nil
 }

@@ -126,3 +126,42 @@ func readFile(p string) string {
 	data, _ := os.ReadFile(p)
 	return string(data)
 }
+
+// TestSandboxFindsAnInterruptedStart: okdctl killed after it started a
+// service but before it recorded the PID leaves a record without one; the
+// next run finds the process by the pid file it wrote before exec, counts
+// it as running (its port is okdctl's own), and reloads or restarts it
+// instead of starting a second copy.
+func TestSandboxFindsAnInterruptedStart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, reload := range []bool{true, false} {
+		sb := &Sandbox{Paths: Paths{Root: t.TempDir()}}
+		t.Cleanup(func() { sb.StopAll(ctx) })
+		svc := sleeper(t, "v1")
+		if !reload {
+			svc.ReloadSignal = 0
+		}
+		if _, err := sb.Ensure(ctx, svc); err != nil {
+			t.Fatal(err)
+		}
+		pid := sb.PID(svc.Name)
+		r, _ := sb.read(svc.Name)
+		r.PID, r.Digest = 0, "" // as written before the start
+		if err := sb.write(svc.Name, r); err != nil {
+			t.Fatal(err)
+		}
+		if running, _ := sb.Running(ctx, svc.Name); !running || sb.PID(svc.Name) != pid {
+			t.Fatalf("the interrupted start's process %d is not found (running %t, pid %d)", pid, running, sb.PID(svc.Name))
+		}
+		act, err := sb.Ensure(ctx, svc)
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case reload && (act != Reloaded || sb.PID(svc.Name) != pid):
+			t.Errorf("with a reload signal: %s, pid %d -> %d", act, pid, sb.PID(svc.Name))
+		case !reload && (act != Restarted || syscall.Kill(pid, 0) == nil):
+			t.Errorf("without a reload signal: %s, the old process %d still runs: %v", act, pid, syscall.Kill(pid, 0))
+		}
+	}
+}

@@ -94,7 +94,7 @@ func (p *LoadBalancerPhase) runExternal(ctx context.Context, rc *RunContext) err
 		rc.Host().Note("verify that the load balancer's frontends accept: " + frontendsText(rc))
 		return nil
 	}
-	if bad := frontendFailures(ctx, rc); len(bad) > 0 {
+	if bad := listenerFailures(ctx, rc); len(bad) > 0 {
 		return fmt.Errorf("the load balancer's frontends do not accept yet:\n  %s\nconfigure it from %s, then run okdctl apply --from loadbalancer",
 			strings.Join(bad, "\n  "), HAProxySnippetPath(rc))
 	}
@@ -108,18 +108,14 @@ func frontendsText(rc *RunContext) string {
 		f.MachineConfigPort, f.Ingress, f.HTTPPort, f.HTTPSPort)
 }
 
-// frontendFailures are the frontends that do not accept (health checks of
-// the nodes come later: they are not part of this phase's result).
-func frontendFailures(ctx context.Context, rc *RunContext) []string {
+// listenerFailures are the load balancer's frontends (okdctl's HAProxy or
+// the site's) that do not accept: the loadbalancer phase's result check is
+// verify's own listener checks (health checks of the backends come later,
+// in verify, once the masters run).
+func listenerFailures(ctx context.Context, rc *RunContext) []string {
 	l := VerifyLB(rc)
-	l.BootstrapIP = ""
-	var accept []verify.Result
-	for _, r := range l.Check(ctx) {
-		if strings.Contains(r.Check, " accepts on ") {
-			accept = append(accept, r)
-		}
-	}
-	return verify.Failed(accept)
+	l.ListenersOnly = true
+	return verify.Failed(l.Check(ctx))
 }
 
 // doneExternal: the sections are the wanted ones and every frontend accepts.
@@ -131,7 +127,7 @@ func (p *LoadBalancerPhase) doneExternal(ctx context.Context, rc *RunContext) (b
 	if live, err := rc.Host().Files.ReadFile(HAProxySnippetPath(rc)); err != nil || !bytes.Equal(live, want) {
 		return false, nil
 	}
-	return len(frontendFailures(ctx, rc)) == 0, nil
+	return len(listenerFailures(ctx, rc)) == 0, nil
 }
 
 // removeBootstrapExternal rewrites the sections without the bootstrap,

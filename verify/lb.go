@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +45,9 @@ func (l *LBInput) check(ctx context.Context) []Result {
 	}
 	fronts := []frontend{{"api", l.API, api}, {"api-int", l.APIInt, api}, {"api-int", l.APIInt, mc},
 		{"*.apps", l.Ingress, httpPort}, {"*.apps", l.Ingress, httpsPort}}
+	if host, port, ok := statsHostPort(l.StatsURL); ok && !l.External { // the site's is optional
+		fronts = append(fronts, frontend{"stats", host, port})
+	}
 	var out []Result
 	seen := map[string]bool{}
 	for _, f := range fronts {
@@ -61,12 +65,25 @@ func (l *LBInput) check(ctx context.Context) []Result {
 		}
 		out = append(out, r)
 	}
+	if l.ListenersOnly {
+		return out
+	}
 	out = append(out, l.health(ctx, "/readyz through "+net.JoinHostPort(l.API, strconv.Itoa(api)), "https://"+net.JoinHostPort(l.API, strconv.Itoa(api))+"/readyz"))
 	out = append(out, l.health(ctx, "/healthz through "+net.JoinHostPort(l.APIInt, strconv.Itoa(mc)), "https://"+net.JoinHostPort(l.APIInt, strconv.Itoa(mc))+"/healthz"))
 	if l.BootstrapIP != "" {
 		out = append(out, l.bootstrapOut(ctx))
 	}
 	return out
+}
+
+// statsHostPort is the address of a stats page URL ("http://IP:port/").
+func statsHostPort(statsURL string) (string, int, bool) {
+	u, err := url.Parse(statsURL)
+	if err != nil || u.Port() == "" {
+		return "", 0, false
+	}
+	port, err := strconv.Atoi(u.Port())
+	return u.Hostname(), port, err == nil
 }
 
 func dial(ctx context.Context, addr string) error {

@@ -51,6 +51,9 @@ type LBInput struct {
 	StatsURL string
 	// Fix names who to ask (okdctl's own load balancer or the site's).
 	External bool
+	// ListenersOnly checks only that the frontends (and the stats page,
+	// when there is one) accept: the load balancer phase's result check.
+	ListenersOnly bool
 	// APICA is the cluster's CA bundle (PEM) from the admin kubeconfig,
 	// once ignition made it; /readyz is then read over TLS verified
 	// against it for APIName (api.<cluster domain>), as oc connects.

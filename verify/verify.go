@@ -96,6 +96,8 @@ type BastionInput struct {
 	// Chronyc is the chronyc binary (default from PATH); without it the
 	// clock is not checked.
 	Chronyc string
+	// ChronydSocket is chronyd's command socket (default chronyc's own).
+	ChronydSocket string
 }
 
 // Disk is a directory that needs free space.

@@ -11,15 +11,19 @@ BIN := $(CURDIR)/bin
 APT_PACKAGES := haproxy nginx-light dnsutils skopeo curl systemd bind9 dnsmasq-base etcd-server chrony
 # what builds and boots the real-bastion root file system (internal/realhost)
 APT_PACKAGES += systemd-container debootstrap zstd
+# the PXE rehearsal's virtual machines (internal/vmnode): QEMU with iPXE's NIC ROMs and OVMF (UEFI), iPXE's
+# BIOS/UEFI binaries the bastion serves over TFTP, and busybox for the machines' initramfs
+APT_PACKAGES += qemu-system-x86 ipxe-qemu ipxe busybox-static ovmf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 30m
 
-.PHONY: help build tools apt-tools rootfs test unit e2e bench lint fmt fuzz demo demo-down clean
+.PHONY: help build tools apt-tools rootfs vmkernel test unit e2e bench lint fmt fuzz demo demo-down clean
 
 help:
 	@echo "make demo   build okdctl, plan examples/lab.yaml, print its boot lines, apply examples/sandbox.yaml under ./.demo"
 	@echo "make test   install the tools (make tools), then run every test"
 	@echo "make tools  install or build every program the sandbox and the tests need (idempotent)"
+	@echo "make vmkernel Debian's kernel for the PXE rehearsal's virtual machines (cached in /var/cache/okdctl-test/vm)"
 	@echo "make rootfs the Debian bookworm root file system the real-bastion tests boot (cached in /var/cache/okdctl-test)"
 	@echo "make e2e    rehearse the whole install in a sandbox (part of make test)"
 	@echo "make bench  run the benchmarks"
@@ -66,19 +70,25 @@ $(BIN)/kube-apiserver: tools/kube/go.mod tools/kube/go.sum
 	cd tools/kube && $(GO) build -ldflags "$(KUBE_LDFLAGS)" -o $(BIN)/kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 
 ## the real bastion: a debootstrap of Debian bookworm from this machine's apt mirror,
-## cached as a tarball keyed by its package list (internal/realhost/packages.go)
+## cached as a tarball keyed by its package list (internal/realhost/packages.go), plus the layer
+## with Debian's etcd-server, docker-registry and firewalld that TestRealBastionOps boots
 rootfs: apt-tools
 	$(GO) run ./internal/realhost/cmd/mkrootfs
 
+## the PXE rehearsal's kernel: Debian's linux-image-amd64, unpacked (not installed) into
+## /var/cache/okdctl-test/vm/<version>/ with its e1000 module
+vmkernel: apt-tools
+	scripts/vmkernel.sh
+
 ## tests
-test: tools rootfs
+test: tools rootfs vmkernel
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 unit:
 	$(GO) test -count=1 -short ./...
 
 # the whole install rehearsed in a sandbox (also part of make test)
-e2e: tools
+e2e: tools rootfs vmkernel
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -v ./e2e/ 2>&1 | grep -E '^(=== RUN|--- |    --- |PASS|FAIL|ok )|_test.go:'
 
 bench: tools

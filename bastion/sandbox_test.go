@@ -97,7 +97,7 @@ func TestSystemdUnitVerifies(t *testing.T) {
 		Capabilities: []string{"CAP_NET_BIND_SERVICE"}, ReloadSignal: syscall.SIGUSR1,
 		Env: []string{"A=b c"},
 	})
-	for _, want := range []string{"AmbientCapabilities=CAP_NET_BIND_SERVICE", "User=coredns", "ExecReload=/bin/kill -USR1 $MAINPID",
+	for _, want := range []string{"AmbientCapabilities=CAP_NET_BIND_SERVICE", "User=coredns", `ExecReload=/bin/sh -c 'kill -USR1 "$MAINPID"'`,
 		`Environment="A=b c"`, "ExecStart=/usr/local/bin/coredns -conf /etc/coredns/Corefile"} {
 		if !strings.Contains(string(unit), want) {
 			t.Errorf("unit lacks %q:\n%s", want, unit)

@@ -48,7 +48,9 @@ func RenderUnit(svc Service) []byte {
 	}
 	fmt.Fprintf(&b, "ExecStart=%s\n", strings.Join(words, " "))
 	if svc.ReloadSignal != 0 {
-		fmt.Fprintf(&b, "ExecReload=/bin/kill -%s $MAINPID\n", signalName(svc.ReloadSignal))
+		// the shell's own kill: /bin/kill is procps', which a minimal
+		// Debian bastion lacks (found on the bare real-bastion test)
+		fmt.Fprintf(&b, "ExecReload=/bin/sh -c 'kill -%s \"$MAINPID\"'\n", signalName(svc.ReloadSignal))
 	}
 	fmt.Fprintf(&b, "Restart=on-failure\nRestartSec=2s\nLimitNOFILE=65536\n\n[Install]\nWantedBy=multi-user.target\n")
 	return []byte(b.String())

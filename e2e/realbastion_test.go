@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -23,9 +24,10 @@ import (
 const labDir = "/root/lab"
 
 // TestRealBastion is okdctl's main job on a real systemd bastion: Debian
-// bookworm booted with systemd as PID 1 (internal/realhost), Debian's own
-// haproxy, nginx, etcd and docker-registry installed, the seed's
-// 192.168.120.x addresses inside its private network. `okdctl apply -f
+// bookworm booted with systemd as PID 1 (internal/realhost), with only
+// what the README tells a user to install (haproxy, nginx,
+// ca-certificates: the bare flavour, no etcd, CoreDNS or registry
+// package), the seed's 192.168.120.x addresses inside its private network. `okdctl apply -f
 // cluster.yaml` (examples/lab.yaml; no --root, no --sandbox) runs all 14
 // phases while a kube-apiserver plays the master at 192.168.120.103:6443
 // behind okdctl's HAProxy and simulated nodes boot from the boot lines.
@@ -50,13 +52,20 @@ func TestRealBastion(t *testing.T) {
 
 // prepareBastion does what a user does before the first apply: install
 // okdctl (which serves etcd, CoreDNS and the registry itself) and
-// openshift-install (here the double), and stop the
-// services Debian started on installing its packages (preflight names them).
+// openshift-install (here the double), and stop the services Debian
+// started on installing haproxy and nginx (preflight names them). It
+// first checks that the bastion has no etcd, CoreDNS or registry of its
+// own that okdctl could lean on.
 func prepareBastion(t *testing.T, c *realhost.Container) {
 	t.Helper()
+	for _, p := range []string{"etcd", "etcdctl", "coredns", "docker-registry", "registry", "podman"} {
+		if out, err := c.Output(context.Background(), "sh", "-c", "command -v "+p); err == nil {
+			t.Fatalf("the bare bastion has %s (%s): it must have only what the README lists", p, strings.TrimSpace(out))
+		}
+	}
 	c.CopyIn(buildOkdctl(t), "/usr/local/bin/okdctl", 0o755)
 	c.CopyIn(testenv.FakeOpenShiftInstall(t), "/usr/local/bin/openshift-install", 0o755)
-	c.MustRun("systemctl", "disable", "--now", "nginx.service", "haproxy.service", "etcd.service", "docker-registry.service")
+	c.MustRun("systemctl", "disable", "--now", "nginx.service", "haproxy.service")
 }
 
 // newRealRehearsal is the lab spec on the bastion with a synthetic release
@@ -152,6 +161,7 @@ func TestHelperRealInstall(t *testing.T) {
 	reportBootLines(t, st)
 	r.checkBootstrapGone(t)
 	r.checkUnits(t)
+	r.checkRegistryConfined(t)
 	r.checkNoopRerun(t)
 	r.checkReload(t)
 	r.checkKill9(t)
@@ -213,4 +223,30 @@ func TestHelperRealAfterReboot(t *testing.T) {
 	}
 	r.checkAfterReboot(t)
 	r.checkUnits(t)
+}
+
+// checkRegistryConfined: the registry that took the mirror runs as its own
+// user, which owns the mirrored data, and reads its key and htpasswd as
+// systemd credentials while the files stay root's 0600.
+func (r *rehearsal) checkRegistryConfined(t *testing.T) {
+	t.Helper()
+	c := r.host
+	if u := strings.TrimSpace(c.MustRun("systemctl", "show", "-p", "User", "--value", "okdctl-registry.service")); u != installer.RegistryUser {
+		t.Errorf("okdctl-registry.service runs as %q, want %s", u, installer.RegistryUser)
+	}
+	pid := strings.TrimSpace(c.MustRun("systemctl", "show", "-p", "MainPID", "--value", "okdctl-registry.service"))
+	if owner := strings.TrimSpace(c.MustRun("stat", "-c", "%U", "/proc/"+pid)); owner != installer.RegistryUser {
+		t.Errorf("the registry's process belongs to %s", owner)
+	}
+	data := "/var/lib/okdctl-registry/" + r.cluster.Metadata.Name
+	out := c.MustRun("sh", "-c", "stat -c '%U %a %n' "+data+" && find "+data+" ! -user "+installer.RegistryUser+" | head -5 && find "+data+"/docker/registry/v2/blobs -type f | wc -l")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if lines[0] != installer.RegistryUser+" 700 "+data || len(lines) != 2 || lines[1] == "0" {
+		t.Errorf("the mirror's data %s: want owned by %s, mode 700, every file its, blobs present; got:\n%s", data, installer.RegistryUser, out)
+	}
+	for _, f := range []string{"pki/registry.key", "registry/htpasswd"} {
+		if mode := strings.TrimSpace(c.MustRun("stat", "-c", "%U %a", "/var/lib/okdctl/"+r.cluster.Metadata.Name+"/"+f)); mode != "root 600" {
+			t.Errorf("%s: %s, want root 600", f, mode)
+		}
+	}
 }

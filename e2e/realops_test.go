@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,7 +18,9 @@ import (
 )
 
 // TestRealBastionOps is the rest of okdctl's work on a real systemd
-// bastion (Debian bookworm, internal/realhost), with the lab spec's DNS,
+// bastion (Debian bookworm, internal/realhost; the debian-services
+// flavour: Debian's etcd, docker-registry and firewalld installed and
+// running as their packages leave them), with the lab spec's DNS,
 // load balancer and registry phases: preflight on a bastion where Debian's
 // own nginx, haproxy, etcd and docker-registry run; the bastion resolving
 // its cluster while a site DNS server keeps answering other names; every
@@ -26,14 +30,15 @@ func TestRealBastionOps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots a Debian bastion; make test runs it")
 	}
-	c := realhost.Boot(t, realhost.Options{})
+	c := realhost.Boot(t, realhost.Options{Flavour: realhost.DebianServices})
 	o := &opsBastion{t: t, c: c}
 	o.prepare()
 	for _, step := range []struct {
 		name string
 		run  func(*testing.T)
 	}{{"preflight names Debian's services", o.preflight}, {"the bastion resolves its cluster", o.resolver},
-		{"units are confined", o.exposure}, {"a unit that cannot bind its port", o.fault}, {"down", o.down}} {
+		{"units are confined", o.exposure}, {"firewalld started after apply", o.firewalld},
+		{"a unit that cannot bind its port", o.fault}, {"down", o.down}} {
 		// the steps run in order on one bastion; helpers fail the running step
 		t.Run(step.name, func(t *testing.T) { o.t = t; step.run(t) })
 	}
@@ -69,6 +74,8 @@ func (o *opsBastion) prepare() {
 	c.WriteFile("/root/site.Corefile", []byte(".:53 {\n    bind "+realhost.WorkerIP+"\n    template IN A outside.test {\n        answer \"{{ .Name }} 60 IN A 192.168.120.200\"\n    }\n}\n"), 0o644)
 	c.MustRun("systemd-run", "--unit=site-dns", "/usr/local/bin/okdctl", "serve", "coredns", "-conf", "/root/site.Corefile")
 	c.WriteFile("/etc/resolv.conf", []byte(siteResolvConf), 0o644)
+	// firewalld comes later (the firewalld step): the bastion's owner starts it after okdctl ran
+	c.MustRun("systemctl", "disable", "--now", "firewalld.service")
 	c.WriteFile("/root/hold.pl", []byte("use IO::Socket::INET;\nmy $s = IO::Socket::INET->new(LocalAddr => $ARGV[0], Listen => 5) or die \"cannot bind $ARGV[0]: $!\";\nsleep 3600;\n"), 0o644)
 	o.waitFor("outside.test resolving through the site DNS", func() bool { return o.resolves("outside.test", "192.168.120.200") })
 }
@@ -189,8 +196,7 @@ func (o *opsBastion) exposure(t *testing.T) {
 		f, _ := strconv.ParseFloat(m[1], 64)
 		return f
 	}
-	// okdctl-registry is not confined yet (see RegistryPhase.input)
-	for _, unit := range []string{"okdctl-etcd.service", "okdctl-coredns.service", "okdctl-haproxy.service"} {
+	for _, unit := range []string{"okdctl-etcd.service", "okdctl-coredns.service", "okdctl-haproxy.service", "okdctl-registry.service"} {
 		s := score(unit)
 		t.Logf("%s: exposure %.1f", unit, s)
 		if s > testenv.MaxExposure {
@@ -204,6 +210,94 @@ func (o *opsBastion) exposure(t *testing.T) {
 	for _, unit := range []string{"haproxy.service", "nginx.service", "docker-registry.service", "systemd-networkd.service", "systemd-logind.service"} {
 		t.Logf("%s (for comparison): exposure %.1f", unit, score(unit))
 	}
+}
+
+// okdctlPorts are the ports the ops phases' services take on the lab
+// network (the lab spec: DNS, HAProxy, nginx's port, the registry).
+var okdctlPorts = []string{"22623/tcp", "443/tcp", "5000/tcp", "53/tcp", "53/udp", "6443/tcp", "80/tcp", "8080/tcp", "9000/tcp"}
+
+// firewalldPorts lists a firewalld's open ports (runtime, or --permanent).
+func (o *opsBastion) firewalldPorts(args ...string) []string {
+	out := o.c.MustRun("firewall-cmd", append(args, "--list-ports")...)
+	ports := strings.Fields(out)
+	slices.Sort(ports)
+	return ports
+}
+
+// fromClient connects from a machine on the lab network (a network
+// namespace of its own holding the lab link's other end) to the bastion.
+func (o *opsBastion) fromClient(port string) error {
+	_, err := o.c.Output(context.Background(), "ip", "netns", "exec", "client", "timeout", "3", "bash", "-c",
+		"exec 3<>/dev/tcp/"+realhost.BastionIP+"/"+port)
+	return err
+}
+
+// firewalld: started after okdctl ran, firewalld allows none of okdctl's
+// ports (a client on the lab network is refused); the next apply's
+// preflight notices and opens them at runtime and permanently, and the
+// client connects; a further apply leaves firewalld alone.
+func (o *opsBastion) firewalld(t *testing.T) {
+	c := o.c
+	c.MustRun("ip", "netns", "add", "client")
+	c.MustRun("ip", "link", "set", realhost.LinkPeer, "netns", "client")
+	c.MustRun("ip", "-n", "client", "addr", "add", "192.168.120.150/24", "dev", realhost.LinkPeer)
+	c.MustRun("ip", "-n", "client", "link", "set", realhost.LinkPeer, "up")
+	o.waitFor("the lab client reaching the registry", func() bool { return o.fromClient("5000") == nil })
+	c.MustRun("systemctl", "enable", "--now", "firewalld.service")
+	o.waitFor("firewalld running", func() bool {
+		out, _ := c.Output(context.Background(), "firewall-cmd", "--state")
+		return strings.TrimSpace(out) == "running"
+	})
+	if err := o.fromClient("5000"); err == nil {
+		t.Fatal("firewalld lets the lab client reach the registry before okdctl opened its port")
+	}
+	if open := o.firewalldPorts(); slices.Contains(open, "5000/tcp") {
+		t.Fatalf("firewalld allows %v before the apply", open)
+	}
+	if st, detail := o.verifyFirewalld(); st != "FAIL" || !strings.Contains(detail, "closed: "+strings.Join(okdctlPorts, " ")) {
+		t.Errorf("okdctl verify before the apply: firewalld check %s (%s), want FAIL naming every port", st, detail)
+	}
+	out := o.mustOkdctl("apply", "-f", "cluster.yaml", "--only", opsPhases)
+	if !strings.Contains(out, "firewalld: opened "+strings.Join(okdctlPorts, " ")) {
+		t.Errorf("apply did not open okdctl's ports in firewalld:\n%s", out)
+	}
+	for _, args := range [][]string{nil, {"--permanent"}} {
+		if got := o.firewalldPorts(args...); !slices.Equal(got, okdctlPorts) {
+			t.Errorf("firewall-cmd %v --list-ports: %v, want %v", args, got, okdctlPorts)
+		}
+	}
+	for _, port := range []string{"5000", "6443", "53"} {
+		if err := o.fromClient(port); err != nil {
+			t.Errorf("the lab client cannot reach the bastion's port %s through firewalld: %v", port, err)
+		}
+	}
+	if st, detail := o.verifyFirewalld(); st != "pass" {
+		t.Errorf("okdctl verify after the apply: firewalld check %s (%s)", st, detail)
+	}
+	again := o.mustOkdctl("apply", "-f", "cluster.yaml", "--only", opsPhases)
+	if strings.Contains(again, "firewalld: opened") || !strings.Contains(again, "preflight     unchanged") {
+		t.Errorf("a second apply touched firewalld:\n%s", again)
+	}
+}
+
+// verifyFirewalld is okdctl verify's firewalld check: status and detail.
+func (o *opsBastion) verifyFirewalld() (string, string) {
+	o.t.Helper()
+	out, _ := o.okdctl("verify", "-f", "cluster.yaml", "-o", "json")
+	var rep struct {
+		Results []struct{ Check, Status, Detail string }
+	}
+	// the report, then (exit 1) the ERROR line
+	if err := json.NewDecoder(strings.NewReader(out[max(strings.Index(out, "{"), 0):])).Decode(&rep); err != nil {
+		o.t.Fatalf("okdctl verify -o json: %v\n%s", err, out)
+	}
+	for _, r := range rep.Results {
+		if strings.HasPrefix(r.Check, "firewalld allows") {
+			return r.Status, r.Detail
+		}
+	}
+	o.t.Fatalf("okdctl verify has no firewalld check:\n%s", out)
+	return "", ""
 }
 
 // fault: the load balancer's stats port held by a foreign program: the
@@ -250,6 +344,11 @@ func (o *opsBastion) down(t *testing.T) {
 	if got := anchors(); strings.Contains(got, "okdctl") || got == withCA {
 		t.Errorf("okdctl's CA still trusted after down:\n%s (before: %s)", got, withCA)
 	}
+	for _, args := range [][]string{nil, {"--permanent"}} {
+		if got := o.firewalldPorts(args...); len(got) != 0 {
+			t.Errorf("firewall-cmd %v --list-ports after down: %v, want none of okdctl's", args, got)
+		}
+	}
 	if got, _ := c.Output(context.Background(), "cat", "/etc/resolv.conf"); got != siteResolvConf {
 		t.Errorf("resolv.conf after down:\n%s\nwant\n%s", got, siteResolvConf)
 	}
@@ -266,7 +365,7 @@ func (o *opsBastion) down(t *testing.T) {
 		t.Errorf("a second down did something:\n%s", again)
 	}
 	out = o.mustOkdctl("apply", "-f", "cluster.yaml", "--only", opsPhases)
-	if !o.resolves("api.okd.example", realhost.BastionIP) || anchors() != withCA {
+	if !o.resolves("api.okd.example", realhost.BastionIP) || anchors() != withCA || !slices.Equal(o.firewalldPorts(), okdctlPorts) {
 		t.Errorf("apply after down did not converge:\n%s", out)
 	}
 	if out, code := o.okdctl("down", "-f", "cluster.yaml", "--purge"); code != 1 || !strings.Contains(out, "pass --yes") {

@@ -153,7 +153,7 @@ func (r *rehearsal) checkKill9(t *testing.T) {
 	for _, name := range okdctlUnits {
 		before := r.unit(t, name)
 		start := time.Now()
-		r.host.MustRun("kill", "-9", strconv.Itoa(before.MainPID))
+		r.host.MustRun("sh", "-c", "kill -9 "+strconv.Itoa(before.MainPID)) // the shell's kill: no procps on the bare bastion
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		err := waitFor(ctx, name+" restarted", func() (bool, error) {
 			st := r.unit(t, name)

@@ -55,7 +55,11 @@ func ensureHostAccess(ctx context.Context, rc *RunContext, a hostAccess) error {
 		return nil
 	}
 	h := hostRunner{ctx: ctx, run: rc.Host().Runner}
-	if err := h.openPorts(rc, a.Ports); err != nil {
+	var ports []string
+	for _, p := range a.Ports {
+		ports = append(ports, strconv.Itoa(p)+"/tcp")
+	}
+	if _, err := h.openPorts(rc, ports); err != nil {
 		return err
 	}
 	if h.query("getenforce") != "Enforcing" {
@@ -88,44 +92,16 @@ func (h hostRunner) do(name string, args ...string) error {
 	return err
 }
 
-func (h hostRunner) openPorts(rc *RunContext, ports []int) error {
-	if len(ports) == 0 || h.query("firewall-cmd", "--state") != "running" {
-		return nil
-	}
-	var add []string
-	var missing []int
-	for _, p := range ports {
-		spec := strconv.Itoa(p) + "/tcp"
-		if h.query("firewall-cmd", "--permanent", "--query-port="+spec) != "yes" {
-			add, missing = append(add, "--add-port="+spec), append(missing, p)
-		}
-	}
-	if len(add) == 0 {
-		return nil
-	}
-	if err := h.do("firewall-cmd", append([]string{"--permanent"}, add...)...); err != nil {
-		return fmt.Errorf("failed to open %s in firewalld: %w", tcpPorts(missing), err)
-	}
-	if err := recordHostChange(rc, func(c *hostChanges) {
-		for _, p := range missing {
-			c.FirewalldPorts = append(c.FirewalldPorts, strconv.Itoa(p)+"/tcp")
-		}
-	}); err != nil {
-		return err
-	}
-	if err := h.do("firewall-cmd", "--reload"); err != nil {
-		return fmt.Errorf("failed to reload firewalld: %w", err)
-	}
-	rc.Log().Infof("firewalld: opened %s", tcpPorts(missing))
-	return nil
-}
-
 func (h hostRunner) setBoolean(rc *RunContext, name string) error {
 	if strings.HasSuffix(h.query("getsebool", name), "--> on") {
 		return nil
 	}
 	if err := h.do("setsebool", "-P", name+"=1"); err != nil {
 		return fmt.Errorf("failed to set the SELinux boolean %s: %w", name, err)
+	}
+	// okdctl switched it on: down --purge switches it off again
+	if err := recordHostChange(rc, func(c *hostChanges) { c.SELinuxBooleans = append(c.SELinuxBooleans, name) }); err != nil {
+		return err
 	}
 	rc.Log().Infof("SELinux: %s=1 (SELinux stays enforcing)", name)
 	return nil

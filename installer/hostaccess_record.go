@@ -8,8 +8,8 @@ import (
 	"slices"
 )
 
-// FileHostAccess records the firewalld ports and SELinux port labels okdctl
-// added (state directory): `okdctl down` removes exactly those, never what
+// FileHostAccess records the firewalld ports, SELinux port labels and
+// booleans okdctl added (state directory): `okdctl down` removes exactly those, never what
 // the bastion had before.
 const FileHostAccess = "host-access.json"
 
@@ -19,6 +19,9 @@ type hostChanges struct {
 	FirewalldPorts []string `json:"firewalldPorts,omitempty"`
 	// SELinuxHTTPPorts are TCP ports okdctl labelled http_port_t.
 	SELinuxHTTPPorts []int `json:"selinuxHTTPPorts,omitempty"`
+	// SELinuxBooleans are booleans okdctl switched on (they were off):
+	// `okdctl down --purge` switches them off again.
+	SELinuxBooleans []string `json:"selinuxBooleans,omitempty"`
 }
 
 func readHostChanges(rc *RunContext) (hostChanges, error) {
@@ -47,6 +50,8 @@ func recordHostChange(rc *RunContext, change func(*hostChanges)) error {
 	c.FirewalldPorts = slices.Compact(c.FirewalldPorts)
 	slices.Sort(c.SELinuxHTTPPorts)
 	c.SELinuxHTTPPorts = slices.Compact(c.SELinuxHTTPPorts)
+	slices.Sort(c.SELinuxBooleans)
+	c.SELinuxBooleans = slices.Compact(c.SELinuxBooleans)
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err

@@ -35,6 +35,9 @@ func (p *BootPhase) Inputs(rc *RunContext) (any, error) {
 	for name, data := range files {
 		sums[name] = sha256Hex(data)
 	}
+	if pxeServed(rc) {
+		sums["pxe"] = fmt.Sprintf("%+v %s", pxeInput(rc), ipxeDir(rc.Spec()))
+	}
 	return sums, nil
 }
 
@@ -50,7 +53,7 @@ func (p *BootPhase) Done(ctx context.Context, rc *RunContext) (bool, error) {
 			return false, nil
 		}
 	}
-	return true, nil
+	return pxeDone(ctx, rc, files)
 }
 
 // Run implements Phase.
@@ -71,6 +74,9 @@ func (p *BootPhase) Run(ctx context.Context, rc *RunContext) error {
 		}
 	}
 	if err := pruneBoot(rc, dir, files); err != nil {
+		return err
+	}
+	if err := servePXE(ctx, rc, files); err != nil {
 		return err
 	}
 	if _, ok := files["grub.cfg"]; !ok {

@@ -116,12 +116,13 @@ func TestLoadBalancerPlanLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := planOnFakeHost(t, c, &LoadBalancerPhase{}, map[string]string{"firewall-cmd --state": "running", "getenforce": "Enforcing",
-		"firewall-cmd --permanent --query-port=6443/tcp": "yes", "getsebool haproxy_connect_any": "haproxy_connect_any --> off",
+	text := planOnFakeHost(t, c, &LoadBalancerPhase{}, map[string]string{"firewall-cmd --list-ports": "6443/tcp", "getenforce": "Enforcing",
+		"firewall-cmd --permanent --list-ports": "6443/tcp 80/tcp", "getsebool haproxy_connect_any": "haproxy_connect_any --> off",
 		"systemctl is-active haproxy.service": "active"})
 	for _, want := range []string{
-		"run firewall-cmd --permanent --add-port=22623/tcp --add-port=80/tcp --add-port=443/tcp --add-port=9000/tcp",
-		"run firewall-cmd --reload", "run setsebool -P haproxy_connect_any=1", "run systemctl disable --now haproxy.service",
+		"run firewall-cmd --permanent --add-port=22623/tcp --add-port=443/tcp --add-port=9000/tcp",
+		"run firewall-cmd --add-port=22623/tcp --add-port=80/tcp --add-port=443/tcp --add-port=9000/tcp",
+		"run setsebool -P haproxy_connect_any=1", "run systemctl disable --now haproxy.service",
 		"ensure okdctl-haproxy runs"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("plan lacks %q:\n%s", want, text)

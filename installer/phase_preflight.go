@@ -39,7 +39,7 @@ func (p *PreflightPhase) Done(ctx context.Context, rc *RunContext) (bool, error)
 	if err := p.check(ctx, rc, false); err != nil {
 		return false, err
 	}
-	return true, nil
+	return rc.Sandbox() || firewalldDone(ctx, rc), nil
 }
 
 // Run implements Phase.
@@ -50,10 +50,12 @@ func (p *PreflightPhase) Run(ctx context.Context, rc *RunContext) error {
 func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool) error {
 	var problems []string
 	problems = append(problems, missingTools(rc)...)
+	problems = append(problems, missingPXE(rc)...)
 	if err := bastionAddress(rc.Spec().Bastion.IP); err != nil {
 		problems = append(problems, err.Error())
 	} else {
 		problems = append(problems, busyPorts(ctx, rc)...)
+		problems = append(problems, busyPXEPorts(ctx, rc)...)
 	}
 	if verbose && len(problems) == 0 && !rc.DryRun() {
 		problems = append(problems, mirrorSpace(ctx, rc, p.FreeSpace)...)
@@ -65,31 +67,10 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 		installerNote(rc)
 		if !rc.Sandbox() {
 			hostNotes(ctx, rc)
+			return preflightFirewalld(ctx, rc)
 		}
 	}
 	return nil
-}
-
-// toolAlternatives are programs known by more than one name: Debian ships
-// the distribution registry as docker-registry.
-var toolAlternatives = map[string][]string{"registry": {"docker-registry", "registry"}}
-
-// toolNames is how a missing tool is named: "docker-registry or registry".
-func toolNames(name string) string {
-	if alts, ok := toolAlternatives[name]; ok {
-		return strings.Join(alts, " or ")
-	}
-	return name
-}
-
-func findTool(name string) error {
-	var err error
-	for _, n := range append(toolAlternatives[name], name) {
-		if _, err = bastion.LookPath(n); err == nil {
-			return nil
-		}
-	}
-	return err
 }
 
 // ToolsFor lists the programs the bastion needs for a spec.
@@ -108,8 +89,8 @@ func ToolsFor(s *spec.ClusterSpec, sandbox bool) []string {
 func missingTools(rc *RunContext) []string {
 	var missing []string
 	for _, t := range ToolsFor(rc.Spec(), rc.Sandbox()) {
-		if err := findTool(t); err != nil {
-			missing = append(missing, toolNames(t))
+		if _, err := bastion.LookPath(t); err != nil {
+			missing = append(missing, t)
 		}
 	}
 	if len(missing) == 0 {
@@ -206,9 +187,6 @@ func hostNotes(ctx context.Context, rc *RunContext) {
 			return ""
 		}
 		return strings.TrimSpace(string(out))
-	}
-	if run("firewall-cmd", "--state") == "running" {
-		log.Infof("firewalld is running: okdctl opens the ports it needs, and leaves it running")
 	}
 	if sync := run("timedatectl", "show", "-p", "NTPSynchronized", "--value"); sync != "" && sync != "yes" {
 		log.Warnf("the clock is not synchronised (timedatectl: NTPSynchronized=%s): ignition certificates are valid for 24 hours from now, so a wrong clock breaks the install; enable chronyd", sync)

@@ -106,10 +106,7 @@ func (p *RegistryPhase) input(rc *RunContext) (registry.Input, error) {
 		Layout: registryLayout(rc), Now: rc.Now(), AddSecret: rc.Log().AddSecret, Log: rc.Log(),
 	}
 	if !rc.Sandbox() {
-		// in.ServiceUser = RegistryUser is not set yet: the confined registry
-		// answered 500 (permission denied in its data directory) during the
-		// mirror on the Debian bastion; it runs as root, unconfined, until that
-		// is understood
+		in.ServiceUser = RegistryUser
 		ts, err := registry.DetectTrustStore(rc.Host().Paths, "okdctl-"+rc.Cluster().Metadata.Name+"-ca")
 		if err != nil && rc.DryRun() {
 			rc.Log().Warnf("%v", err)

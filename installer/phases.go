@@ -53,7 +53,7 @@ func Plan() []Declaration {
 			func() Phase { return &IgnitionPhase{} }},
 		{PhaseHTTP, "nginx serving ignition and the CoreOS media", []string{PhaseIgnition},
 			func() Phase { return &HTTPPhase{} }},
-		{PhaseBoot, "each node's boot line, coreos-installer command, iPXE, PXE and GRUB entries", []string{PhaseHTTP},
+		{PhaseBoot, "each node's boot line, coreos-installer command, iPXE, PXE and GRUB entries; DHCP and TFTP with spec.pxe", []string{PhaseHTTP},
 			func() Phase { return &BootPhase{} }},
 		{PhaseBootstrap, "waits for bootstrap-complete, then drops the bootstrap node", []string{PhaseIgnition, PhaseLoadBalancer},
 			func() Phase { return &BootstrapPhase{} }},

@@ -4,10 +4,13 @@ import (
 	"errors"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/okdctl/okdctl/spec"
 )
 
 // TestBusyPortNamesTheHolder holds a loopback port (TCP, and UDP for DNS)
@@ -47,19 +50,19 @@ func TestBusyPortNamesTheHolder(t *testing.T) {
 	c.Close()
 }
 
-// TestToolsAcceptDebianRegistry: Debian's docker-registry is the registry
-// preflight asks for.
-func TestToolsAcceptDebianRegistry(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(dir+"/docker-registry", []byte("#!/bin/sh\n"), 0o755); err != nil {
+// TestToolsOnlyHAProxyNginx: okdctl serves etcd, CoreDNS and the
+// registry itself, so a real bastion needs only haproxy, nginx and
+// systemctl, the sandbox no systemctl.
+func TestToolsOnlyHAProxyNginx(t *testing.T) {
+	t.Parallel()
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("PATH", dir)
-	if err := findTool("registry"); err != nil {
-		t.Errorf("docker-registry on PATH, registry not accepted: %v", err)
+	if got := strings.Join(ToolsFor(&c.Spec, false), " "); got != "nginx haproxy systemctl" {
+		t.Errorf("a real bastion needs %q", got)
 	}
-	t.Setenv("PATH", t.TempDir())
-	if err := findTool("registry"); err == nil || toolNames("registry") != "docker-registry or registry" {
-		t.Errorf("nothing on PATH: %v, named %q", err, toolNames("registry"))
+	if got := strings.Join(ToolsFor(&c.Spec, true), " "); got != "nginx haproxy" {
+		t.Errorf("the sandbox needs %q", got)
 	}
 }

@@ -8,19 +8,14 @@ import (
 	"github.com/okdctl/okdctl/bastion"
 )
 
-// RegistryUser runs the registry binary on a real bastion, once
-// registryConfined is set.
+// RegistryUser runs the registry on a real bastion.
 const RegistryUser = "registry"
-
-// registryConfined: the registry as its own confined user is not switched
-// on yet (see RegistryPhase.input).
-const registryConfined = false
 
 // registryDataDir holds the mirrored images. On a real bastion it lies
 // outside the state directory (mode 0700, root's), since the registry runs
 // as its own user; systemd owns it to that user (StateDirectory=).
 func registryDataDir(rc *RunContext) string {
-	if rc.Sandbox() || !registryConfined {
+	if rc.Sandbox() {
 		return rc.StatePath("registry-data")
 	}
 	return rc.Path("/var/lib/okdctl-registry", rc.Cluster().Metadata.Name)

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/okdctl/okdctl/dnsrecords"
 	"github.com/okdctl/okdctl/haproxy"
+	"github.com/okdctl/okdctl/pxe"
 	"github.com/okdctl/okdctl/registry"
 	"github.com/okdctl/okdctl/resolver"
 	"github.com/okdctl/okdctl/webserver"
@@ -32,7 +34,7 @@ func Teardown(ctx context.Context, rc *RunContext, o TeardownOptions) ([]string,
 	t := &teardown{rc: rc, h: hostRunner{ctx: ctx, run: rc.Host().Runner}}
 	steps := []func(context.Context) error{t.units, t.firewalld, t.selinux, t.trust, t.resolver}
 	if o.Purge {
-		steps = append(steps, t.purge)
+		steps = append(steps, t.selinuxBooleans, t.purge)
 	}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -61,7 +63,7 @@ var sharedServices = []string{dnsrecords.CoreDNSServiceName, dnsrecords.EtcdServ
 // units stops and disables okdctl's units, the last started first; the
 // DNS services only when no other cluster of this bastion needs them.
 func (t *teardown) units(ctx context.Context) error {
-	names := []string{ApproverServiceName, webserver.ServiceName, haproxy.ServiceName, registry.ServiceName}
+	names := []string{pxe.ServiceName, ApproverServiceName, webserver.ServiceName, haproxy.ServiceName, registry.ServiceName}
 	if others := t.otherClusters(); len(others) == 0 {
 		names = append(names, sharedServices...)
 	} else {
@@ -97,29 +99,42 @@ func (t *teardown) otherClusters() []string {
 	return out
 }
 
-// firewalld closes the ports okdctl opened (never one the bastion had).
+// firewalld closes the ports okdctl opened (never one the bastion had),
+// permanently and at runtime (no reload: the site's runtime-only rules stay).
 func (t *teardown) firewalld(ctx context.Context) error {
 	c, err := readHostChanges(t.rc)
 	if err != nil || len(c.FirewalldPorts) == 0 {
 		return err
 	}
-	if t.h.query("firewall-cmd", "--state") != "running" {
+	running, _ := t.h.firewalldClosed(nil)
+	if !running {
 		t.did("firewalld is not running: the ports okdctl opened (%s) stay in its permanent configuration; start it and run okdctl down again to close them", strings.Join(c.FirewalldPorts, " "))
 		return nil
 	}
-	var remove, closed []string
-	for _, p := range c.FirewalldPorts {
-		if t.h.query("firewall-cmd", "--permanent", "--query-port="+p) == "yes" {
-			remove, closed = append(remove, "--remove-port="+p), append(closed, p)
+	permanent := strings.Fields(t.h.query("firewall-cmd", "--permanent", "--list-ports"))
+	runtime := strings.Fields(t.h.query("firewall-cmd", "--list-ports"))
+	var closed []string
+	for _, set := range []struct {
+		args []string
+		open []string
+	}{{[]string{"--permanent"}, permanent}, {nil, runtime}} {
+		args := set.args
+		for _, p := range c.FirewalldPorts {
+			if slices.Contains(set.open, p) {
+				args = append(args, "--remove-port="+p)
+				if !slices.Contains(closed, p) {
+					closed = append(closed, p)
+				}
+			}
+		}
+		if len(args) > len(set.args) {
+			if err := t.h.do("firewall-cmd", args...); err != nil {
+				return fmt.Errorf("failed to close okdctl's ports in firewalld: %w", err)
+			}
 		}
 	}
-	if len(remove) > 0 {
-		if err := t.h.do("firewall-cmd", append([]string{"--permanent"}, remove...)...); err != nil {
-			return fmt.Errorf("failed to close okdctl's ports in firewalld: %w", err)
-		}
-		if err := t.h.do("firewall-cmd", "--reload"); err != nil {
-			return fmt.Errorf("failed to reload firewalld: %w", err)
-		}
+	if len(closed) > 0 {
+		slices.Sort(closed)
 		t.did("firewalld: closed %s", strings.Join(closed, " "))
 	}
 	return recordHostChange(t.rc, func(c *hostChanges) { c.FirewalldPorts = nil })
@@ -138,6 +153,23 @@ func (t *teardown) selinux(ctx context.Context) error {
 		t.did("SELinux: port %d/tcp is no longer labelled http_port_t", p)
 	}
 	return recordHostChange(t.rc, func(c *hostChanges) { c.SELinuxHTTPPorts = nil })
+}
+
+// selinuxBooleans switches off the SELinux booleans okdctl switched on
+// (down --purge only: they open nothing by themselves, and the next apply
+// needs them again).
+func (t *teardown) selinuxBooleans(ctx context.Context) error {
+	c, err := readHostChanges(t.rc)
+	if err != nil || len(c.SELinuxBooleans) == 0 {
+		return err
+	}
+	for _, b := range c.SELinuxBooleans {
+		if err := t.h.do("setsebool", "-P", b+"=0"); err != nil {
+			return fmt.Errorf("failed to switch the SELinux boolean %s back off: %w", b, err)
+		}
+		t.did("SELinux: %s=0 again (okdctl had switched it on)", b)
+	}
+	return recordHostChange(t.rc, func(c *hostChanges) { c.SELinuxBooleans = nil })
 }
 
 // trust takes okdctl's CA out of the system trust store.

@@ -45,8 +45,8 @@ func TestTeardown(t *testing.T) {
 	run := &mutationsOK{answers: map[string]string{
 		"systemctl is-active okdctl-haproxy.service": "active", "systemctl is-enabled okdctl-haproxy.service": "enabled",
 		"systemctl is-enabled okdctl-nginx.service": "enabled", "systemctl is-active okdctl-etcd.service": "active",
-		"firewall-cmd --state": "running", "firewall-cmd --permanent --query-port=80/tcp": "yes",
-		"firewall-cmd --permanent --query-port=8080/tcp": "no", // the user closed it already
+		// the user closed 8080 already; 80 is open permanently and at runtime
+		"firewall-cmd --list-ports": "22/tcp 80/tcp", "firewall-cmd --permanent --list-ports": "22/tcp 80/tcp",
 	}}
 	h.Runner = run
 	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{}), phase: "down"}
@@ -84,7 +84,7 @@ func TestTeardown(t *testing.T) {
 	})
 	wantLines(t, run.changed, []string{
 		"systemctl disable --now okdctl-nginx.service", "systemctl disable --now okdctl-haproxy.service",
-		"firewall-cmd --permanent --remove-port=80/tcp", "firewall-cmd --reload",
+		"firewall-cmd --permanent --remove-port=80/tcp", "firewall-cmd --remove-port=80/tcp",
 		"semanage port -d -t http_port_t -p tcp 8080",
 	})
 	if data, _ := os.ReadFile(resolvConf); string(data) != "nameserver 10.0.0.1\n" {
@@ -98,7 +98,7 @@ func TestTeardown(t *testing.T) {
 
 	// the units are down, the ports closed: a second down changes nothing
 	run.changed = nil
-	run.answers = map[string]string{"firewall-cmd --state": "running", "systemctl is-active okdctl-etcd.service": "active"}
+	run.answers = map[string]string{"firewall-cmd --list-ports": "22/tcp", "systemctl is-active okdctl-etcd.service": "active"}
 	done, err = Teardown(context.Background(), rc, TeardownOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -77,6 +77,9 @@ func verifyBastion(rc *RunContext) *verify.BastionInput {
 	if rc.Spec().RegistryEnabled() && rc.Spec().MirrorEnabled() {
 		b.Disks = append(b.Disks, verify.Disk{What: "mirror registry", Dir: registryLayout(rc).DataDir, Need: 20 << 30})
 	}
+	if !rc.Sandbox() {
+		b.FirewalldPorts = firewalldPorts(rc)
+	}
 	return b
 }
 

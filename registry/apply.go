@@ -37,6 +37,9 @@ type Input struct {
 	Layout         Layout
 	// Okdctl is the okdctl program that serves the registry.
 	Okdctl string
+	// ServiceUser runs the registry on a real bastion, confined (created
+	// when missing; it owns Layout.DataDir). Empty: the sandbox.
+	ServiceUser string
 	// TrustStore receives the CA on a real bastion; nil leaves it alone.
 	TrustStore *TrustStore
 	Now        time.Time
@@ -105,6 +108,13 @@ func Ensure(ctx context.Context, h *bastion.Host, in Input) (*Result, error) {
 	if err := ensurePullSecret(h.Files, &in, password); err != nil {
 		return nil, err
 	}
+	if in.ServiceUser != "" {
+		// the data directory with its parents 0755 (install -d), so that the
+		// registry's user reaches it; systemd keeps it owned by that user
+		if err := bastion.EnsureServiceUser(ctx, h.Runner, in.ServiceUser, in.Layout.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	svc, err := ensureConfig(h.Files, &in, leaf, htpasswd)
 	if err != nil {
 		return nil, err
@@ -134,13 +144,19 @@ func Ensure(ctx context.Context, h *bastion.Host, in Input) (*Result, error) {
 // service definition whose digest covers every file the registry reads.
 func ensureConfig(files bastion.Files, in *Input, leaf *KeyPair, htpasswd []byte) (bastion.Service, error) {
 	l := in.Layout
-	cfg, err := RenderConfig(Config{Addr: net.JoinHostPort(in.IP, strconv.Itoa(in.Port)),
-		CertFile: l.Cert, KeyFile: l.Key, HtpasswdFile: l.Htpasswd, DataDir: l.DataDir})
+	conf := Config{Addr: net.JoinHostPort(in.IP, strconv.Itoa(in.Port)),
+		CertFile: l.Cert, KeyFile: l.Key, HtpasswdFile: l.Htpasswd, DataDir: l.DataDir}
+	if in.ServiceUser != "" {
+		conf.CertFile, conf.KeyFile, conf.HtpasswdFile = CredentialPath(CredCert), CredentialPath(CredKey), CredentialPath(CredHtpasswd)
+	}
+	cfg, err := RenderConfig(conf)
 	if err != nil {
 		return bastion.Service{}, err
 	}
-	if err := files.MkdirAll(l.DataDir, 0o700); err != nil {
-		return bastion.Service{}, err
+	if in.ServiceUser == "" {
+		if err := files.MkdirAll(l.DataDir, 0o700); err != nil {
+			return bastion.Service{}, err
+		}
 	}
 	if _, err := files.WriteFile(l.Config, cfg, 0o644); err != nil {
 		return bastion.Service{}, err
@@ -150,7 +166,8 @@ func ensureConfig(files bastion.Files, in *Input, leaf *KeyPair, htpasswd []byte
 		sum.Write(part)
 		sum.Write([]byte{0})
 	}
-	return Service(ServiceInput{Okdctl: in.Okdctl, Config: l.Config, ConfigDigest: hex.EncodeToString(sum.Sum(nil))}), nil
+	return Service(ServiceInput{Okdctl: in.Okdctl, Config: l.Config, ConfigDigest: hex.EncodeToString(sum.Sum(nil)),
+		User: in.ServiceUser, Port: in.Port, CertFile: l.Cert, KeyFile: l.Key, HtpasswdFile: l.Htpasswd, DataDir: l.DataDir}), nil
 }
 
 func waitAndVerify(ctx context.Context, in *Input, e Endpoint) error {

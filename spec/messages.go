@@ -53,5 +53,9 @@ const (
 	msgRegistryHost   = "%q is not name:port, as image references name a registry (for example registry.example.com:5000)"
 	msgCAFile         = "%s holds no PEM certificate: give the CA certificate the registry's certificate chains to"
 	msgAuthFile       = "%s has no credentials for %s: write {\"auths\": {\"%[2]s\": {\"auth\": base64(user:password)}}}"
+	msgPXEMode        = "%q is not a PXE mode: use dhcp (the bastion hands out the nodes' addresses) or proxy (the site's DHCP server keeps doing so)"
+	msgPXEModeMissing = "is required when other spec.pxe fields are set: use dhcp or proxy, or remove spec.pxe"
+	msgPXENeedsMedia  = "is required with spec.pxe: PXE boots load the live kernel, initramfs and rootfs from the bastion"
+	msgPXENeedsMAC    = "is required with spec.pxe: the bastion answers only the MACs the spec names (node %s)"
 	msgMirrorNoReg    = "mirror needs the registry: set spec.registry.enabled to true, or mirror to false"
 )

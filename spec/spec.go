@@ -40,6 +40,8 @@ type ClusterSpec struct {
 	// does (see infra.go); empty: the bastion.
 	DNS          DNS          `yaml:"dns,omitempty" json:"dns,omitempty"`
 	LoadBalancer LoadBalancer `yaml:"loadBalancer,omitempty" json:"loadBalancer,omitempty"`
+	// PXE is DHCP and TFTP on the bastion (see pxe.go); off when empty.
+	PXE PXE `yaml:"pxe,omitempty" json:"pxe,omitempty"`
 	// OpenShiftInstall is the openshift-install binary (default: from PATH).
 	OpenShiftInstall string   `yaml:"openshiftInstall,omitempty" json:"openshiftInstall,omitempty"`
 	MachineConfigs   []string `yaml:"machineConfigs" json:"machineConfigs"`

@@ -68,6 +68,7 @@ func (c *Cluster) Validate() *multierror.Error {
 	v.bastion(&c.Spec.Bastion, machine)
 	v.registry(&c.Spec)
 	v.infra(&c.Spec)
+	v.pxe(&c.Spec)
 	v.nodes(c, machine)
 	return v.errs
 }

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -31,6 +32,15 @@ func validCluster() *Cluster {
 				{Name: "worker", Role: RoleWorker, IP: "192.168.120.104", MAC: "52:54:00:aa:bb:04"},
 			},
 		},
+	}
+}
+
+// pxeReady turns PXE on with everything it needs: live media and a MAC per node.
+func pxeReady(c *Cluster) {
+	c.Spec.PXE.Mode = PXEModeDHCP
+	c.Spec.CoreOS.Kernel, c.Spec.CoreOS.Initramfs, c.Spec.CoreOS.Rootfs = "k", "i", "r"
+	for i := range c.Spec.Nodes {
+		c.Spec.Nodes[i].MAC = fmt.Sprintf("52:54:00:aa:bb:%02x", i+1)
 	}
 }
 
@@ -118,6 +128,14 @@ func TestValidationRejectsBrokenSpecs(t *testing.T) {
 		{"ftp image", func(c *Cluster) { c.Spec.CoreOS.Image = "ftp://x/y" }, `spec\.coreos\.image: "ftp://x/y" is not a local path or an http\(s\) URL`},
 		{"bad checksum", func(c *Cluster) { c.Spec.CoreOS.ImageSHA256 = "abc" }, `spec\.coreos\.imageSHA256: "abc" is not a sha256`},
 		{"partial pxe media", func(c *Cluster) { c.Spec.CoreOS.Kernel = "k" }, `spec\.coreos: kernel, initramfs and rootfs go together`},
+		{"pxe unknown mode", func(c *Cluster) { pxeReady(c); c.Spec.PXE.Mode = "bootp" }, `spec\.pxe\.mode: "bootp" is not a PXE mode: use dhcp .* or proxy`},
+		{"pxe fields without mode", func(c *Cluster) { c.Spec.PXE.Interface = "eth0" }, `spec\.pxe\.mode: is required when other spec\.pxe fields are set`},
+		{"pxe bad interface", func(c *Cluster) { pxeReady(c); c.Spec.PXE.Interface = "eth 0" }, `spec\.pxe\.interface: "eth 0" is not an interface name`},
+		{"pxe without live media", func(c *Cluster) {
+			pxeReady(c)
+			c.Spec.CoreOS.Kernel, c.Spec.CoreOS.Initramfs, c.Spec.CoreOS.Rootfs = "", "", ""
+		}, `spec\.coreos\.kernel: is required with spec\.pxe: PXE boots load the live kernel`},
+		{"pxe node without mac", func(c *Cluster) { pxeReady(c); c.Spec.Nodes[1].MAC = "" }, `spec\.nodes\[1\]\.mac: is required with spec\.pxe: the bastion answers only the MACs the spec names \(node master\)`},
 		{"unreadable ssh key", func(c *Cluster) { c.Spec.SSHKeyFile = "missing.pub" }, `spec\.sshKeyFile: cannot read .*missing\.pub: no such file`},
 		{"not an ssh key", func(c *Cluster) { c.Spec.SSHKeyFile = "not-a-key.pub" }, `spec\.sshKeyFile: .* is not an SSH public key`},
 		{"unreadable pull secret", func(c *Cluster) { c.Spec.PullSecretFile = "nope.json" }, `spec\.pullSecretFile: cannot read`},
@@ -305,5 +323,24 @@ func TestExistingInfraSpecLoads(t *testing.T) {
 	if s.RegistryEnabled() || !s.UsesRegistry() || !s.MirrorEnabled() || s.DNSServer() != "192.168.120.2:53" ||
 		!filepath.IsAbs(s.DNS.External.TSIGKey.SecretFile) || s.LoadBalancer.External.APIIntOrAPI() != "192.168.120.5" {
 		t.Errorf("defaulted spec: %+v", s)
+	}
+}
+
+func TestPXESpecLoads(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{PXEModeDHCP, PXEModeProxy} {
+		c := validCluster()
+		pxeReady(c)
+		c.Spec.PXE.Mode = mode
+		got, err := LoadFile(writeSpec(t, c))
+		if err != nil {
+			t.Fatalf("a PXE spec in mode %s is rejected: %v", mode, err)
+		}
+		if !got.Spec.PXE.Enabled() || got.Spec.PXE.Mode != mode {
+			t.Errorf("spec.pxe not loaded: %+v", got.Spec.PXE)
+		}
+	}
+	if validCluster().Spec.PXE.Enabled() {
+		t.Error("PXE is on without spec.pxe")
 	}
 }

@@ -18,6 +18,9 @@ func (b *BastionInput) check(ctx context.Context) []Result {
 	for _, d := range b.Disks {
 		out = append(out, disk(d))
 	}
+	if len(b.FirewalldPorts) > 0 {
+		out = append(out, b.firewalld(ctx))
+	}
 	return out
 }
 

@@ -98,6 +98,9 @@ type BastionInput struct {
 	Chronyc string
 	// ChronydSocket is chronyd's command socket (default chronyc's own).
 	ChronydSocket string
+	// FirewalldPorts ("53/udp") must be allowed by a running firewalld
+	// (a real bastion's own services; empty: not checked).
+	FirewalldPorts []string
 }
 
 // Disk is a directory that needs free space.

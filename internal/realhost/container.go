@@ -37,6 +37,9 @@ type Options struct {
 	// BootTimeout bounds each boot until `systemctl is-system-running`
 	// says running or degraded (default 90 s).
 	BootTimeout time.Duration
+	// Flavour is the bastion booted: Bare (the README's packages only) or
+	// DebianServices (plus Debian's etcd, docker-registry and firewalld).
+	Flavour Flavour
 }
 
 // Container is a Debian bastion booted with systemd as PID 1 in a private
@@ -89,6 +92,9 @@ func Boot(t testing.TB, o Options) *Container {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := lowerDirs(o.Flavour); err != nil {
+		t.Fatal(err)
+	}
 	c := &Container{t: t, base: t.TempDir(), opts: o}
 	c.Unpack = unpacked
 	c.Root = filepath.Join(c.base, "root")
@@ -132,7 +138,11 @@ func (c *Container) start() {
 	begin := time.Now()
 	c.console = &bastion.SyncBuffer{}
 	merged := filepath.Join(c.base, "merged")
-	overlay := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", treeDir(), filepath.Join(c.base, "upper"), filepath.Join(c.base, "work"))
+	lower, err := lowerDirs(c.opts.Flavour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	overlay := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, filepath.Join(c.base, "upper"), filepath.Join(c.base, "work"))
 	// unshare and sh exec: the PID is systemd-nspawn's, and the overlay
 	// lives only in its mount namespace
 	script := `mount -t overlay okdctl-bastion -o "$1" "$2" && exec systemd-nspawn --keep-unit --register=no -b --private-network -D "$2" --machine=okdctl-bastion --hostname=bastion --console=read-only --resolv-conf=off --timezone=off --link-journal=no --quiet`

@@ -98,3 +98,28 @@ func BenchmarkBoot(b *testing.B) {
 		b.ReportMetric(time.Since(start).Seconds(), "total-s")
 	}
 }
+
+// TestFlavours: the bare bastion has none of the programs okdctl serves
+// itself (etcd, CoreDNS, a registry) nor firewalld; the debian-services
+// one boots with Debian's etcd, docker-registry and firewalld running, as
+// their packages leave them.
+func TestFlavours(t *testing.T) {
+	bare := Boot(t, Options{})
+	for _, p := range []string{"/usr/bin/etcd", "/usr/bin/docker-registry", "/usr/bin/coredns", "/usr/sbin/firewalld", "/usr/bin/registry"} {
+		if _, err := bare.Output(context.Background(), "test", "-e", p); err == nil {
+			t.Errorf("the bare bastion has %s", p)
+		}
+	}
+	for _, pkg := range Packages {
+		if out, err := bare.Output(context.Background(), "dpkg-query", "-W", "-f=${Status}", pkg); err != nil || out != "install ok installed" {
+			t.Errorf("the bare bastion lacks %s: %s", pkg, out)
+		}
+	}
+	services := Boot(t, Options{Flavour: DebianServices})
+	for _, unit := range []string{"etcd.service", "docker-registry.service", "firewalld.service", "nginx.service", "haproxy.service"} {
+		if out, _ := services.Output(context.Background(), "systemctl", "is-active", unit); strings.TrimSpace(out) != "active" {
+			t.Errorf("%s is %q in the debian-services bastion", unit, strings.TrimSpace(out))
+		}
+	}
+	t.Logf("boot: bare %s, debian-services %s", bare.BootTimes[0].Round(time.Millisecond), services.BootTimes[0].Round(time.Millisecond))
+}

@@ -2,6 +2,9 @@
 // file system made with debootstrap from the machine's own apt mirror and
 // cached as a tarball, booted with systemd as PID 1 by systemd-nspawn in a
 // private network namespace that holds the seed's 192.168.120.x addresses.
-// Tests run commands inside with nsenter and tear the container down by its
-// PID whatever happened.
+// Two flavours: Bare (systemd plus exactly the README's apt-get line) and
+// DebianServices (plus an overlay layer, built once with apt and cached,
+// holding Debian's etcd-server, docker-registry and firewalld). Tests run
+// commands inside with nsenter and tear the container down by its PID
+// whatever happened.
 package realhost

@@ -1,3 +1,4 @@
-// Command mkrootfs builds the real-bastion root file system tarball
-// (internal/realhost) unless it is cached; `make rootfs` runs it.
+// Command mkrootfs builds the real-bastion root file system tarball and
+// its debian-services layer (internal/realhost) unless they are cached;
+// `make rootfs` runs it.
 package main

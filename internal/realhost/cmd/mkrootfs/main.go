@@ -16,4 +16,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ERROR:", err)
 		os.Exit(1)
 	}
+	for _, f := range []realhost.Flavour{realhost.DebianServices, realhost.PXEServer} {
+		if _, err := realhost.BuildLayer(ctx, os.Stdout, f); err != nil {
+			fmt.Fprintln(os.Stderr, "ERROR:", err)
+			os.Exit(1)
+		}
+	}
 }

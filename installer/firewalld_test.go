@@ -1,0 +1,102 @@
+package installer
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/spec"
+)
+
+// TestPreflightFirewalld: a firewalld that allows only some of okdctl's
+// ports (started after okdctl ran) makes preflight's Done false; its Run
+// opens the rest at runtime and permanently (no reload), recording only
+// what it added to the permanent configuration; with everything open, or
+// no firewalld, preflight runs no firewall-cmd that changes anything.
+func TestPreflightFirewalld(t *testing.T) {
+	t.Parallel()
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := "22623/tcp 443/tcp 5000/tcp 53/tcp 53/udp 6443/tcp 80/tcp 8080/tcp 9000/tcp"
+	if got := strings.Join(firewalldPorts(&RunContext{cluster: c}), " "); got != all {
+		t.Fatalf("firewalldPorts: %s, want %s", got, all)
+	}
+	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir()})
+	run := &mutationsOK{answers: map[string]string{
+		"firewall-cmd --list-ports": "22/tcp 53/udp", "firewall-cmd --permanent --list-ports": "22/tcp 53/udp 80/tcp"}}
+	h.Runner = run
+	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{})}
+	ctx := context.Background()
+	if firewalldDone(ctx, rc) {
+		t.Error("preflight is done although firewalld blocks most of okdctl's ports")
+	}
+	if err := preflightFirewalld(ctx, rc); err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, run.changed, []string{
+		"firewall-cmd --permanent --add-port=22623/tcp --add-port=443/tcp --add-port=5000/tcp --add-port=53/tcp --add-port=6443/tcp --add-port=8080/tcp --add-port=9000/tcp",
+		"firewall-cmd --add-port=22623/tcp --add-port=443/tcp --add-port=5000/tcp --add-port=53/tcp --add-port=6443/tcp --add-port=80/tcp --add-port=8080/tcp --add-port=9000/tcp",
+	})
+	recorded, err := readHostChanges(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(recorded.FirewalldPorts, " "); got != "22623/tcp 443/tcp 5000/tcp 53/tcp 6443/tcp 8080/tcp 9000/tcp" {
+		t.Errorf("recorded %s: want only the ports okdctl added to the permanent configuration", got)
+	}
+
+	run.changed = nil
+	run.answers["firewall-cmd --list-ports"] = "22/tcp " + all
+	if !firewalldDone(ctx, rc) {
+		t.Error("preflight is not done although firewalld allows every port")
+	}
+	if err := preflightFirewalld(ctx, rc); err != nil || len(run.changed) != 0 {
+		t.Errorf("with every port open: %v, ran %q", err, run.changed)
+	}
+	delete(run.answers, "firewall-cmd --list-ports") // firewalld not running (or not installed)
+	if !firewalldDone(ctx, rc) {
+		t.Error("preflight is not done without firewalld")
+	}
+	if err := preflightFirewalld(ctx, rc); err != nil || len(run.changed) != 0 {
+		t.Errorf("without firewalld: %v, ran %q", err, run.changed)
+	}
+}
+
+// TestTeardownPurgeSELinuxBooleans: down --purge switches off the booleans
+// okdctl switched on (recorded by setBoolean), and only those.
+func TestTeardownPurgeSELinuxBooleans(t *testing.T) {
+	t.Parallel()
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir()})
+	run := &mutationsOK{answers: map[string]string{"getenforce": "Enforcing", "getsebool haproxy_connect_any": "haproxy_connect_any --> off",
+		"getsebool httpd_can_network_connect": "httpd_can_network_connect --> on"}}
+	h.Runner = run
+	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{}), phase: "down"}
+	ctx := context.Background()
+	if err := ensureHostAccess(ctx, rc, hostAccess{What: "test", Booleans: []string{"haproxy_connect_any", "httpd_can_network_connect"}}); err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, run.changed, []string{"setsebool -P haproxy_connect_any=1"})
+	run.changed = nil
+	if _, err := Teardown(ctx, rc, TeardownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(run.changed) != 0 {
+		t.Errorf("down without --purge ran %q", run.changed)
+	}
+	done, err := Teardown(ctx, rc, TeardownOptions{Purge: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, run.changed, []string{"setsebool -P haproxy_connect_any=0"})
+	if !strings.Contains(strings.Join(done, "\n"), "SELinux: haproxy_connect_any=0 again (okdctl had switched it on)") {
+		t.Errorf("down --purge said:\n%s", strings.Join(done, "\n"))
+	}
+}

@@ -1,0 +1,8 @@
+// Package vmnode runs the PXE rehearsal's machines: QEMU virtual machines
+// (TCG emulation, no KVM needed) booting Debian's kernel with a small
+// initramfs of busybox that plays the CoreOS live system (init.sh): it
+// reads the node's kernel arguments, configures its NIC, resolves
+// api-int, fetches and hash-checks its ignition, reports on the serial
+// console and powers off. The machines' network is a bridge with one tap
+// per machine inside a network namespace the test created.
+package vmnode

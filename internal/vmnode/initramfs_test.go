@@ -1,0 +1,42 @@
+package vmnode
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestInitramfsHoldsTheLiveSystem(t *testing.T) {
+	t.Parallel()
+	k, err := FindKernel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := "sudo coreos-installer install /dev/sda --ignition-url=http://192.168.120.101:8080/ignition/master.ign --ignition-hash=sha512-00\n"
+	data, err := Initramfs(k, InitramfsOptions{InstallerLines: lines})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range [][]byte{[]byte("init\x00"), []byte("bin/busybox\x00"), []byte("lib/modules/e1000.ko\x00"), initScript, []byte(lines), []byte("TRAILER!!!\x00")} {
+		if !bytes.Contains(data, want) {
+			t.Errorf("the initramfs lacks %.40q", want)
+		}
+	}
+	if !bytes.HasPrefix(data, []byte("070701")) || len(data)%4 != 0 {
+		t.Errorf("not a newc archive (%d bytes, starts %q)", len(data), data[:6])
+	}
+	if bytes.Contains(data, []byte("etc/okdctl/dhcp\x00")) {
+		t.Error("the DHCP probe is on without InitramfsOptions.DHCP")
+	}
+}
+
+func TestInstallerLines(t *testing.T) {
+	t.Parallel()
+	text := "# master (master) master.okd.example 192.168.120.103\nkernel arguments (append at the live media's boot prompt):\n  ip=...\nor, from a shell on the live system:\n  sudo coreos-installer install /dev/sda --ignition-url=U --ignition-hash=sha512-1\n"
+	if got := InstallerLines(text); got != "sudo coreos-installer install /dev/sda --ignition-url=U --ignition-hash=sha512-1\n" {
+		t.Errorf("got %q", got)
+	}
+	if strings.Contains(InstallerLines("no commands"), "coreos") {
+		t.Error("lines from nothing")
+	}
+}

@@ -34,7 +34,7 @@ build: $(BIN)/okdctl $(BIN)/synthrelease $(BIN)/openshift-install-double
 
 $(BIN)/okdctl: FORCE
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/okdctl ./cmd/okdctl
+	$(GO) build -buildvcs=auto -o $(BIN)/okdctl ./cmd/okdctl   # okdctl version names its commit
 
 $(BIN)/synthrelease: FORCE
 	@mkdir -p $(BIN)

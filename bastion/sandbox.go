@@ -47,13 +47,6 @@ func (s *Sandbox) LogPath(name string) string {
 	return s.Paths.Path("/var/log/okdctl", name+".log")
 }
 
-// pidPath is where a service's process writes its own PID before it
-// execs the program, so that a start interrupted between fork and the
-// record's PID (okdctl killed) still leaves the process findable.
-func (s *Sandbox) pidPath(name string) string {
-	return s.Paths.Path("/run/okdctl", name+".pid")
-}
-
 func (s *Sandbox) read(name string) (*sandboxRecord, error) {
 	data, err := os.ReadFile(s.recordPath(name))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -67,12 +60,29 @@ func (s *Sandbox) read(name string) (*sandboxRecord, error) {
 		return nil, nil // a torn record is as good as none: the pid is re-checked anyway
 	}
 	if r.PID == 0 {
-		// an interrupted start: the process may run; its config is unknown
-		if pid, err := os.ReadFile(s.pidPath(name)); err == nil {
-			r.PID, _ = strconv.Atoi(strings.TrimSpace(string(pid)))
-		}
+		r.PID = findByCommand("/proc", r.Command)
 	}
 	return &r, nil
+}
+
+// findByCommand is the process whose command line is exactly command (the
+// service of a record written just before its start), or 0.
+func findByCommand(proc string, command []string) int {
+	if len(command) == 0 {
+		return 0
+	}
+	want := strings.Join(command, "\x00") + "\x00"
+	entries, _ := os.ReadDir(proc)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if data, err := os.ReadFile(filepath.Join(proc, e.Name(), "cmdline")); err == nil && string(data) == want {
+			return pid
+		}
+	}
+	return 0
 }
 
 func (s *Sandbox) write(name string, r *sandboxRecord) error {
@@ -153,27 +163,23 @@ func (s *Sandbox) start(ctx context.Context, svc Service) error {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "--- okdctl: starting %s at %s\n", svc.Name, time.Now().UTC().Format(time.RFC3339))
-	// the record first, without a PID: if okdctl is killed before it
-	// records the PID, the next run finds the process by its pid file
-	if err := os.Remove(s.pidPath(svc.Name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("failed to remove the pid file of %s: %w", svc.Name, err)
-	}
-	intent := &sandboxRecord{Command: svc.Command, Env: svc.Env, Started: time.Now().UTC().Format(time.RFC3339Nano)}
-	if err := s.write(svc.Name, intent); err != nil {
-		return err
-	}
-	// sh writes its PID (the program's after exec) before the program runs
-	args := append([]string{"-c", `echo $$ > "$0" && exec "$@"`, s.pidPath(svc.Name)}, svc.Command...)
-	cmd := exec.Command("/bin/sh", args...)
+	cmd := exec.Command(svc.Command[0], svc.Command[1:]...)
 	cmd.Dir = svc.Dir
 	cmd.Env = append(os.Environ(), svc.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	rec := &sandboxRecord{Command: svc.Command, Env: svc.Env,
+		Digest: svc.ConfigDigest, Started: time.Now().UTC().Format(time.RFC3339Nano), Reload: int(svc.ReloadSignal)}
+	// recorded before the start (pid 0, found by its command line): an
+	// okdctl killed between starting the process and recording its pid
+	// must not leave a service nobody knows holding its ports
+	if err := s.write(svc.Name, rec); err != nil {
+		return err
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("failed to start %s: %w", svc.Name, err)
 	}
-	rec := &sandboxRecord{PID: cmd.Process.Pid, Command: svc.Command, Env: svc.Env,
-		Digest: svc.ConfigDigest, Started: time.Now().UTC().Format(time.RFC3339Nano), Reload: int(svc.ReloadSignal)}
+	rec.PID = cmd.Process.Pid
 	if err := s.write(svc.Name, rec); err != nil {
 		_ = cmd.Process.Kill()
 		return err
@@ -247,10 +253,8 @@ func (s *Sandbox) Stop(ctx context.Context, name string) error {
 			}
 		}
 	}
-	for _, p := range []string{s.recordPath(name), s.pidPath(name)} {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("failed to remove record of %s: %w", name, err)
-		}
+	if err := os.Remove(s.recordPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("failed to remove record of %s: %w", name, err)
 	}
 	return nil
 }

@@ -127,41 +127,40 @@ func readFile(p string) string {
 	return string(data)
 }
 
-// TestSandboxFindsAnInterruptedStart: okdctl killed after it started a
-// service but before it recorded the PID leaves a record without one; the
-// next run finds the process by the pid file it wrote before exec, counts
-// it as running (its port is okdctl's own), and reloads or restarts it
-// instead of starting a second copy.
-func TestSandboxFindsAnInterruptedStart(t *testing.T) {
+// TestSandboxFindsServiceStartedBeforeItsPID is okdctl killed between
+// starting a service and recording its pid: the record written before the
+// start names the command, by which the process is found, reported
+// running and stopped, so its ports are not held by a stranger.
+func TestSandboxFindsServiceStartedBeforeItsPID(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	for _, reload := range []bool{true, false} {
-		sb := &Sandbox{Paths: Paths{Root: t.TempDir()}}
-		t.Cleanup(func() { sb.StopAll(ctx) })
-		svc := sleeper(t, "v1")
-		if !reload {
-			svc.ReloadSignal = 0
+	sb := &Sandbox{Paths: Paths{Root: t.TempDir()}}
+	command := []string{"/bin/sh", "-c", "sleep 30; : " + t.Name() + " " + sb.Paths.Root}
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if err := sb.write("okdctl-orphan", &sandboxRecord{Command: command}); err != nil {
+		t.Fatal(err)
+	}
+	if running, err := sb.Running(ctx, "okdctl-orphan"); !running || err != nil {
+		t.Fatalf("the service started before its pid was recorded is not found running: %v", err)
+	}
+	if pid := sb.PID("okdctl-orphan"); pid != cmd.Process.Pid {
+		t.Fatalf("pid %d, want %d", pid, cmd.Process.Pid)
+	}
+	go cmd.Wait()
+	if err := sb.Stop(ctx, "okdctl-orphan"); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(cmd.Process.Pid, 0); err == nil {
+		if stat, _ := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/stat"); !strings.Contains(string(stat), ") Z") {
+			t.Fatal("Stop left the service running")
 		}
-		if _, err := sb.Ensure(ctx, svc); err != nil {
-			t.Fatal(err)
-		}
-		pid := sb.PID(svc.Name)
-		r, _ := sb.read(svc.Name)
-		r.PID, r.Digest = 0, "" // as written before the start
-		if err := sb.write(svc.Name, r); err != nil {
-			t.Fatal(err)
-		}
-		if running, _ := sb.Running(ctx, svc.Name); !running || sb.PID(svc.Name) != pid {
-			t.Fatalf("the interrupted start's process %d is not found (running %t, pid %d)", pid, running, sb.PID(svc.Name))
-		}
-		act, err := sb.Ensure(ctx, svc)
-		switch {
-		case err != nil:
-			t.Fatal(err)
-		case reload && (act != Reloaded || sb.PID(svc.Name) != pid):
-			t.Errorf("with a reload signal: %s, pid %d -> %d", act, pid, sb.PID(svc.Name))
-		case !reload && (act != Restarted || syscall.Kill(pid, 0) == nil):
-			t.Errorf("without a reload signal: %s, the old process %d still runs: %v", act, pid, syscall.Kill(pid, 0))
-		}
+	}
+	if running, _ := sb.Running(ctx, "okdctl-orphan"); running {
+		t.Fatal("still running after Stop")
 	}
 }

@@ -93,8 +93,16 @@ func newRehearsal(t *testing.T) *rehearsal {
 	}
 	r.writeSpec(rel.Image)
 	r.startCluster()
+	// the double is the synthetic release's own openshift-install
+	r.env = append(r.env, "FAKEINSTALL_RELEASE_IMAGE="+releaseByDigest(rel))
 	t.Cleanup(r.down)
 	return r
+}
+
+// releaseByDigest is the release as `openshift-install version` names it:
+// repository@digest.
+func releaseByDigest(rel *synthrelease.Release) string {
+	return rel.Image[:strings.LastIndex(rel.Image, ":")] + "@" + rel.Digest
 }
 
 func (r *rehearsal) writeSpec(releaseImage string) {

@@ -97,7 +97,9 @@ func newRealRehearsal(t *testing.T, c *realhost.Container) *rehearsal {
 		t.Fatal(err)
 	}
 	c.WriteFile(labDir+"/admin.kubeconfig", data, 0o600)
-	r.hostEnv = []string{"FAKEINSTALL_KUBECONFIG=" + labDir + "/admin.kubeconfig", "FAKEINSTALL_VERSION=4.16.0-0.okd-sandbox"}
+	// the double is the synthetic release's own openshift-install
+	r.hostEnv = []string{"FAKEINSTALL_KUBECONFIG=" + labDir + "/admin.kubeconfig", "FAKEINSTALL_VERSION=4.16.0-0.okd-sandbox",
+		"FAKEINSTALL_RELEASE_IMAGE=" + releaseByDigest(rel)}
 	if r.cluster, err = spec.LoadFile(c.Path(r.spec)); err != nil {
 		t.Fatalf("the lab spec does not load: %v", err)
 	}

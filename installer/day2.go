@@ -28,11 +28,11 @@ type RunContextOptions struct {
 // command: the cluster's state is read (never written) from host's state
 // directory.
 func NewRunContext(c *spec.Cluster, host *bastion.Host, log *Logger, o RunContextOptions) (*RunContext, error) {
-	ver, err := c.ReleaseVersion()
+	st, err := LoadState(host.Paths.StateDir(c.Metadata.Name), c.Metadata.Name)
 	if err != nil {
 		return nil, err
 	}
-	st, err := LoadState(host.Paths.StateDir(c.Metadata.Name), c.Metadata.Name)
+	ver, err := versionFromState(c, st)
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,8 @@ type RunContext struct {
 	log     *Logger
 	phase   string
 	release release.Version
+	// releaseFacts is what the release image says about itself.
+	releaseFacts releaseFacts
 	// Kubeconfig overrides <installDir>/auth/kubeconfig when set.
 	kubeconfig string
 	now        func() time.Time
@@ -83,6 +85,12 @@ func (rc *RunContext) Release() release.Version { return rc.release }
 
 // Log prints messages prefixed with the phase name.
 func (rc *RunContext) Log() *Logger { return rc.log.WithPhase(rc.phase) }
+
+// ReleaseFacts is what the release image says about itself (nil when it
+// was not read), and where that came from or why it was not read.
+func (rc *RunContext) ReleaseFacts() (*release.Facts, string) {
+	return rc.releaseFacts.facts, rc.releaseFacts.note
+}
 
 // State is the run's state (read-only for phases; the runner writes it).
 func (rc *RunContext) State() *State { return rc.state }

@@ -2,6 +2,7 @@ package installer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -60,8 +61,15 @@ func (p *PreflightPhase) check(ctx context.Context, rc *RunContext, verbose bool
 	if verbose && len(problems) == 0 && !rc.DryRun() {
 		problems = append(problems, mirrorSpace(ctx, rc, p.FreeSpace)...)
 	}
+	var found []string
 	if len(problems) > 0 {
-		return fmt.Errorf("the bastion is not ready:\n  - %s", strings.Join(problems, "\n  - "))
+		found = append(found, "the bastion is not ready:\n  - "+strings.Join(problems, "\n  - "))
+	}
+	if mismatches := releaseCoherence(ctx, rc, verbose); len(mismatches) > 0 {
+		found = append(found, "the release, openshift-install and CoreOS do not match:\n  - "+strings.Join(mismatches, "\n  - "))
+	}
+	if len(found) > 0 {
+		return errors.New(strings.Join(found, "\n"))
 	}
 	if verbose {
 		installerNote(rc)

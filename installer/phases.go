@@ -35,7 +35,7 @@ type Declaration struct {
 // that okdctl plan always shows the whole list.
 func Plan() []Declaration {
 	return []Declaration{
-		{PhasePreflight, "checks the tools, the bastion address, free ports, SELinux, firewalld and time sync", nil,
+		{PhasePreflight, "checks the tools, the bastion address, free ports, SELinux, firewalld and time sync, and the release, openshift-install and CoreOS against each other", nil,
 			func() Phase { return &PreflightPhase{} }},
 		{PhaseDNS, "the cluster's records: etcd and CoreDNS on the bastion, or the site's DNS server (spec.dns)", nil,
 			func() Phase { return &DNSPhase{} }},

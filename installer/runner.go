@@ -35,6 +35,8 @@ type Runner struct {
 	// Kubeconfig overrides <installDir>/auth/kubeconfig.
 	Kubeconfig string
 	Now        func() time.Time
+	// ReadRelease reads the release image's own facts (nil: offline).
+	ReadRelease ReleaseReader
 }
 
 // Result is one phase's outcome in a run.
@@ -139,13 +141,16 @@ func (r *Runner) Apply(ctx context.Context, o ApplyOptions) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	ver, _ := r.Cluster.ReleaseVersion()
+	ver, rf, err := r.resolveRelease(ctx, state)
+	if err != nil {
+		return nil, err
+	}
 	start := r.now()
 	sum := &Summary{DryRun: r.Host.DryRun}
 	var firstErr error
 	for _, p := range r.phases() {
 		rc := &RunContext{cluster: r.Cluster, host: r.Host, state: state, log: r.Log, phase: p.Name(),
-			release: ver, kubeconfig: r.Kubeconfig, now: r.Now, forced: o.Force}
+			release: ver, releaseFacts: rf, kubeconfig: r.Kubeconfig, now: r.Now, forced: o.Force}
 		res, err := r.runPhase(ctx, p, rc, sel[p.Name()], slices.Contains(o.Force, p.Name()))
 		sum.Results = append(sum.Results, res)
 		if err != nil {
@@ -292,8 +297,8 @@ func (r *Runner) fail(rc *RunContext, res Result, start time.Time, digest string
 	res.Status, res.Duration, res.Note, res.Error = StatusFailed, end.Sub(start), firstLine(msg), msg
 	if rc.DryRun() {
 		res.Status = "would fail"
-		if r.Host.Rec != nil {
-			res.Planned = r.Host.Rec.Take()
+		if r.Host.Rec != nil { // keep what execute took already
+			res.Planned = append(res.Planned, r.Host.Rec.Take()...)
 		}
 		return res, err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/spec/release"
 )
 
 // Phase statuses kept in the state file and shown by status.
@@ -30,6 +31,9 @@ const (
 type State struct {
 	Cluster string                 `json:"cluster"`
 	Phases  map[string]*PhaseState `json:"phases"`
+	// Release is what the release image said about itself when okdctl
+	// read it, so that re-runs do not read it again.
+	Release *release.Facts `json:"release,omitempty"`
 }
 
 // PhaseState is one phase's last run.

@@ -9,8 +9,6 @@ const (
 	msgAPIVersion     = "%q is not supported: use %s"
 	msgKind           = "%q is not supported: use %s"
 	msgImageRef       = "%q is not a valid image reference: use REGISTRY/REPOSITORY:TAG or @sha256:DIGEST (%v)"
-	msgReleaseVersion = "%v: set spec.release.version to the release's x.y (for example \"4.14\")"
-	msgNoVersion      = "cannot tell the release version from the image %q: set spec.release.version (for example \"4.14\")"
 	msgNetworkType    = "%q is not a network type: use OVNKubernetes or OpenShiftSDN"
 	msgNetworkRelease = "%s cannot be installed with release %s: use OVNKubernetes"
 	msgCIDR           = "%q is not an IPv4 CIDR such as 192.168.120.0/24"

@@ -63,6 +63,9 @@ func (c *Cluster) Validate() *multierror.Error {
 	v.dnsName("spec.baseDomain", c.Spec.BaseDomain)
 	ver, verOK := v.release(c)
 	v.coreos(&c.Spec.CoreOS)
+	if verOK && c.Spec.CoreOS.Image != "" {
+		v.coreosRelease(c, ver)
+	}
 	v.files(&c.Spec)
 	machine := v.network(&c.Spec.Network, ver, verOK)
 	v.bastion(&c.Spec.Bastion, machine)
@@ -105,20 +108,23 @@ func (v *validator) release(c *Cluster) (release.Version, bool) {
 	} else if _, err := name.ParseReference(r.Image, name.StrictValidation); err != nil {
 		v.add("spec.release.image", msgImageRef, r.Image, err)
 	}
-	if r.Version != "" {
-		ver, err := release.Parse(r.Version)
-		if err != nil {
-			v.add("spec.release.version", msgReleaseVersion, err)
-			return ver, false
+	rel := release.SpecRelease{Image: r.Image, Version: r.Version, PullSecret: c.Spec.PullSecretFile != ""}
+	ver, known, problems := rel.Resolve()
+	for _, p := range problems {
+		if !p.Warning { // warnings are preflight's to tell
+			v.errs = multierror.Append(v.errs, fieldErr(p.Field, "%s", p.Message))
 		}
-		return ver, true
 	}
-	ver, err := release.FromImage(r.Image)
-	if err != nil && r.Image != "" {
-		v.add("spec.release.version", msgNoVersion, r.Image)
-		return ver, false
+	return ver, known
+}
+
+// coreosRelease checks the CoreOS image against the stream the release
+// boots; a name that says nothing is preflight's warning.
+func (v *validator) coreosRelease(c *Cluster, ver release.Version) {
+	product := release.ProductOf(c.Spec.Release.Image, "")
+	if _, _, err := release.CheckCoreOS(product, ver, c.Spec.CoreOS.Image); err != nil {
+		v.add("spec.coreos.image", "%v", err)
 	}
-	return ver, err == nil
 }
 
 func (v *validator) coreos(o *CoreOS) {

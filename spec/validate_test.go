@@ -121,9 +121,17 @@ func TestValidationRejectsBrokenSpecs(t *testing.T) {
 		{"base domain", func(c *Cluster) { c.Spec.BaseDomain = "exa mple..com" }, `spec\.baseDomain: .* is not a DNS name`},
 		{"no release image", func(c *Cluster) { c.Spec.Release.Image = "" }, `spec\.release\.image: is required`},
 		{"malformed release image", func(c *Cluster) { c.Spec.Release.Image = "quay.io/okd:bad tag:x" }, `spec\.release\.image: .* is not a valid image reference`},
-		{"untagged image without version", func(c *Cluster) { c.Spec.Release.Image = "quay.io/okd/release@sha256:" + strings.Repeat("a", 64) }, `spec\.release\.version: cannot tell the release version`},
+		{"tag without a version, no version", func(c *Cluster) { c.Spec.Release.Image = "quay.io/okd/release:latest" }, `spec\.release\.version: cannot tell the release version from the image "quay\.io/okd/release:latest": set spec\.release\.version .* or pin the image by digest`},
+		{"tag disagrees with version", func(c *Cluster) {
+			c.Spec.Release.Image, c.Spec.Release.Version = "quay.io/openshift/okd:4.15.0-0.okd-2024-03-10-010116", "4.12"
+		}, `spec\.release\.version: "4\.12" disagrees with the release image quay\.io/openshift/okd:4\.15\.0-0\.okd-2024-03-10-010116, whose tag is release 4\.15`},
+		{"openshift 3 image", func(c *Cluster) { c.Spec.Release.Image = "docker.io/openshift/okd:3.11.0" }, `spec\.release\.image: docker\.io/openshift/okd:3\.11\.0 is an OpenShift 3\.11 release: OpenShift 3\.x is not supported`},
+		{"ocp without pull secret", func(c *Cluster) {
+			c.Spec.Release.Image, c.Spec.PullSecretFile = "quay.io/openshift-release-dev/ocp-release:4.14.3-x86_64", ""
+		}, `spec\.pullSecretFile: quay\.io/openshift-release-dev/ocp-release:4\.14\.3-x86_64 is an OpenShift Container Platform \(OCP\) release, which needs a pull secret`},
+		{"coreos of another stream", func(c *Cluster) { c.Spec.CoreOS.Image = "/srv/rhcos-4.14.34-x86_64-metal.x86_64.raw.gz" }, `spec\.coreos\.image: /srv/rhcos-4\.14\.34-x86_64-metal\.x86_64\.raw\.gz is Red Hat CoreOS \(RHCOS\), but release 4\.5 \(OKD\) boots Fedora CoreOS \(FCOS\)`},
 		{"bad version", func(c *Cluster) { c.Spec.Release.Version = "five" }, `spec\.release\.version: .*not a release version`},
-		{"openshift 3", func(c *Cluster) { c.Spec.Release.Version = "3.11" }, `spec\.release\.version: .*not an OpenShift 4 release`},
+		{"openshift 3", func(c *Cluster) { c.Spec.Release.Version = "3.11" }, `spec\.release\.version: .*OpenShift 3\.x is not supported`},
 		{"no coreos image", func(c *Cluster) { c.Spec.CoreOS.Image = "" }, `spec\.coreos\.image: is required`},
 		{"ftp image", func(c *Cluster) { c.Spec.CoreOS.Image = "ftp://x/y" }, `spec\.coreos\.image: "ftp://x/y" is not a local path or an http\(s\) URL`},
 		{"bad checksum", func(c *Cluster) { c.Spec.CoreOS.ImageSHA256 = "abc" }, `spec\.coreos\.imageSHA256: "abc" is not a sha256`},
@@ -323,6 +331,15 @@ func TestExistingInfraSpecLoads(t *testing.T) {
 	if s.RegistryEnabled() || !s.UsesRegistry() || !s.MirrorEnabled() || s.DNSServer() != "192.168.120.2:53" ||
 		!filepath.IsAbs(s.DNS.External.TSIGKey.SecretFile) || s.LoadBalancer.External.APIIntOrAPI() != "192.168.120.5" {
 		t.Errorf("defaulted spec: %+v", s)
+	}
+}
+
+func TestPinnedReleaseNeedsNoVersion(t *testing.T) {
+	t.Parallel()
+	c := validCluster()
+	c.Spec.Release.Image = "quay.io/openshift/okd@sha256:" + strings.Repeat("a", 64)
+	if _, err := LoadFile(writeSpec(t, c)); err != nil {
+		t.Fatalf("a digest-pinned release without spec.release.version is rejected (its version comes from the image): %v", err)
 	}
 }
 

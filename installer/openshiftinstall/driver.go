@@ -44,6 +44,7 @@ type VersionInfo struct {
 	Version      string // e.g. 4.14.0-0.okd-2024-01-26-175629
 	Commit       string
 	ReleaseImage string
+	Architecture string // amd64
 }
 
 // Version runs `openshift-install version` (read-only: it runs in dry runs too).
@@ -68,6 +69,8 @@ func ParseVersion(out string) VersionInfo {
 			v.Commit = f[3]
 		case len(f) == 3 && f[0] == "release" && f[1] == "image":
 			v.ReleaseImage = f[2]
+		case len(f) == 3 && f[0] == "release" && f[1] == "architecture":
+			v.Architecture = f[2]
 		}
 	}
 	return v

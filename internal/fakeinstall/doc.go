@@ -2,6 +2,7 @@
 // the command-line contract okdctl relies on and writes realistic outputs:
 //
 //	openshift-install version
+//	openshift-install coreos print-stream-json
 //	openshift-install create manifests --dir DIR
 //	openshift-install create ignition-configs --dir DIR
 //
@@ -17,7 +18,10 @@
 //
 // Environment (tests only):
 //
-//	FAKEINSTALL_VERSION     the version printed and built for (default 4.15.0-0.okd-2024-03-10-010116)
+//	FAKEINSTALL_VERSION     the version printed and built for (default 4.15.0-0.okd-2024-03-10-010116);
+//	                        its x.y and "okd" pick the CoreOS stream print-stream-json prints
+//	FAKEINSTALL_RELEASE_IMAGE  the release image it was built for (default quay.io/openshift/okd@sha256:5e5e...);
+//	                        set another version or image to play a binary of another release
 //	FAKEINSTALL_NOW         RFC 3339 time used as the clock for certificates
 //	FAKEINSTALL_API_SERVER  the kubeconfig's server (default https://api.<cluster>.<domain>:6443)
 //	FAKEINSTALL_KUBECONFIG  a kubeconfig file copied as auth/kubeconfig instead

@@ -41,12 +41,14 @@ func run(args []string) error {
 	switch strings.Join(rest, " ") {
 	case "version":
 		return printVersion()
+	case "coreos print-stream-json":
+		return printStreamJSON()
 	case "create manifests":
 		return createManifests(dir)
 	case "create ignition-configs":
 		return createIgnitionConfigs(dir)
 	}
-	return fmt.Errorf("unknown command %q: this double knows version, create manifests, create ignition-configs", strings.Join(rest, " "))
+	return fmt.Errorf("unknown command %q: this double knows version, coreos print-stream-json, create manifests, create ignition-configs", strings.Join(rest, " "))
 }
 
 // parseArgs takes --dir DIR / --dir=DIR and --log-level anywhere.
@@ -72,19 +74,6 @@ func parseArgs(args []string) (string, []string, error) {
 		}
 	}
 	return dir, rest, nil
-}
-
-func version() string {
-	if v := os.Getenv("FAKEINSTALL_VERSION"); v != "" {
-		return v
-	}
-	return defaultVersion
-}
-
-func printVersion() error {
-	fmt.Printf("openshift-install %s\nbuilt from commit 7d4a9d3e5c0f1b2a3c4d5e6f708192a3b4c5d6e7\n", version())
-	fmt.Printf("release image quay.io/openshift/okd@sha256:%s\nrelease architecture amd64\n", strings.Repeat("5e", 32))
-	return nil
 }
 
 func now() time.Time {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -30,7 +31,11 @@ type Options struct {
 	// ReleaseRepo and ContentRepo default to okd/release and okd/content.
 	ReleaseRepo, ContentRepo string
 	// Tag of the release (default 4.16.0-0.okd-synthetic).
-	Tag        string
+	Tag string
+	// Version the release says it is in its release-metadata, its
+	// io.openshift.release label and its image-references (default: Tag).
+	// A Version unlike the Tag makes a release whose tag lies.
+	Version    string
 	Components int // default 6
 	// BaseLayers (default 2) of BaseLayerSize bytes are shared by every image;
 	// each component adds one layer of UniqueLayerSize bytes. Layout, when
@@ -91,6 +96,9 @@ func (o *Options) defaults() {
 	}
 	if o.Tag == "" {
 		o.Tag = "4.16.0-0.okd-synthetic"
+	}
+	if o.Version == "" {
+		o.Version = o.Tag
 	}
 	if o.Components == 0 {
 		o.Components = 6
@@ -255,8 +263,8 @@ func pushLayers(ctx context.Context, o *Options, ls []v1.Layer) error {
 	return g.Wait()
 }
 
-// image stacks layers on an empty linux/<arch> image labelled name.
-func image(name, arch string, ls []v1.Layer) (v1.Image, error) {
+// image stacks layers on an empty linux/<arch> image with labels.
+func image(labels map[string]string, arch string, ls []v1.Layer) (v1.Image, error) {
 	img, err := mutate.AppendLayers(empty.Image, ls...)
 	if err != nil {
 		return nil, err
@@ -267,12 +275,12 @@ func image(name, arch string, ls []v1.Layer) (v1.Image, error) {
 	}
 	cf = cf.DeepCopy()
 	cf.OS, cf.Architecture = "linux", arch
-	cf.Config.Labels = map[string]string{"io.openshift.build.name": name}
+	cf.Config.Labels = labels
 	return mutate.ConfigFile(img, cf)
 }
 
 func pushComponent(ctx context.Context, o *Options, arch, compName string, ls []v1.Layer) (*Component, v1.Image, error) {
-	img, err := image(compName, arch, ls)
+	img, err := image(map[string]string{"io.openshift.build.name": compName}, arch, ls)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -302,13 +310,17 @@ func countBlobs(img v1.Image, blobs map[v1.Hash]int64) error {
 	return nil
 }
 
-// releaseImage is the base layers plus a layer holding release-manifests/.
+// releaseImage is the base layers plus a top layer holding
+// release-manifests/, labelled as `oc adm release new` labels a release.
 func releaseImage(o *Options, arch string, base []v1.Layer, comps []Component) (v1.Image, error) {
-	refs, err := ImageReferences(o.Tag, comps)
+	refs, err := ImageReferences(o.Version, comps)
 	if err != nil {
 		return nil, err
 	}
-	meta, _ := json.Marshal(map[string]any{"kind": "cincinnati-metadata-v0", "version": o.Tag})
+	meta, err := ReleaseMetadata(o.Version)
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	files := []struct {
@@ -333,7 +345,20 @@ func releaseImage(o *Options, arch string, base []v1.Layer, comps []Component) (
 	if err != nil {
 		return nil, err
 	}
-	return image("release "+o.Tag, arch, append(append([]v1.Layer{}, base...), manifests))
+	labels := map[string]string{"io.openshift.release": o.Version,
+		"io.openshift.release.base-image-digest": "sha256:" + strings.Repeat("b4", 32)}
+	return image(labels, arch, append(append([]v1.Layer{}, base...), manifests))
+}
+
+// ReleaseMetadata renders release-manifests/release-metadata as
+// `oc adm release new` writes it: Cincinnati's metadata of the release.
+func ReleaseMetadata(version string) ([]byte, error) {
+	return json.MarshalIndent(map[string]any{
+		"kind":     "cincinnati-metadata-v0",
+		"version":  version,
+		"previous": []string{},
+		"metadata": map[string]string{"url": "https://github.com/okd-project/okd/releases/tag/" + version},
+	}, "", "  ")
 }
 
 // ImageReferences renders a release's image-references ImageStream.
@@ -347,7 +372,8 @@ func ImageReferences(version string, comps []Component) ([]byte, error) {
 		From from   `json:"from"`
 	}
 	is := map[string]any{"kind": "ImageStream", "apiVersion": "image.openshift.io/v1",
-		"metadata": map[string]string{"name": version}}
+		"metadata": map[string]any{"name": version, "creationTimestamp": nil,
+			"annotations": map[string]string{"release.openshift.io/from-image-stream": "okd/release"}}}
 	var tags []tag
 	for _, c := range comps {
 		tags = append(tags, tag{Name: c.Name, From: from{Kind: "DockerImage", Name: c.Image}})

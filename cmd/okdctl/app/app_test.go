@@ -68,7 +68,7 @@ func TestEveryExampleValidatesAndPlans(t *testing.T) {
 				t.Fatalf("validate exit %d: %s%s", code, out, errOut)
 			}
 			root := t.TempDir()
-			out, errOut, code := run(t, "plan", "-f", spec, "--root", root)
+			out, errOut, code := run(t, "plan", "-f", spec, "--root", root, "--offline")
 			if code != 0 {
 				t.Fatalf("plan exit %d: %s", code, errOut)
 			}
@@ -91,7 +91,7 @@ func TestPlanLabOnEmptyMachineChangesNothing(t *testing.T) {
 	dir := copyExamples(t)
 	before := snapshot(t, dir)
 	t.Setenv("PATH", t.TempDir()) // nothing installed
-	out, errOut, code := run(t, "plan", "-f", filepath.Join(dir, "lab.yaml"))
+	out, errOut, code := run(t, "plan", "-f", filepath.Join(dir, "lab.yaml"), "--offline")
 	if code != 0 {
 		t.Fatalf("plan exit %d: %s", code, errOut)
 	}

@@ -21,6 +21,7 @@ type specFlags struct {
 	sandbox    bool
 	kubeconfig string
 	logFormat  string
+	offline    bool
 }
 
 func (f *specFlags) register(cmd *cobra.Command, withHost bool) {
@@ -30,6 +31,7 @@ func (f *specFlags) register(cmd *cobra.Command, withHost bool) {
 		cmd.Flags().BoolVar(&f.sandbox, "sandbox", false, "run the bastion services as supervised processes on the spec's addresses (needs --root)")
 		cmd.Flags().StringVar(&f.kubeconfig, "kubeconfig", "", "the cluster's admin kubeconfig (default <installDir>/auth/kubeconfig)")
 		cmd.Flags().StringVar(&f.logFormat, "log-format", "text", "text, or json for one JSON event per line")
+		cmd.Flags().BoolVar(&f.offline, "offline", false, "contact no registry: the release image's own metadata is not read (its version is not checked)")
 	}
 }
 
@@ -69,7 +71,11 @@ func (f *specFlags) runner(c *spec.Cluster, out io.Writer, dryRun bool) (*instal
 	}
 	host := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: f.sandbox, DryRun: dryRun})
 	log := installer.NewLogger(installer.LoggerOptions{Out: out, JSON: f.logFormat == "json", TTY: isTerminal(out)})
-	return &installer.Runner{Cluster: c, Host: host, Log: log, Kubeconfig: f.kubeconfig}, nil
+	r := &installer.Runner{Cluster: c, Host: host, Log: log, Kubeconfig: f.kubeconfig}
+	if !f.offline {
+		r.ReadRelease = installer.NewReleaseReader(c, f.sandbox)
+	}
+	return r, nil
 }
 
 // isTerminal reports whether w is a character device (a terminal), where

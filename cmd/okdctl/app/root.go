@@ -71,5 +71,11 @@ then waits for bootstrap, approves the nodes' certificates and finishes.`,
 	root.AddCommand(newCerts())
 	root.AddCommand(newAddNode())
 	root.AddCommand(newServe())
+	root.AddCommand(newVersion())
+	// --version prints what `okdctl version` prints
+	var v strings.Builder
+	printVersion(&v, buildInfo())
+	root.Version = buildInfo().Version
+	root.SetVersionTemplate(strings.ReplaceAll(v.String(), "{{", "{{`{{`}}"))
 	return root
 }

@@ -51,7 +51,7 @@ func NewHost(o HostOptions) *Host {
 		h.Rec = &Recorder{}
 		h.Files = &RecordingFiles{Base: disk, Rec: h.Rec}
 		h.Runner = &RecordingRunner{Base: ExecRunner{}, Rec: h.Rec}
-		h.Services = &RecordingServices{Rec: h.Rec}
+		h.Services = &RecordingServices{Rec: h.Rec, Base: h.Services}
 	}
 	return h
 }

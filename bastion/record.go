@@ -24,8 +24,20 @@ const (
 type Planned struct {
 	Kind    string `json:"kind"`
 	Summary string `json:"summary"`
-	// Diff is a unified diff for files (content hidden for secrets).
+	// Diff is a unified diff for files (content hidden for secrets,
+	// certificates described instead of printed).
 	Diff string `json:"diff,omitempty"`
+	// Brief is the short form a plan shows by default (Summary when empty).
+	Brief string `json:"brief,omitempty"`
+	// Path, Verb (create, update, remove), Size and the diff stat
+	// (Added, Removed lines) describe a file action.
+	Path    string `json:"path,omitempty"`
+	Verb    string `json:"verb,omitempty"`
+	Size    int    `json:"size,omitempty"`
+	Added   int    `json:"added,omitempty"`
+	Removed int    `json:"removed,omitempty"`
+	// Secret is set on a secret file shown with its secrets redacted.
+	Secret bool `json:"secret,omitempty"`
 }
 
 // Recorder collects what a dry run would do.
@@ -58,6 +70,8 @@ type RecordingFiles struct {
 
 	mu      sync.Mutex
 	overlay map[string][]byte // nil value: removed
+	// redact shows a secret file with its secrets taken out (Redact)
+	redact map[string]func([]byte) []byte
 }
 
 var _ Files = (*RecordingFiles)(nil)
@@ -96,16 +110,7 @@ func (r *RecordingFiles) WriteFile(path string, data []byte, mode fs.FileMode) (
 	if exists {
 		verb = "update"
 	}
-	p := Planned{Kind: KindFile, Summary: fmt.Sprintf("%s %s (%04o, %d bytes)", verb, path, mode.Perm(), len(data))}
-	switch {
-	case mode.Perm()&0o077 == 0:
-		p.Summary += ", secret: content not shown"
-	case !isText(data) || !isText(old):
-		p.Summary += ", binary"
-	default:
-		p.Diff = Diff(path, old, data)
-	}
-	r.Rec.Add(p)
+	r.Rec.Add(r.planWrite(path, verb, old, data, mode))
 	return true, nil
 }
 
@@ -133,7 +138,7 @@ func (r *RecordingFiles) Remove(path string) (bool, error) {
 	}
 	r.overlay[path] = nil
 	r.mu.Unlock()
-	r.Rec.Add(Planned{Kind: KindFile, Summary: "remove " + path})
+	r.Rec.Add(Planned{Kind: KindFile, Summary: "remove " + path, Path: path, Verb: "remove"})
 	return true, nil
 }
 
@@ -161,29 +166,51 @@ func (r *RecordingRunner) Run(ctx context.Context, cmd Cmd) ([]byte, error) {
 // RecordingServices records service changes instead of making them.
 type RecordingServices struct {
 	Rec *Recorder
+	// Base answers Running (read only), so that a plan tells a service
+	// to start from one that already runs, and preflight knows okdctl's
+	// own services hold their ports (optional).
+	Base Services
+
+	mu      sync.Mutex
+	ensured map[string]bool
 }
 
 var _ Services = (*RecordingServices)(nil)
 
 // Ensure implements Services.
 func (r *RecordingServices) Ensure(ctx context.Context, svc Service) (Action, error) {
-	r.Rec.Add(Planned{Kind: KindService, Summary: fmt.Sprintf("ensure %s runs: %s", svc.Name, strings.Join(svc.Command, " "))})
+	r.mu.Lock()
+	again := r.ensured[svc.Name]
+	if r.ensured == nil {
+		r.ensured = map[string]bool{}
+	}
+	r.ensured[svc.Name] = true
+	r.mu.Unlock()
+	brief := "start " + svc.Name
+	if running, _ := r.Running(ctx, svc.Name); running || again {
+		brief = "keep " + svc.Name + " running (reloaded or restarted if its configuration or command changed)"
+	}
+	r.Rec.Add(Planned{Kind: KindService, Summary: fmt.Sprintf("ensure %s runs: %s", svc.Name, strings.Join(svc.Command, " ")),
+		Brief: brief, Verb: "ensure"})
 	return Unchanged, nil
 }
 
 // Reload implements Services.
 func (r *RecordingServices) Reload(ctx context.Context, svc Service) error {
-	r.Rec.Add(Planned{Kind: KindService, Summary: "reload " + svc.Name})
+	r.Rec.Add(Planned{Kind: KindService, Summary: "reload " + svc.Name, Verb: "reload"})
 	return nil
 }
 
 // Stop implements Services.
 func (r *RecordingServices) Stop(ctx context.Context, name string) error {
-	r.Rec.Add(Planned{Kind: KindService, Summary: "stop " + name})
+	r.Rec.Add(Planned{Kind: KindService, Summary: "stop " + name, Verb: "stop"})
 	return nil
 }
 
 // Running implements Services.
 func (r *RecordingServices) Running(ctx context.Context, name string) (bool, error) {
-	return false, nil
+	if r.Base == nil {
+		return false, nil
+	}
+	return r.Base.Running(ctx, name)
 }

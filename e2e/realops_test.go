@@ -163,7 +163,9 @@ func (o *opsBastion) resolver(t *testing.T) {
 	if o.resolves("api.okd.example", realhost.BastionIP) {
 		t.Fatal("api.okd.example resolves before the dns phase")
 	}
-	plan := o.mustOkdctl("plan", "-f", "cluster.yaml")
+	// the dns phase alone: this bastion has no openshift-install, so a plan
+	// of every phase exits 1 for the manifests and ignition phases
+	plan := o.mustOkdctl("plan", "-f", "cluster.yaml", "--only", "dns", "--diff")
 	if !strings.Contains(plan, "+# okdctl okd.example: okdctl's DNS for the cluster") || !strings.Contains(plan, "+nameserver "+realhost.BastionIP) {
 		t.Errorf("plan does not show the resolv.conf change:\n%s", plan)
 	}

@@ -199,6 +199,7 @@ func TestHelperRealPXE(t *testing.T) {
 	if !strings.Contains(again, "✓ boot") || strings.Contains(again, "[boot] running") {
 		t.Errorf("the re-run did not confirm boot unchanged:\n%s", again)
 	}
+	r.checkProxyPXE(t, bridge, rec["bootstrap"], taps[0], skip)
 	// spec.pxe taken out: dnsmasq stops, and stays off after a reboot
 	r.cluster.Spec.PXE = spec.PXE{}
 	data, err := os.ReadFile(c.Path(r.spec))
@@ -393,4 +394,42 @@ func dnsmasqTime(journal, a, b string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// checkProxyPXE: with spec.pxe.mode proxy beside a site's DHCP server
+// (which gives the address, and no boot file), the bootstrap machine
+// PXE-boots again (BIOS) through okdctl's proxy DHCP and verifies its
+// ignition.
+func (r *rehearsal) checkProxyPXE(t *testing.T, bridge *vmnode.Bridge, b ignition.Record, tap, skip string) {
+	t.Helper()
+	c := r.host
+	s := &r.cluster.Spec
+	bridge.SiteDHCP(t, "192.168.120.1/24", fmt.Sprintf("port=0\ninterface=site0\nbind-interfaces\nlog-dhcp\n"+
+		"dhcp-range=192.168.120.200,192.168.120.220,255.255.255.0,1h\ndhcp-host=%s,%s,%s\n"+
+		"dhcp-option=option:router,%s\ndhcp-option=option:dns-server,%s\ndhcp-option=option:domain-name,%s\n",
+		b.MAC, b.IP, strings.Split(b.FQDN, ".")[0], s.Network.Gateway, s.Bastion.IP, r.domain()))
+	data, err := os.ReadFile(c.Path(r.spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.WriteFile(r.spec, bytes.Replace(data, []byte("        mode: dhcp\n"), []byte("        mode: proxy\n"), 1), 0o644)
+	if out := r.mustRun("apply", skip); !strings.Contains(out, "okdctl-dnsmasq restarted: DHCP (proxy)") {
+		t.Errorf("okdctl-dnsmasq was not restarted in proxy mode:\n%s", out)
+	}
+	vm := vmnode.Start(t, vmnode.Options{Name: "bootstrap-proxy", MAC: b.MAC, Tap: tap})
+	took, err := vm.Wait(6 * time.Minute)
+	t.Logf("bootstrap (BIOS PXE through proxy DHCP) powered off after %s; reports:\n    %s", took.Round(100*time.Millisecond), strings.Join(vm.Reports(), "\n    "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reports := strings.Join(vm.Reports(), "\n")
+	for _, want := range []string{"cmdline initrd=main coreos.live.rootfs_url=" + installer.MediaURL(r.cluster, s.CoreOS.Rootfs) + " " + b.KernelArgs,
+		fmt.Sprintf("dhcp lease mac=%s ip=%s", b.MAC, b.IP), "ignition verified " + b.IgnitionHash} {
+		if !strings.Contains(reports, want) {
+			t.Errorf("proxy DHCP: no report %q in:\n%s", want, reports)
+		}
+	}
+	if journal := c.MustRun("journalctl", "--no-pager", "-o", "cat", "-u", "okdctl-dnsmasq"); !strings.Contains(journal, "PXE(lab0) "+b.MAC+" proxy") {
+		t.Errorf("okdctl's dnsmasq did not answer as a proxy:\n%s", journal)
+	}
 }

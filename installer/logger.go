@@ -25,6 +25,7 @@ type logShared struct {
 	file    io.Writer
 	json    bool
 	secrets []string
+	rewrite func(string) string
 	now     func() time.Time
 	// a spinner line, drawn only on a terminal, for the phase that runs
 	tty       bool
@@ -41,6 +42,9 @@ type LoggerOptions struct {
 	JSON bool
 	// TTY draws a spinner line while a phase runs (text output on a terminal only).
 	TTY bool
+	// Rewrite, when set, rewrites every message (the CLI adds the run's
+	// flags to the okdctl commands a message suggests).
+	Rewrite func(string) string
 }
 
 // NewLogger builds a Logger.
@@ -48,7 +52,7 @@ func NewLogger(o LoggerOptions) *Logger {
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	return &Logger{shared: &logShared{out: o.Out, file: o.File, json: o.JSON, now: time.Now, tty: o.TTY && !o.JSON}}
+	return &Logger{shared: &logShared{out: o.Out, file: o.File, json: o.JSON, now: time.Now, tty: o.TTY && !o.JSON, rewrite: o.Rewrite}}
 }
 
 // WithPhase returns a Logger whose lines carry [phase].
@@ -110,6 +114,9 @@ func (l *Logger) write(ev Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ev.Msg = bastion.Mask(ev.Msg, s.secrets...)
+	if s.rewrite != nil {
+		ev.Msg = s.rewrite(ev.Msg)
+	}
 	ev.Time = s.now().UTC().Format(time.RFC3339)
 	jsonLine, _ := json.Marshal(ev)
 	text := textLine(ev)

@@ -126,6 +126,13 @@ func (rc *RunContext) Kubeconfig() string {
 	return filepath.Join(rc.InstallDir(), "auth", "kubeconfig")
 }
 
+// Reporter phases have output the user wants on every run, also when the
+// phase is unchanged and does not run (the boot lines): the runner calls
+// Report instead.
+type Reporter interface {
+	Report(ctx context.Context, rc *RunContext) error
+}
+
 // DryRunner phases describe themselves in a dry run instead of running
 // against the recording host (phases that wait on a cluster, say).
 type DryRunner interface {

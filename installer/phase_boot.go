@@ -20,6 +20,7 @@ type BootPhase struct{}
 var (
 	_ InputProvider = (*BootPhase)(nil)
 	_ Checker       = (*BootPhase)(nil)
+	_ Reporter      = (*BootPhase)(nil)
 )
 
 // Name implements Phase.
@@ -83,6 +84,18 @@ func (p *BootPhase) Run(ctx context.Context, rc *RunContext) error {
 		rc.Log().Infof("no iPXE, PXE or GRUB files: %v", ignition.ErrNoPXEMedia)
 	}
 	rc.Log().Infof("boot artifacts of %d nodes written to %s; boot each node with its line:", len(rc.Spec().Nodes), dir)
+	rc.Log().Raw(string(files["boot.txt"]))
+	return nil
+}
+
+// Report implements Reporter: an unchanged re-run prints the boot lines
+// again, since the person re-running apply is usually about to boot.
+func (p *BootPhase) Report(ctx context.Context, rc *RunContext) error {
+	files, err := bootFiles(rc)
+	if err != nil {
+		return fmt.Errorf("failed to print the boot lines: %w", err)
+	}
+	rc.Log().Infof("boot artifacts unchanged in %s; boot each node with its line:", rc.StatePath(DirBoot))
 	rc.Log().Raw(string(files["boot.txt"]))
 	return nil
 }

@@ -57,6 +57,7 @@ func (p *InstallConfigPhase) Run(ctx context.Context, rc *RunContext) error {
 		return err
 	}
 	path := rc.StatePath(FileInstallConfig)
+	rc.Host().Redact(path, openshiftinstall.RedactPullSecret) // a plan shows it without the pull secret
 	changed, err := rc.Host().Files.WriteFile(path, data, 0o600)
 	if err != nil {
 		return fmt.Errorf("failed to write install-config.yaml: %w", err)

@@ -142,13 +142,27 @@ func busyPorts(ctx context.Context, rc *RunContext) []string {
 		addr := net.JoinHostPort(ip, strconv.Itoa(p.Port))
 		if err := portFree(addr, p.Name == "dns"); err == nil {
 			continue
-		} else if running, _ := rc.Host().Services.Running(ctx, owners[p.Name]); running {
+		} else if ownService(ctx, rc, owners[p.Name]) {
 			continue
 		} else {
 			busy = append(busy, busyPort("spec.bastion.ports."+p.Name, ip, p.Port, p.Name == "dns", err))
 		}
 	}
 	return busy
+}
+
+// ownService reports whether okdctl's own service runs (and so holds its
+// port): through the run's services, or, under --root, as the sandbox a
+// run with --sandbox started there (a plan without --sandbox after one).
+func ownService(ctx context.Context, rc *RunContext, name string) bool {
+	if running, _ := rc.Host().Services.Running(ctx, name); running {
+		return true
+	}
+	if rc.Host().Paths.Root == "" || rc.Sandbox() {
+		return false
+	}
+	running, _ := (&bastion.Sandbox{Paths: rc.Host().Paths}).Running(ctx, name)
+	return running
 }
 
 // servedHere reports whether the bastion serves the port's service (not

@@ -114,7 +114,25 @@ func (r *Runner) selection(o ApplyOptions) (map[string]bool, error) {
 			sel[n] = false
 		}
 	}
+	if !slices.ContainsFunc(names, func(n string) bool { return sel[n] }) {
+		return nil, fmt.Errorf("the options select no phase (%s): nothing would run; drop a --skip or choose other phases", o.describe())
+	}
 	return sel, nil
+}
+
+// describe spells the selecting options as given.
+func (o ApplyOptions) describe() string {
+	var parts []string
+	if o.From != "" {
+		parts = append(parts, "--from "+o.From)
+	}
+	if len(o.Only) > 0 {
+		parts = append(parts, "--only "+strings.Join(o.Only, ","))
+	}
+	if len(o.Skip) > 0 {
+		parts = append(parts, "--skip "+strings.Join(o.Skip, ","))
+	}
+	return strings.Join(parts, " ")
 }
 
 // Apply runs the selected phases. In a dry run (Host.DryRun) it touches
@@ -141,6 +159,7 @@ func (r *Runner) Apply(ctx context.Context, o ApplyOptions) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	state.Sandbox = r.Host.Sandbox // saved with the first phase's record
 	ver, rf, err := r.resolveRelease(ctx, state)
 	if err != nil {
 		return nil, err
@@ -191,6 +210,11 @@ func (r *Runner) runPhase(ctx context.Context, p Phase, rc *RunContext, selected
 	if !run {
 		res.Status, res.Note = StatusUnchanged, why
 		r.Log.Status(name, StatusUnchanged, 0, why)
+		if rep, ok := p.(Reporter); ok && !rc.DryRun() {
+			if err := rep.Report(ctx, rc); err != nil {
+				rc.Log().Warnf("%v", err)
+			}
+		}
 		return res, nil
 	}
 	return r.execute(ctx, p, rc, res, digest, why)

@@ -31,6 +31,9 @@ const (
 type State struct {
 	Cluster string                 `json:"cluster"`
 	Phases  map[string]*PhaseState `json:"phases"`
+	// Sandbox is set when the last run ran the services in a sandbox
+	// (--sandbox), so that status and its hints say so.
+	Sandbox bool `json:"sandbox,omitempty"`
 	// Release is what the release image said about itself when okdctl
 	// read it, so that re-runs do not read it again.
 	Release *release.Facts `json:"release,omitempty"`

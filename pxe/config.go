@@ -132,7 +132,9 @@ dhcp-boot=tag:!ipxe,tag:efi64,%s,,%s
 dhcp-boot=tag:ipxe,%s
 `, in.TFTPRoot, BIOSBootFile, in.ListenIP, UEFIBootFile, in.ListenIP, in.ScriptURL)
 	if in.Mode == ModeProxy {
-		// proxy DHCP boots through the PXE menu, whose client adds ".0"
+		// proxy DHCP boots through PXE services: iPXE takes the script's
+		// URL as it is; a PXE ROM adds ".0" to the TFTP name
+		fmt.Fprintf(&b, "pxe-service=tag:ipxe,x86PC,\"okdctl\",%s\npxe-service=tag:ipxe,X86-64_EFI,\"okdctl\",%s\n", in.ScriptURL, in.ScriptURL)
 		b.WriteString("pxe-service=tag:!ipxe,x86PC,\"okdctl iPXE\",undionly\npxe-service=tag:!ipxe,X86-64_EFI,\"okdctl iPXE\",ipxe\n")
 	}
 	return []byte(b.String()), nil

@@ -34,6 +34,9 @@ func TestRenderAnswersOnlyTheSpecsMACs(t *testing.T) {
 		if i, j := strings.Index(s, "52:54:00:aa:bb:02"), strings.Index(s, "52:54:00:aa:bb:04"); i < 0 || j < i {
 			t.Errorf("%s: hosts not sorted by MAC:\n%s", mode, s)
 		}
+		if mode == ModeProxy && !strings.Contains(s, "pxe-service=tag:ipxe,x86PC,\"okdctl\","+in.ScriptURL+"\n") {
+			t.Errorf("proxy DHCP does not point iPXE at the script:\n%s", s)
+		}
 		if mode == ModeProxy && (strings.Contains(s, "192.168.120.104") || !strings.Contains(s, "dhcp-range=192.168.120.0,proxy\n")) {
 			t.Errorf("proxy DHCP hands out addresses:\n%s", s)
 		}

@@ -22,7 +22,9 @@ step "okdctl validate -f examples/lab.yaml"
 "$okdctl" validate -f examples/lab.yaml
 
 step "okdctl plan -f examples/lab.yaml   (dry run: touches nothing)"
-"$okdctl" plan -f examples/lab.yaml
+# exit status 1 is expected here: this machine is not the lab's bastion
+# (192.168.120.101) and has no openshift-install, so those phases would fail
+"$okdctl" plan -f examples/lab.yaml || echo "(plan exit status $?: the phases marked WOULD FAIL need the lab's bastion)"
 
 if "$okdctl" boot --help >/dev/null 2>&1; then
 	step "okdctl boot -f examples/lab.yaml   (the lines to type at each node's boot prompt)"

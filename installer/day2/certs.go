@@ -50,8 +50,48 @@ type CertReport struct {
 	Pending []cluster.Verdict `json:"pendingCSRs"`
 	// Flooding: the approver's flood guard would approve none of the pending CSRs.
 	Flooding bool `json:"flooding,omitempty"`
-	// Notes say what could not be looked at, and why.
+	// CSRsChecked is set when the cluster listed its CSRs: otherwise "no
+	// pending CSR" is not known.
+	CSRsChecked bool `json:"csrsChecked"`
+	// Unchecked says what exists but could not be checked, and why (a
+	// cluster or endpoint that did not answer); it counts as a failure
+	// unless the caller allows it. The certificates that could not be read
+	// are rows of status unknown (Unreachable lists both).
+	Unchecked []string `json:"unchecked,omitempty"`
+	// Notes say what was not looked at because it does not exist yet.
 	Notes []string `json:"notes,omitempty"`
+}
+
+// warn is the threshold as a duration.
+func (r *CertReport) warn() time.Duration {
+	d, err := ParseWarn(r.Warn)
+	if err != nil {
+		return DefaultWarn
+	}
+	return d
+}
+
+// Unreachable lists everything that could not be checked: the cluster or
+// the bastion's endpoints not asked, and each certificate not read.
+func (r *CertReport) Unreachable() []string {
+	out := append([]string(nil), r.Unchecked...)
+	for _, c := range r.Certs {
+		if c.Status == CertUnknown {
+			out = append(out, fmt.Sprintf("%s at %s: %s", c.Name, c.Where, firstLineOf(c.Note)))
+		}
+	}
+	return out
+}
+
+// Checked counts the certificates that were read.
+func (r *CertReport) Checked() int {
+	n := 0
+	for _, c := range r.Certs {
+		if c.Status != CertUnknown {
+			n++
+		}
+	}
+	return n
 }
 
 // CertsOptions configure the report.
@@ -105,6 +145,11 @@ type gather struct {
 
 func (g *gather) note(format string, args ...any) {
 	g.rep.Notes = append(g.rep.Notes, fmt.Sprintf(format, args...))
+}
+
+// unchecked records something that exists but could not be checked.
+func (g *gather) unchecked(format string, args ...any) {
+	g.rep.Unchecked = append(g.rep.Unchecked, fmt.Sprintf(format, args...))
 }
 
 // add records a certificate with its status against the threshold.

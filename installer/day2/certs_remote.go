@@ -32,7 +32,7 @@ type probe struct {
 func (g *gather) served(ctx context.Context) {
 	s := g.rc.Spec()
 	if !g.rc.BastionReachable() {
-		g.note("served certificates not read: spec.bastion.ip %s is not an address of this machine (run okdctl certs on the bastion)", s.Bastion.IP)
+		g.unchecked("served certificates (API, machine config, ingress, registry): spec.bastion.ip %s is not an address of this machine (run okdctl certs on the bastion)", s.Bastion.IP)
 		return
 	}
 	domain := g.rc.Cluster().ClusterDomain()
@@ -93,24 +93,24 @@ func servingCert(ctx context.Context, addr, sni string, timeout time.Duration) (
 // cluster reads the kubelets' certificates and the pending CSRs from the API.
 func (g *gather) cluster(ctx context.Context) {
 	if _, err := os.Stat(g.rc.Kubeconfig()); err != nil {
-		g.note("the cluster was not asked (kubelet certificates, pending CSRs): %v", err)
+		g.unchecked("the cluster (kubelet certificates, pending CSRs): not asked: %v", err)
 		return
 	}
 	clients, err := installer.ClusterClients(g.rc)
 	if err != nil {
-		g.note("the cluster was not asked: %v", err)
+		g.unchecked("the cluster (kubelet certificates, pending CSRs): not asked: %v", err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 4*g.o.Timeout)
 	defer cancel()
 	csrs, err := clients.Kube.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{})
 	if err != nil {
-		g.note("the cluster did not answer: %v", err)
+		g.unchecked("the cluster (kubelet certificates, pending CSRs): did not answer: %v", err)
 		return
 	}
 	nodes, err := clients.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
-		g.note("the cluster did not answer: %v", err)
+		g.unchecked("the cluster (kubelet certificates, pending CSRs): did not answer: %v", err)
 		return
 	}
 	g.kubelets(ctx, csrs.Items, nodes.Items)
@@ -175,11 +175,13 @@ func kubeletProbe(n corev1.Node) (probe, bool) {
 func (g *gather) verdicts(ctx context.Context) {
 	a, err := installer.NewApprover(g.rc)
 	if err != nil {
-		g.note("pending CSRs not judged: %v", err)
+		g.unchecked("pending CSRs not judged: %v", err)
 		return
 	}
 	g.rep.Pending, g.rep.Flooding, err = a.Verdicts(ctx)
 	if err != nil {
-		g.note("pending CSRs not listed: %v", err)
+		g.unchecked("pending CSRs not listed: %v", err)
+		return
 	}
+	g.rep.CSRsChecked = true
 }

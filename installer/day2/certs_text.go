@@ -22,14 +22,12 @@ func (r *CertReport) Text() []byte {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Status, left, until, c.Name, c.Where, firstLineOf(c.Note))
 	}
 	tw.Flush()
-	if flagged := r.Flagged(); len(flagged) > 0 {
-		var names []string
-		for _, c := range flagged {
-			names = append(names, c.Name)
+	b.WriteString("\n" + r.verdict() + "\n")
+	if un := r.Unreachable(); len(un) > 0 {
+		fmt.Fprintf(&b, "could not be checked (%d):\n", len(un))
+		for _, u := range un {
+			fmt.Fprintf(&b, "  - %s\n", u)
 		}
-		fmt.Fprintf(&b, "\n%d certificate(s) expire within %s or must not be used: %s\n", len(flagged), r.Warn, strings.Join(names, "; "))
-	} else {
-		fmt.Fprintf(&b, "\nno certificate expires within %s\n", r.Warn)
 	}
 	r.pendingText(&b)
 	for _, n := range r.Notes {
@@ -38,7 +36,44 @@ func (r *CertReport) Text() []byte {
 	return b.Bytes()
 }
 
+// verdict is the report's one-line summary; it never contradicts a row:
+// certificates that expire within the threshold but are not flagged (the
+// 24 h ignition certificates by design) and certificates not read are
+// named in it.
+func (r *CertReport) verdict() string {
+	if flagged := r.Flagged(); len(flagged) > 0 {
+		var names []string
+		for _, c := range flagged {
+			names = append(names, c.Name)
+		}
+		return fmt.Sprintf("%d certificate(s) expire within %s or must not be used: %s", len(flagged), r.Warn, strings.Join(names, "; "))
+	}
+	if r.Checked() == 0 {
+		return "no certificate could be checked"
+	}
+	var line string
+	if len(r.Unreachable()) == 0 {
+		line = fmt.Sprintf("no certificate expires within %s", r.Warn)
+	} else {
+		line = fmt.Sprintf("none of the %d certificate(s) read expires within %s", r.Checked(), r.Warn)
+	}
+	var soon []string
+	for _, c := range r.Certs {
+		if c.Status == CertOK && !c.NotAfter.IsZero() && c.NotAfter.Sub(r.Time) <= r.warn() {
+			soon = append(soon, c.Name)
+		}
+	}
+	if len(soon) > 0 {
+		line += fmt.Sprintf(" apart from %s, short-lived by design (see its note)", strings.Join(soon, "; "))
+	}
+	return line
+}
+
 func (r *CertReport) pendingText(b *bytes.Buffer) {
+	if !r.CSRsChecked {
+		b.WriteString("\npending CSRs: not checked (the cluster was not asked or did not answer: see above)\n")
+		return
+	}
 	if len(r.Pending) == 0 {
 		b.WriteString("\nno pending CSR\n")
 		return

@@ -15,7 +15,9 @@ func confirmed(yes bool, ask Confirm, what, summary string) error {
 		return nil
 	}
 	if ask == nil {
-		return fmt.Errorf("refusing to %s without confirmation: read what it does, then pass --yes\n%s", what, summary)
+		// the first line stands alone (it is the ERROR line); what the
+		// step would do follows it, as the line announces
+		return fmt.Errorf("refusing to %s without confirmation: nothing was changed; there is no terminal to ask on, so pass --yes once you have read what it would do:\n%s", what, summary)
 	}
 	ok, err := ask(summary)
 	if err != nil {

@@ -2,6 +2,7 @@ package vmnode
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -55,4 +56,37 @@ func (b *Bridge) DHCPProbe(t testing.TB, mac string) (bool, string) {
 	ip(t, "link", "set", host, "up")
 	out, err := exec.Command(Busybox, "udhcpc", "-f", "-n", "-q", "-t", "3", "-T", "1", "-i", host, "-s", "/bin/true").CombinedOutput()
 	return err == nil, string(out)
+}
+
+// SiteDHCP runs a site's own DHCP server (dnsmasq with conf, which should
+// name interface=site0) on the bridge, in a network namespace of its own
+// with address (CIDR) on its link: the DHCP server a proxy-DHCP bastion
+// stands beside. Both end with t.
+func (b *Bridge) SiteDHCP(t testing.TB, address, conf string) {
+	t.Helper()
+	holder := exec.Command("unshare", "-n", "sleep", "3600")
+	if err := holder.Start(); err != nil {
+		t.Fatalf("failed to make the site's network namespace: %v", err)
+	}
+	t.Cleanup(func() { _ = holder.Process.Kill(); _ = holder.Wait() })
+	pid := fmt.Sprint(holder.Process.Pid)
+	ip(t, "link", "add", "site0", "type", "veth", "peer", "name", "site1")
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", "site1").Run() })
+	ip(t, "link", "set", "site1", "master", b.Name, "up")
+	ip(t, "link", "set", "site0", "netns", pid)
+	for _, args := range [][]string{{"link", "set", "lo", "up"}, {"addr", "add", address, "dev", "site0"}, {"link", "set", "site0", "up"}} {
+		if out, err := exec.Command("nsenter", append([]string{"-t", pid, "-n", "ip"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s in the site's namespace: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	dir := t.TempDir()
+	path := dir + "/site-dnsmasq.conf"
+	if err := os.WriteFile(path, []byte(conf+"\ndhcp-leasefile="+dir+"/leases\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := exec.Command("nsenter", "-t", pid, "-n", "dnsmasq", "--keep-in-foreground", "--conf-file="+path, "--pid-file=", "--user=root")
+	if err := srv.Start(); err != nil {
+		t.Fatalf("failed to start the site's DHCP server: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
 }

@@ -58,7 +58,7 @@ the node's CSRs (verified against the spec) until it is Ready.`,
 func printAddNodePlan(out io.Writer, r *installer.Runner, sum *installer.Summary, node string) {
 	for i, res := range sum.Results {
 		fmt.Fprintf(out, "[%d/%d] %s: ", i+1, len(sum.Results), res.Phase)
-		printOutcome(out, r, res, false)
+		printOutcome(out, res, false, r.Log.Mask)
 	}
 	fmt.Fprintf(out, "then: print the boot line of %s and approve its CSRs until it is Ready. Nothing was changed.\n", node)
 }

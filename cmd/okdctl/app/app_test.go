@@ -69,7 +69,9 @@ func TestEveryExampleValidatesAndPlans(t *testing.T) {
 			}
 			root := t.TempDir()
 			out, errOut, code := run(t, "plan", "-f", spec, "--root", root, "--offline")
-			if code != 0 {
+			// a phase may fail here (the bastion's address is not this
+			// machine's, no openshift-install): plan then exits 1 naming it
+			if code != 0 && (code != 1 || !strings.HasPrefix(errOut, "ERROR: the plan has ") || !strings.Contains(out, "WOULD FAIL")) {
 				t.Fatalf("plan exit %d: %s", code, errOut)
 			}
 			for _, p := range installer.PhaseNames() {
@@ -92,7 +94,7 @@ func TestPlanLabOnEmptyMachineChangesNothing(t *testing.T) {
 	before := snapshot(t, dir)
 	t.Setenv("PATH", t.TempDir()) // nothing installed
 	out, errOut, code := run(t, "plan", "-f", filepath.Join(dir, "lab.yaml"), "--offline")
-	if code != 0 {
+	if code != 1 || !strings.Contains(errOut, "would fail: preflight") {
 		t.Fatalf("plan exit %d: %s", code, errOut)
 	}
 	if after := snapshot(t, dir); after != before {
@@ -101,7 +103,7 @@ func TestPlanLabOnEmptyMachineChangesNothing(t *testing.T) {
 	if _, err := os.Stat("/var/lib/okdctl/okd"); err == nil && !strings.Contains(before, "okd") {
 		t.Log("note: /var/lib/okdctl/okd exists on this machine (not made by this test)")
 	}
-	for _, want := range []string{"baseDomain: example", "[1/14] preflight", "[14/14] complete", "missing programs"} {
+	for _, want := range []string{"Plan for okd.example from ", "[1/14] preflight", "[14/14] complete", "missing programs"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan output lacks %q", want)
 		}

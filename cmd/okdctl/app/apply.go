@@ -26,7 +26,7 @@ whose inputs changed runs again, with the phases that consumed its output.
 
 Phases: ` + joinPhases(),
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return f.suggesting(f.run(cmd)) },
 	}
 	f.register(cmd, true)
 	cmd.Flags().StringVar(&f.from, "from", "", "start at this phase")
@@ -46,10 +46,10 @@ func (f *applyFlags) run(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	opts := installer.ApplyOptions{From: f.from, Only: f.only, Skip: f.skip, Force: f.force}
 	if f.dryRun {
-		return runPlan(cmd, c, r, opts, f.logFormat == "json")
+		return runPlan(cmd, c, r, &planFlags{applyFlags: *f, output: "text"})
 	}
+	opts := installer.ApplyOptions{From: f.from, Only: f.only, Skip: f.skip, Force: f.force}
 	sum, err := r.Apply(cmd.Context(), opts)
 	if sum != nil {
 		printSummary(cmd.OutOrStdout(), sum, f.logFormat == "json")

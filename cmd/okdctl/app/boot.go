@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -35,6 +36,9 @@ works on a laptop; once okdctl apply has made the ignition (found under
 			o := installer.BootOptions{Format: output, StateDir: bastion.Paths{Root: root}.StateDir(c.Metadata.Name)}
 			if len(args) == 1 {
 				o.Node = args[0]
+			}
+			if _, err := os.Stat(installer.StateFile(o.StateDir)); root != "" && err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "WARNING: no okdctl state under --root %s (%s does not exist): is it the --root okdctl apply used? The lines below come from the spec alone, without --ignition-hash\n", f.root, installer.StateFile(o.StateDir))
 			}
 			if _, err := installer.ReadIgnitionHashes(o.StateDir); err != nil {
 				fmt.Fprintf(cmd.ErrOrStderr(), "WARNING: %v: the coreos-installer commands carry no --ignition-hash\n", err)

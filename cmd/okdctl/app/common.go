@@ -70,7 +70,7 @@ func (f *specFlags) runner(c *spec.Cluster, out io.Writer, dryRun bool) (*instal
 		return nil, err
 	}
 	host := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: f.sandbox, DryRun: dryRun})
-	log := installer.NewLogger(installer.LoggerOptions{Out: out, JSON: f.logFormat == "json", TTY: isTerminal(out)})
+	log := installer.NewLogger(installer.LoggerOptions{Out: out, JSON: f.logFormat == "json", TTY: isTerminal(out), Rewrite: f.withFlags})
 	r := &installer.Runner{Cluster: c, Host: host, Log: log, Kubeconfig: f.kubeconfig}
 	if !f.offline {
 		r.ReadRelease = installer.NewReleaseReader(c, f.sandbox)

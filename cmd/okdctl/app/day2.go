@@ -29,7 +29,7 @@ func (f *specFlags) dayTwo(cmd *cobra.Command, phase string) (*installer.RunCont
 		return nil, err
 	}
 	host := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: f.sandbox})
-	log := installer.NewLogger(installer.LoggerOptions{Out: cmd.OutOrStdout(), JSON: f.logFormat == "json"})
+	log := installer.NewLogger(installer.LoggerOptions{Out: cmd.OutOrStdout(), JSON: f.logFormat == "json", Rewrite: f.withFlags})
 	return installer.NewRunContext(c, host, log, installer.RunContextOptions{Phase: phase, Kubeconfig: f.kubeconfig})
 }
 

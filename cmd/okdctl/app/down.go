@@ -23,38 +23,44 @@ that apply converges again; --purge deletes those too (it asks, or needs
 --yes). A second down changes nothing. With --root DIR it stops what a
 sandbox run started under DIR.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.root == "" {
-				if f.file == "" {
-					return errors.New("down needs -f cluster.yaml (and --root DIR for a sandbox run)")
-				}
-				return downBastion(cmd, &f, purge, yes)
-			}
-			if f.file != "" {
-				if _, err := f.load(); err != nil {
-					return err
-				}
-			}
-			root, err := f.rootDir()
-			if err != nil {
-				return err
-			}
-			sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
-			stopped, err := sb.StopAll(cmd.Context())
-			for _, name := range stopped {
-				fmt.Fprintf(cmd.OutOrStdout(), "stopped %s\n", name)
-			}
-			if err != nil {
-				return err
-			}
-			if len(stopped) == 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "nothing runs under %s\n", root)
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return f.suggesting(runDown(cmd, &f, purge, yes)) },
 	}
 	f.register(cmd, true)
 	cmd.Flags().BoolVar(&purge, "purge", false, "also delete okdctl's state, CA, password, install directory, mirror and backups (a real bastion)")
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask before --purge")
 	return cmd
+}
+
+func runDown(cmd *cobra.Command, f *specFlags, purge, yes bool) error {
+	if f.root == "" {
+		if f.file == "" {
+			return errors.New("down needs -f cluster.yaml (and --root DIR for a sandbox run)")
+		}
+		return downBastion(cmd, f, purge, yes)
+	}
+	if f.file != "" {
+		if _, err := f.load(); err != nil {
+			return err
+		}
+	}
+	root, err := f.rootDir()
+	if err != nil {
+		return err
+	}
+	sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
+	stopped, err := sb.StopAll(cmd.Context())
+	for _, name := range stopped {
+		fmt.Fprintf(cmd.OutOrStdout(), "stopped %s\n", name)
+	}
+	if err != nil {
+		return err
+	}
+	if len(stopped) == 0 {
+		fmt.Fprintf(cmd.OutOrStdout(), "nothing runs under %s\n", root)
+	}
+	if f.file != "" {
+		f.sandbox = true // what runs under --root is a sandbox
+		fmt.Fprintf(cmd.OutOrStdout(), "the state is kept: %s shows it; %s starts the services again\n", f.suggest("status"), f.suggest("apply"))
+	}
+	return nil
 }

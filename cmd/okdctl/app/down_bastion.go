@@ -37,7 +37,7 @@ func downBastion(cmd *cobra.Command, f *specFlags, purge, yes bool) error {
 	defer lock.Release()
 	done, err := installer.Teardown(cmd.Context(), rc, installer.TeardownOptions{Purge: purge})
 	for _, line := range done {
-		fmt.Fprintln(cmd.OutOrStdout(), line)
+		fmt.Fprintln(cmd.OutOrStdout(), f.withFlags(line))
 	}
 	return err
 }

@@ -45,6 +45,12 @@ func TestEtcdClusterCommands(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "ERROR: refusing to restore the cluster's etcd without confirmation") {
 		t.Fatalf("restore without --yes: exit %d\n%s%s", code, out, errOut)
 	}
+	// the ERROR line comes first and announces the explanation below it
+	errLines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if !strings.HasPrefix(errLines[0], "ERROR: ") || !strings.HasSuffix(errLines[0], "pass --yes once you have read what it would do:") ||
+		len(errLines) < 2 || strings.HasPrefix(errLines[1], "ERROR") || out != "" {
+		t.Errorf("restore without --yes does not explain itself after its ERROR line:\nstdout %q\nstderr:\n%s", out, errOut)
+	}
 	if len(m.Commands()) != ran {
 		t.Error("a refused restore ran commands on the master")
 	}

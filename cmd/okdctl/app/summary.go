@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -37,9 +38,27 @@ func printSummary(out io.Writer, sum *installer.Summary, asJSON bool) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Phase, r.Status, d, r.Note)
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "\n%d done, %d unchanged, %d skipped, %d failed, %d not selected in %s\n",
-		counts[installer.StatusDone], counts[installer.StatusUnchanged], counts[installer.StatusSkipped],
-		counts[installer.StatusFailed], counts["not selected"], roundDur(sum.Duration))
+	fmt.Fprintf(out, "\n%s in %s\n", summaryCounts(sum, counts), roundDur(sum.Duration))
+}
+
+// summaryCounts is the summary line's count of every phase of the plan:
+// the categories add up to all of them (those after a failure are "not
+// reached").
+func summaryCounts(sum *installer.Summary, counts map[string]int) string {
+	total := len(installer.PhaseNames())
+	parts := []string{}
+	for _, k := range []struct{ status, word string }{
+		{installer.StatusDone, "done"}, {installer.StatusUnchanged, "unchanged"}, {installer.StatusSkipped, "skipped (do not apply)"},
+		{installer.StatusFailed, "failed"}, {"not selected", "not selected"},
+	} {
+		if counts[k.status] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k.status], k.word))
+		}
+	}
+	if rest := total - len(sum.Results); rest > 0 {
+		parts = append(parts, fmt.Sprintf("%d not reached", rest))
+	}
+	return fmt.Sprintf("%d phases: %s", total, strings.Join(parts, ", "))
 }
 
 func roundDur(d time.Duration) time.Duration {

@@ -405,7 +405,7 @@ func (r *rehearsal) fullDisk(t *testing.T) {
 	}
 	orig := r.spec
 	r.spec = r.variant("grown", func(c *spec.Cluster) {
-		c.Spec.Nodes = append(c.Spec.Nodes, spec.Node{Name: "w1", Role: spec.RoleWorker, IP: "127.0.1.5"})
+		c.Spec.Nodes = append(c.Spec.Nodes, spec.Node{Name: "w1", Role: spec.RoleWorker, IP: "127.0.1.5", NIC: "eth0"})
 	})
 	defer func() { r.spec = orig }()
 

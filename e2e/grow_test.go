@@ -37,7 +37,7 @@ func TestGrowAfterInstall(t *testing.T) {
 		"w0.ign":          fileSum(t, filepath.Join(web, "w0.ign")),
 	}
 	r.spec = r.variant("grown", func(c *spec.Cluster) {
-		c.Spec.Nodes = append(c.Spec.Nodes, spec.Node{Name: "w1", Role: spec.RoleWorker, IP: "127.0.1.5"})
+		c.Spec.Nodes = append(c.Spec.Nodes, spec.Node{Name: "w1", Role: spec.RoleWorker, IP: "127.0.1.5", NIC: "eth0"})
 	})
 	var err error
 	if r.cluster, err = spec.LoadFile(r.spec); err != nil {

@@ -3,7 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -165,6 +167,9 @@ func TestHelperRealInstall(t *testing.T) {
 	r.checkUnits(t)
 	r.checkRegistryConfined(t)
 	r.checkNoopRerun(t)
+	// before the kill -9 checks: on this host a killed nginx master's
+	// workers can outlive it (systemd cannot kill the cgroup in nspawn)
+	r.checkRegistryTakeover(t)
 	r.checkReload(t)
 	r.checkKill9(t)
 	journal := r.host.MustRun("journalctl", "--no-pager", "-o", "cat")
@@ -251,4 +256,42 @@ func (r *rehearsal) checkRegistryConfined(t *testing.T) {
 			t.Errorf("%s: %s, want root 600", f, mode)
 		}
 	}
+}
+
+// checkRegistryTakeover: a bastion an older okdctl set up (the registry
+// run as root with its data in the state directory, the registry phase
+// recorded with other inputs) gets the confined registry from the next
+// apply: the data moved to /var/lib/okdctl-registry/<cluster> and owned by
+// the registry's user, every mirrored image still there.
+func (r *rehearsal) checkRegistryTakeover(t *testing.T) {
+	t.Helper()
+	c, name := r.host, r.cluster.Metadata.Name
+	data, old := "/var/lib/okdctl-registry/"+name, "/var/lib/okdctl/"+name+"/registry-data"
+	c.MustRun("systemctl", "stop", "okdctl-registry.service")
+	c.MustRun("mv", data, old)
+	c.MustRun("chown", "-R", "root:root", old)
+	path := filepath.Join(r.stateDir(), "state.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	st["phases"].(map[string]any)[installer.PhaseRegistry].(map[string]any)["inputDigest"] = "inputs of an older okdctl"
+	if raw, err = json.Marshal(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := r.mustRun("apply")
+	if !strings.Contains(out, "moved the registry's data from "+old+" to "+data) || !strings.Contains(out, "✓ mirror") {
+		t.Errorf("apply on an older okdctl's registry layout:\n%s", out)
+	}
+	if _, err := c.Output(context.Background(), "test", "-e", old); err == nil {
+		t.Errorf("%s is still there", old)
+	}
+	r.checkRegistryConfined(t)
 }

@@ -276,7 +276,9 @@ func (o *opsBastion) firewalld(t *testing.T) {
 	if st, detail := o.verifyFirewalld(); st != "pass" {
 		t.Errorf("okdctl verify after the apply: firewalld check %s (%s)", st, detail)
 	}
+	start := time.Now()
 	again := o.mustOkdctl("apply", "-f", "cluster.yaml", "--only", opsPhases)
+	t.Logf("no-op apply of %s with firewalld running took %s", opsPhases, time.Since(start).Round(time.Millisecond))
 	if strings.Contains(again, "firewalld: opened") || !strings.Contains(again, "preflight     unchanged") {
 		t.Errorf("a second apply touched firewalld:\n%s", again)
 	}

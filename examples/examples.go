@@ -8,4 +8,4 @@ import "embed"
 var FS embed.FS
 
 // Names lists the examples in the order init shows them.
-var Names = []string{"lab", "compact", "ha", "single-master", "disconnected", "existing-infra", "sandbox"}
+var Names = []string{"lab", "compact", "ha", "single-master", "disconnected", "existing-infra", "sandbox", "seed"}

@@ -36,6 +36,9 @@ type Boot struct {
 	KernelURL    string
 	InitramfsURL string
 	RootfsURL    string
+	// Keyfile is the node's NetworkManager keyfile (NetworkKeyfile), for
+	// media that carry the static network themselves (iso-customize).
+	Keyfile string
 }
 
 // ErrNoPXEMedia says that a network boot format needs the live kernel,

@@ -17,7 +17,7 @@ const (
 )
 
 // Formats lists the boot output formats.
-var Formats = []string{FormatText, FormatJSON, FormatIPXE, FormatPXE, FormatGRUB}
+var Formats = []string{FormatText, FormatJSON, FormatIPXE, FormatPXE, FormatGRUB, FormatISOCustomize}
 
 // Record is one node in `okdctl boot -o json`. ImageURL is empty when the
 // node installs the live media's own image.
@@ -59,6 +59,8 @@ func Render(format string, boots []Boot) ([]byte, error) {
 		return RenderPXE(boots)
 	case FormatGRUB:
 		return RenderGRUB(boots)
+	case FormatISOCustomize:
+		return RenderISOCustomize(boots), nil
 	}
 	return nil, fmt.Errorf("unknown boot format %q: use one of %s", format, strings.Join(Formats, ", "))
 }

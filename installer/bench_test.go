@@ -30,7 +30,7 @@ func bigSpec(b *testing.B, n int) string {
 			role = spec.RoleMaster
 		}
 		c.Spec.Nodes = append(c.Spec.Nodes, spec.Node{Name: fmt.Sprintf("n%d", i), Role: role,
-			IP: fmt.Sprintf("10.0.%d.%d", 1+i/250, 1+i%250), MAC: fmt.Sprintf("52:54:00:00:%02x:%02x", i/256, i%256)})
+			IP: fmt.Sprintf("10.0.%d.%d", 1+i/250, 1+i%250), NIC: "eno1", MAC: fmt.Sprintf("52:54:00:00:%02x:%02x", i/256, i%256)})
 	}
 	data, err := yaml.Marshal(c)
 	if err != nil {

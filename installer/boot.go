@@ -63,7 +63,8 @@ func BootArtifacts(c *spec.Cluster, hashes map[string]string) []ignition.Boot {
 		b := ignition.Boot{Name: n.Name, Role: n.Role, FQDN: c.FQDN(n), IP: n.IP, MAC: strings.ToLower(n.MAC),
 			Gateway: s.Network.Gateway, Netmask: netmask, NIC: n.NIC, Nameservers: []string{s.NameserverIP()},
 			Disk: n.Disk, IgnitionURL: IgnitionURL(c, n), IgnitionHash: hashes[n.Name],
-			KernelURL: MediaURL(c, s.CoreOS.Kernel), InitramfsURL: MediaURL(c, s.CoreOS.Initramfs), RootfsURL: MediaURL(c, s.CoreOS.Rootfs)}
+			KernelURL: MediaURL(c, s.CoreOS.Kernel), InitramfsURL: MediaURL(c, s.CoreOS.Initramfs), RootfsURL: MediaURL(c, s.CoreOS.Rootfs),
+			Keyfile: ignition.NetworkKeyfile(NodeIgnition(c, n))}
 		if s.CoreOS.InstallFromBastion {
 			// The web server publishes no image signature (yet), so the
 			// line says coreos.inst.insecure; the ignition hash still holds.
@@ -77,7 +78,7 @@ func BootArtifacts(c *spec.Cluster, hashes map[string]string) []ignition.Boot {
 // BootOptions select what `okdctl boot` prints.
 type BootOptions struct {
 	Node   string // one node, or every node when empty
-	Format string // text (default), json, ipxe, pxe, grub
+	Format string // text (default), json, ipxe, pxe, grub, iso-customize
 	// StateDir holds the ignition hashes, when ignition exists (optional).
 	StateDir string
 }

@@ -21,7 +21,7 @@ func pxeLab(t *testing.T, mode string) *RunContext {
 		t.Fatal(err)
 	}
 	c.Spec.PXE.Mode = mode
-	c.Spec.CoreOS.Kernel, c.Spec.CoreOS.Initramfs, c.Spec.CoreOS.Rootfs = "/srv/live/kernel", "/srv/live/initramfs.img", "/srv/live/rootfs.img"
+	c.Spec.CoreOS.Kernel, c.Spec.CoreOS.Initramfs, c.Spec.CoreOS.Rootfs = "https://mirror.example.com/live/kernel", "https://mirror.example.com/live/initramfs.img", "https://mirror.example.com/live/rootfs.img"
 	for i := range c.Spec.Nodes {
 		if c.Spec.Nodes[i].MAC == "" {
 			c.Spec.Nodes[i].MAC = "52:54:00:aa:bb:0" + string(rune('1'+i))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/internal/golden"
+	"github.com/okdctl/okdctl/internal/testenv"
 	"github.com/okdctl/okdctl/spec"
 )
 
@@ -41,7 +42,8 @@ func (b *syncBuffer) String() string {
 // moved into a temporary directory.
 func loadExampleForFlow(t *testing.T, name string) *spec.Cluster {
 	t.Helper()
-	c, err := spec.LoadFile(filepath.Join("..", "examples", name+".yaml"))
+	data, file := testenv.ExampleSpec(t, name)
+	c, err := spec.Load([]byte(data), file)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ spec:
   nodes:
   - {name: bootstrap, role: bootstrap, ip: 127.0.1.2, nic: eth0}
   - {name: m0, role: master, ip: 127.0.1.3, nic: eth0}
-  - {name: w0, role: worker, ip: 127.0.1.4}
+  - {name: w0, role: worker, ip: 127.0.1.4, nic: eth0}
 `, examples, dir, fake, port)
 	c, err := spec.Load([]byte(specYAML), filepath.Join(dir, "cluster.yaml"))
 	if err != nil {

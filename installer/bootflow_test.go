@@ -34,7 +34,7 @@ func TestInstallConfigGolden(t *testing.T) {
 		example  string
 		registry bool // the registry and mirror phases have run
 	}{
-		{"lab", true}, {"ha", false}, {"disconnected", true},
+		{"lab", true}, {"seed", true}, {"ha", false}, {"disconnected", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.example, func(t *testing.T) {
@@ -95,7 +95,7 @@ func TestInstallConfigNeedsPullSecretForOCP(t *testing.T) {
 
 func TestOldReleaseAddsIngressManifest(t *testing.T) {
 	t.Parallel()
-	lab := loadExampleForFlow(t, "lab") // 4.5, one worker
+	lab := loadExampleForFlow(t, "seed") // 4.5, one worker
 	rc, _ := flowRC(t, lab, t.TempDir(), time.Now)
 	writeStateFile(t, rc, FileInstallConfig, []byte("x"), 0o600)
 	plan, err := planManifests(rc)
@@ -119,7 +119,7 @@ func TestOldReleaseAddsIngressManifest(t *testing.T) {
 func TestBootOutputGolden(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ example, format string }{
-		{"lab", "text"}, {"ha", "json"}, {"ha", "ipxe"}, {"ha", "pxe"}, {"ha", "grub"}, {"sandbox", "text"},
+		{"lab", "text"}, {"lab", "iso-customize"}, {"ha", "json"}, {"ha", "ipxe"}, {"ha", "pxe"}, {"ha", "grub"}, {"sandbox", "text"},
 	} {
 		c := loadExampleForFlow(t, tc.example)
 		out, err := BootOutput(c, BootOptions{Format: tc.format})
@@ -159,7 +159,7 @@ func TestBootInstallFromBastion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "coreos.inst.image_url=http://192.168.120.101:8080/install/fedora-coreos-32.20200715.3.0-metal.x86_64.raw.xz coreos.inst.insecure"
+	want := "coreos.inst.image_url=http://192.168.120.101:8080/install/scos-9.0.20250510-0-metal.x86_64.raw.gz coreos.inst.insecure"
 	if !strings.Contains(string(out), want) {
 		t.Errorf("install from bastion:\n%s", out)
 	}

@@ -2,18 +2,21 @@ package installer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/spec"
 )
 
 // firewalldPorts are the ports okdctl's own bastion services take on the
 // machine network, as firewalld names them ("53/udp"): DNS unless a site's
 // server answers for the cluster, the load balancer's unless a site's
-// balances, the web server's, and the registry's when okdctl runs one.
+// balances, the web server's, the registry's when okdctl runs one, and
+// DHCP and TFTP when it serves PXE.
 // etcd listens on 127.0.0.1 only and needs none.
 func firewalldPorts(rc *RunContext) []string {
 	s := rc.Spec()
@@ -35,19 +38,49 @@ func firewalldPorts(rc *RunContext) []string {
 	if s.RegistryEnabled() {
 		add("tcp", p.Registry)
 	}
+	if s.PXE.Enabled() {
+		add("udp", 67, 69) // DHCP (or proxy DHCP) and TFTP
+		if s.PXE.Mode == spec.PXEModeProxy {
+			add("udp", 4011) // the PXE service a proxy DHCP points clients to
+		}
+	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
-// firewalldClosed asks a running firewalld which of want its runtime
-// configuration (what filters now) lacks: one firewall-cmd call. running
-// is false when firewalld is not running or not installed.
-func (h hostRunner) firewalldClosed(want []string) (running bool, closed []string) {
-	out, err := h.run.Run(h.ctx, bastion.Cmd{Name: "firewall-cmd", Args: []string{"--list-ports"}, ReadOnly: true})
+// firewalldQuery asks firewalld over D-Bus (busctl, systemd's own: a few
+// milliseconds, where each firewall-cmd starts Python for seconds) for
+// its default zone's runtime ports ("53/udp"). It never starts firewalld
+// (--auto-start=no: Debian's package makes it D-Bus activatable); running
+// is false when firewalld does not run or is not installed.
+var firewalldQuery = []string{"--json=short", "--auto-start=no", "call", "org.fedoraproject.FirewallD1",
+	"/org/fedoraproject/FirewallD1", "org.fedoraproject.FirewallD1.zone", "getPorts", "s", ""}
+
+func (h hostRunner) firewalldOpen() (running bool, open []string) {
+	out, err := h.run.Run(h.ctx, bastion.Cmd{Name: "busctl", Args: firewalldQuery, ReadOnly: true})
 	if err != nil {
 		return false, nil
 	}
-	open := strings.Fields(string(out))
+	var reply struct {
+		Data [][][]string `json:"data"`
+	}
+	if err := json.Unmarshal(out, &reply); err != nil || len(reply.Data) != 1 {
+		return false, nil
+	}
+	for _, p := range reply.Data[0] {
+		if len(p) == 2 {
+			open = append(open, p[0]+"/"+p[1])
+		}
+	}
+	return true, open
+}
+
+// firewalldClosed is which of want a running firewalld does not allow.
+func (h hostRunner) firewalldClosed(want []string) (running bool, closed []string) {
+	running, open := h.firewalldOpen()
+	if !running {
+		return false, nil
+	}
 	for _, p := range want {
 		if !slices.Contains(open, p) {
 			closed = append(closed, p)

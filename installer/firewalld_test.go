@@ -25,9 +25,14 @@ func TestPreflightFirewalld(t *testing.T) {
 	if got := strings.Join(firewalldPorts(&RunContext{cluster: c}), " "); got != all {
 		t.Fatalf("firewalldPorts: %s, want %s", got, all)
 	}
+	pxe := *c
+	pxe.Spec.PXE.Mode = spec.PXEModeProxy
+	if got := strings.Join(firewalldPorts(&RunContext{cluster: &pxe}), " "); got != "22623/tcp 4011/udp 443/tcp 5000/tcp 53/tcp 53/udp 6443/tcp 67/udp 69/udp 80/tcp 8080/tcp 9000/tcp" {
+		t.Errorf("firewalldPorts with proxy PXE: %s", got)
+	}
 	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir()})
 	run := &mutationsOK{answers: map[string]string{
-		"firewall-cmd --list-ports": "22/tcp 53/udp", "firewall-cmd --permanent --list-ports": "22/tcp 53/udp 80/tcp"}}
+		busctlKey: busctlPorts("22/tcp 53/udp"), "firewall-cmd --permanent --list-ports": "22/tcp 53/udp 80/tcp"}}
 	h.Runner = run
 	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{})}
 	ctx := context.Background()
@@ -50,14 +55,14 @@ func TestPreflightFirewalld(t *testing.T) {
 	}
 
 	run.changed = nil
-	run.answers["firewall-cmd --list-ports"] = "22/tcp " + all
+	run.answers[busctlKey] = busctlPorts("22/tcp " + all)
 	if !firewalldDone(ctx, rc) {
 		t.Error("preflight is not done although firewalld allows every port")
 	}
 	if err := preflightFirewalld(ctx, rc); err != nil || len(run.changed) != 0 {
 		t.Errorf("with every port open: %v, ran %q", err, run.changed)
 	}
-	delete(run.answers, "firewall-cmd --list-ports") // firewalld not running (or not installed)
+	delete(run.answers, busctlKey) // firewalld not running (or not installed)
 	if !firewalldDone(ctx, rc) {
 		t.Error("preflight is not done without firewalld")
 	}
@@ -99,4 +104,18 @@ func TestTeardownPurgeSELinuxBooleans(t *testing.T) {
 	if !strings.Contains(strings.Join(done, "\n"), "SELinux: haproxy_connect_any=0 again (okdctl had switched it on)") {
 		t.Errorf("down --purge said:\n%s", strings.Join(done, "\n"))
 	}
+}
+
+// busctlKey is how the fake runners see okdctl's D-Bus question to firewalld.
+var busctlKey = "busctl " + strings.Join(firewalldQuery, " ")
+
+// busctlPorts is firewalld's answer (busctl --json=short) listing ports,
+// "80/tcp 53/udp".
+func busctlPorts(ports string) string {
+	var pairs []string
+	for _, p := range strings.Fields(ports) {
+		n, proto, _ := strings.Cut(p, "/")
+		pairs = append(pairs, `["`+n+`","`+proto+`"]`)
+	}
+	return `{"type":"aas","data":[[` + strings.Join(pairs, ",") + `]]}`
 }

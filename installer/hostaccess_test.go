@@ -23,7 +23,7 @@ func TestSELinuxPorts(t *testing.T) {
 // bastion gets no command that changes anything.
 func TestHostAccessIdempotent(t *testing.T) {
 	t.Parallel()
-	fake := &fakeHost{answers: map[string]string{"firewall-cmd --list-ports": "22/tcp 6443/tcp 9000/tcp", "getenforce": "Enforcing",
+	fake := &fakeHost{answers: map[string]string{busctlKey: busctlPorts("22/tcp 6443/tcp 9000/tcp"), "getenforce": "Enforcing",
 		"getsebool haproxy_connect_any": "haproxy_connect_any --> on",
 		"semanage port -l":              "http_port_t tcp 80, 81, 443, 9000"}}
 	h := &bastion.Host{Runner: fake}

@@ -115,7 +115,9 @@ func bootFiles(rc *RunContext) (map[string][]byte, error) {
 	}
 	for _, b := range boots {
 		files[b.Name+".txt"] = ignition.RenderText([]ignition.Boot{b})
+		files[b.Name+".nmconnection"] = []byte(b.Keyfile)
 	}
+	files["iso-customize.sh"] = ignition.RenderISOCustomize(boots)
 	if len(boots) == 0 || !boots[0].HasPXEMedia() {
 		return files, nil
 	}

@@ -22,9 +22,10 @@ import (
 // TestDNSGolden pins, for every example, the record set, its etcd keys
 // and the Corefile the dns phase derives from the spec.
 func TestDNSGolden(t *testing.T) {
-	for _, name := range []string{"lab", "ha", "single-master", "sandbox", "compact", "disconnected"} {
+	for _, name := range []string{"lab", "seed", "ha", "single-master", "sandbox", "compact", "disconnected"} {
 		t.Run(name, func(t *testing.T) {
-			c, err := spec.LoadFile(filepath.Join("..", "examples", name+".yaml"))
+			data, file := testenv.ExampleSpec(t, name)
+			c, err := spec.Load([]byte(data), file)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -170,12 +170,12 @@ func TestHTTPPlanLab(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.Spec.Bastion.Ports.Ignition = port
-		text := planOnFakeHost(t, c, &HTTPPhase{}, map[string]string{"firewall-cmd --list-ports": "", "firewall-cmd --permanent --list-ports": "", "getenforce": "Enforcing",
+		text := planOnFakeHost(t, c, &HTTPPhase{}, map[string]string{busctlKey: busctlPorts(""), "firewall-cmd --permanent --list-ports": "", "getenforce": "Enforcing",
 			"semanage port -l": "http_cache_port_t              tcp      8080, 8118, 8123, 10001-10010\n" +
 				"http_port_t                    tcp      80, 81, 443, 488, 8008, 8009, 8443, 9000"})
 		p := strconv.Itoa(port)
 		for _, want := range []string{"run firewall-cmd --permanent --add-port=" + p + "/tcp", "run firewall-cmd --add-port=" + p + "/tcp",
-			"ensure okdctl-nginx runs", "publish https://builds.coreos.fedoraproject.org/", "(resumable download)"} {
+			"ensure okdctl-nginx runs", "publish https://rhcos.mirror.openshift.com/", "(resumable download)"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("port %d: plan lacks %q:\n%s", port, want, text)
 			}

@@ -20,12 +20,7 @@ import (
 // moved to free ones (so that tests run side by side).
 func sandboxWithPorts(t *testing.T, ports ...string) *spec.Cluster {
 	t.Helper()
-	file := filepath.Join(testenv.RepoRoot(), "examples", "sandbox.yaml")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	specYAML := string(data)
+	specYAML, file := testenv.ExampleSpec(t, "sandbox")
 	for _, p := range ports {
 		name, _, _ := strings.Cut(p, ":")
 		if !strings.Contains(specYAML, p) {
@@ -116,7 +111,7 @@ func TestLoadBalancerPlanLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := planOnFakeHost(t, c, &LoadBalancerPhase{}, map[string]string{"firewall-cmd --list-ports": "6443/tcp", "getenforce": "Enforcing",
+	text := planOnFakeHost(t, c, &LoadBalancerPhase{}, map[string]string{busctlKey: busctlPorts("6443/tcp"), "getenforce": "Enforcing",
 		"firewall-cmd --permanent --list-ports": "6443/tcp 80/tcp", "getsebool haproxy_connect_any": "haproxy_connect_any --> off",
 		"systemctl is-active haproxy.service": "active"})
 	for _, want := range []string{

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -131,11 +130,7 @@ func TestPreflightChecksMirrorSpace(t *testing.T) {
 // spec.registry.allArchitectures reaches the mirror and re-runs it when it changes.
 func TestMirrorAllArchitecturesIsAnInput(t *testing.T) {
 	t.Parallel()
-	file := filepath.Join(testenv.RepoRoot(), "examples", "sandbox.yaml")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, file := testenv.ExampleSpec(t, "sandbox")
 	inputs := func(yaml string) map[string]string {
 		c, err := spec.Load([]byte(yaml), file)
 		if err != nil {
@@ -147,10 +142,10 @@ func TestMirrorAllArchitecturesIsAnInput(t *testing.T) {
 		}
 		return in.(map[string]string)
 	}
-	if in := inputs(string(data)); in["allArchitectures"] != "" {
+	if in := inputs(data); in["allArchitectures"] != "" {
 		t.Errorf("default inputs %v", in)
 	}
-	all := strings.Replace(string(data), "    mirror: true", "    mirror: true\n    allArchitectures: true", 1)
+	all := strings.Replace(data, "    mirror: true", "    mirror: true\n    allArchitectures: true", 1)
 	if in := inputs(all); in["allArchitectures"] != "true" {
 		t.Errorf("allArchitectures: true gives inputs %v", in)
 	}

@@ -52,10 +52,16 @@ func (p *RegistryPhase) Inputs(rc *RunContext) (any, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(ps)
-	return map[string]any{
+	in := map[string]any{
 		"name": RegistryName(rc.Cluster()), "ip": s.Bastion.IP, "port": s.Bastion.Ports.Registry,
 		"user": s.Registry.User, "sandbox": rc.Sandbox(), "pullSecret": hex.EncodeToString(sum[:]),
-	}, nil
+	}
+	if !rc.Sandbox() {
+		// a bastion whose registry ran as root (okdctl before the confined
+		// unit) runs the phase again: data moved, unit confined
+		in["serviceUser"] = RegistryUser
+	}
+	return in, nil
 }
 
 // Done implements Checker: the registry answers as Verify wants it.

@@ -26,12 +26,8 @@ func registryCluster(t *testing.T) *spec.Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(testenv.RepoRoot(), "examples", "sandbox.yaml")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	specYAML := strings.Replace(string(data), "127.0.0.1:15001/okd/release:4.16.0-0.okd-sandbox", rel.Image, 1)
+	data, file := testenv.ExampleSpec(t, "sandbox")
+	specYAML := strings.Replace(data, "127.0.0.1:15001/okd/release:4.16.0-0.okd-sandbox", rel.Image, 1)
 	specYAML = strings.Replace(specYAML, "registry: 15000", "registry: "+strconv.Itoa(testenv.FreePort(t, "127.0.1.1")), 1)
 	c, err := spec.Load([]byte(specYAML), file)
 	if err != nil {

@@ -106,13 +106,12 @@ func (t *teardown) firewalld(ctx context.Context) error {
 	if err != nil || len(c.FirewalldPorts) == 0 {
 		return err
 	}
-	running, _ := t.h.firewalldClosed(nil)
+	running, runtime := t.h.firewalldOpen()
 	if !running {
 		t.did("firewalld is not running: the ports okdctl opened (%s) stay in its permanent configuration; start it and run okdctl down again to close them", strings.Join(c.FirewalldPorts, " "))
 		return nil
 	}
 	permanent := strings.Fields(t.h.query("firewall-cmd", "--permanent", "--list-ports"))
-	runtime := strings.Fields(t.h.query("firewall-cmd", "--list-ports"))
 	var closed []string
 	for _, set := range []struct {
 		args []string

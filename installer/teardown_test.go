@@ -46,7 +46,7 @@ func TestTeardown(t *testing.T) {
 		"systemctl is-active okdctl-haproxy.service": "active", "systemctl is-enabled okdctl-haproxy.service": "enabled",
 		"systemctl is-enabled okdctl-nginx.service": "enabled", "systemctl is-active okdctl-etcd.service": "active",
 		// the user closed 8080 already; 80 is open permanently and at runtime
-		"firewall-cmd --list-ports": "22/tcp 80/tcp", "firewall-cmd --permanent --list-ports": "22/tcp 80/tcp",
+		busctlKey: busctlPorts("22/tcp 80/tcp"), "firewall-cmd --permanent --list-ports": "22/tcp 80/tcp",
 	}}
 	h.Runner = run
 	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{}), phase: "down"}
@@ -98,7 +98,7 @@ func TestTeardown(t *testing.T) {
 
 	// the units are down, the ports closed: a second down changes nothing
 	run.changed = nil
-	run.answers = map[string]string{"firewall-cmd --list-ports": "22/tcp", "systemctl is-active okdctl-etcd.service": "active"}
+	run.answers = map[string]string{busctlKey: busctlPorts("22/tcp"), "systemctl is-active okdctl-etcd.service": "active"}
 	done, err = Teardown(context.Background(), rc, TeardownOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -31,7 +31,7 @@ func (c *Cluster) SetDefaults() {
 		s.InstallDir = c.Metadata.Name + "-install"
 	}
 	if s.SSHKeyFile == "" {
-		s.SSHKeyFile = "~/.ssh/id_rsa.pub"
+		s.SSHKeyFile, _ = UserSSHKey()
 	}
 	s.InstallDir = c.resolve(s.InstallDir)
 	s.SSHKeyFile = c.resolve(s.SSHKeyFile)
@@ -66,8 +66,6 @@ func (c *Cluster) SetDefaults() {
 		n := &s.Nodes[i]
 		if n.Disk == "" {
 			n.Disk = "/dev/sda"
-		} else if !strings.HasPrefix(n.Disk, "/") {
-			n.Disk = "/dev/" + n.Disk
 		}
 		n.MAC = strings.ToLower(n.MAC)
 	}

@@ -14,9 +14,11 @@ type Duration struct {
 
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	// a *yaml.TypeError lets the decoder go on, so that a bad duration
+	// does not hide the spec's other problems
 	var s string
 	if err := n.Decode(&s); err != nil {
-		return fmt.Errorf("line %d: a duration such as \"20m\" or \"1h30m\" is expected", n.Line)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a duration such as \"20m\" or \"1h30m\" is expected", n.Line)}}
 	}
 	if s == "" {
 		d.Duration = 0
@@ -24,7 +26,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil || v < 0 {
-		return fmt.Errorf("line %d: %q is not a duration such as \"20m\" or \"1h30m\"", n.Line, s)
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration such as \"20m\" or \"1h30m\"", n.Line, s)}}
 	}
 	d.Duration = v
 	return nil

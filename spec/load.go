@@ -73,10 +73,11 @@ func LoadFile(path string) (*Cluster, error) {
 func Load(data []byte, file string) (*Cluster, error) {
 	c, errs := Decode(data, file)
 	if c != nil {
-		// unknown fields do not hide the other problems: validate what was read
+		// unknown fields and type errors do not hide the other problems:
+		// validate what was read, except the fields that could not be
 		c.SetDefaults()
 		if verrs := c.Validate(); verrs != nil {
-			errs = multierror.Append(errs, verrs.Errors...)
+			errs = multierror.Append(errs, unreported(verrs.Errors, errs)...)
 		}
 	}
 	if errs != nil {
@@ -109,7 +110,12 @@ func Decode(data []byte, file string) (*Cluster, *multierror.Error) {
 	}
 	c := &Cluster{File: file, Dir: filepath.Dir(file)}
 	if err := root.Decode(c); err != nil {
-		return nil, appendDecodeErrors(errs, err, lines)
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, appendDecodeErrors(errs, err, lines)
+		}
+		// the rest decoded: validation reports its problems too
+		return c, appendDecodeErrors(errs, err, lines)
 	}
 	return c, errs
 }
@@ -237,4 +243,28 @@ func goTypeWord(t string) string {
 		return "a mapping of fields"
 	}
 	return "of type " + t
+}
+
+// unreported drops the validation errors of fields that decoding already
+// reported (a wrong type leaves the field empty: "is required" would repeat it).
+func unreported(verrs []error, decoded *multierror.Error) []error {
+	if decoded == nil {
+		return verrs
+	}
+	seen := map[string]bool{}
+	for _, e := range decoded.Errors {
+		var fe *FieldError
+		if errors.As(e, &fe) && fe.Path != "" {
+			seen[fe.Path] = true
+		}
+	}
+	var out []error
+	for _, e := range verrs {
+		var fe *FieldError
+		if errors.As(e, &fe) && seen[fe.Path] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }

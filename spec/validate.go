@@ -67,6 +67,8 @@ func (c *Cluster) Validate() *multierror.Error {
 		v.coreosRelease(c, ver)
 	}
 	v.files(&c.Spec)
+	v.localFiles(&c.Spec)
+	v.timeouts(&c.Spec)
 	machine := v.network(&c.Spec.Network, ver, verOK)
 	v.bastion(&c.Spec.Bastion, machine)
 	v.registry(&c.Spec)
@@ -105,6 +107,8 @@ func (v *validator) release(c *Cluster) (release.Version, bool) {
 	r := c.Spec.Release
 	if r.Image == "" {
 		v.add("spec.release.image", msgRequired)
+	} else if v.imageScheme("spec.release.image", r.Image) {
+		// said plainly, without the parser's hint for Go programmers
 	} else if _, err := name.ParseReference(r.Image, name.StrictValidation); err != nil {
 		v.add("spec.release.image", msgImageRef, r.Image, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 
 	"github.com/okdctl/okdctl/spec/release"
 )
@@ -20,6 +19,8 @@ func (v *validator) network(n *Network, ver release.Version, verOK bool) netip.P
 	}
 	if gw, ok := v.addr("spec.network.gateway", n.Gateway); ok && machine.IsValid() && !machine.Contains(gw) {
 		v.add("spec.network.gateway", msgOutsideCIDR, n.Gateway, n.MachineCIDR)
+	} else if ok {
+		v.hostAddr("spec.network.gateway", gw, machine)
 	}
 	type named struct {
 		path string
@@ -76,6 +77,8 @@ func (v *validator) network(n *Network, ver release.Version, verOK bool) netip.P
 func (v *validator) bastion(b *Bastion, machine netip.Prefix) {
 	if ip, ok := v.addr("spec.bastion.ip", b.IP); ok && machine.IsValid() && !machine.Contains(ip) {
 		v.add("spec.bastion.ip", msgOutsideCIDR, b.IP, machine)
+	} else if ok {
+		v.hostAddr("spec.bastion.ip", ip, machine)
 	}
 	seen := map[int]string{}
 	for _, p := range b.Ports.List() {
@@ -165,6 +168,8 @@ func (v *validator) nodeIP(path string, ip netip.Addr, machine netip.Prefix, bas
 		v.add(path, msgBastionIP, ip)
 	case ip == gateway:
 		v.add(path, msgGatewayIP, ip)
+	default:
+		v.hostAddr(path, ip, machine)
 	}
 }
 
@@ -176,12 +181,7 @@ func (v *validator) nodeHardware(path string, n Node, macs map[string]int, i int
 			v.unique(path+".mac", hw.String(), macs, i)
 		}
 	}
-	if n.NIC != "" && !nicRE.MatchString(n.NIC) {
-		v.add(path+".nic", msgNIC, n.NIC)
-	}
-	if !strings.HasPrefix(n.Disk, "/dev/") || strings.ContainsAny(n.Disk, " \t") || len(n.Disk) <= len("/dev/") {
-		v.add(path+".disk", msgDisk, n.Disk)
-	}
+	v.diskAndNIC(path, n)
 }
 
 func (v *validator) roles(s *ClusterSpec) {

@@ -28,8 +28,8 @@ func validCluster() *Cluster {
 			Bastion:    Bastion{IP: "192.168.120.101"},
 			Nodes: []Node{
 				{Name: "bootstrap", Role: RoleBootstrap, IP: "192.168.120.102", NIC: "ens787f0"},
-				{Name: "master", Role: RoleMaster, IP: "192.168.120.103"},
-				{Name: "worker", Role: RoleWorker, IP: "192.168.120.104", MAC: "52:54:00:aa:bb:04"},
+				{Name: "master", Role: RoleMaster, IP: "192.168.120.103", NIC: "ens3"},
+				{Name: "worker", Role: RoleWorker, IP: "192.168.120.104", NIC: "ens3", MAC: "52:54:00:aa:bb:04"},
 			},
 		},
 	}
@@ -38,7 +38,7 @@ func validCluster() *Cluster {
 // pxeReady turns PXE on with everything it needs: live media and a MAC per node.
 func pxeReady(c *Cluster) {
 	c.Spec.PXE.Mode = PXEModeDHCP
-	c.Spec.CoreOS.Kernel, c.Spec.CoreOS.Initramfs, c.Spec.CoreOS.Rootfs = "k", "i", "r"
+	c.Spec.CoreOS.Kernel, c.Spec.CoreOS.Initramfs, c.Spec.CoreOS.Rootfs = "https://example.invalid/k", "https://example.invalid/i", "https://example.invalid/r"
 	for i := range c.Spec.Nodes {
 		c.Spec.Nodes[i].MAC = fmt.Sprintf("52:54:00:aa:bb:%02x", i+1)
 	}
@@ -102,7 +102,7 @@ func TestValidSpecLoads(t *testing.T) {
 	if c.Spec.Network.Type != "OpenShiftSDN" {
 		t.Errorf("4.5 should default to OpenShiftSDN, got %s", c.Spec.Network.Type)
 	}
-	if c.Spec.Nodes[1].Disk != "/dev/sda" {
+	if c.Spec.Nodes[1].Disk != "/dev/sda" { // defaulted
 		t.Errorf("disk not defaulted: %q", c.Spec.Nodes[1].Disk)
 	}
 }
@@ -302,6 +302,8 @@ func TestRelativePathsResolveAgainstSpecDir(t *testing.T) {
 	c.Spec.CoreOS.Image = "images/fcos.raw.xz"
 	c.Spec.PullSecretFile = "pull.json"
 	path := writeSpec(t, c)
+	must(t, os.MkdirAll(filepath.Join(filepath.Dir(path), "images"), 0o755))
+	must(t, os.WriteFile(filepath.Join(filepath.Dir(path), "images", "fcos.raw.xz"), []byte("x"), 0o644))
 	got, err := LoadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -48,7 +48,7 @@ func TestAddNode(t *testing.T) {
 		joined []string
 	}{
 		{name: "sandbox", joined: []string{"m0", "w0"}},
-		{name: "single-node", edits: []string{"  - {name: w0, role: worker, ip: 127.0.1.4}\n", ""}, joined: []string{"m0"}},
+		{name: "single-node", edits: []string{"  - {name: w0, role: worker, ip: 127.0.1.4, nic: eth0}\n", ""}, joined: []string{"m0"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -2,7 +2,6 @@ package day2
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,12 +18,7 @@ import (
 // services and the edits applied (old -> new pairs).
 func sandboxSpec(t *testing.T, ports []string, edits ...string) *spec.Cluster {
 	t.Helper()
-	file := filepath.Join(testenv.RepoRoot(), "examples", "sandbox.yaml")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	specYAML := string(data)
+	specYAML, file := testenv.ExampleSpec(t, "sandbox")
 	for _, p := range ports {
 		i := strings.Index(specYAML, " "+p+": ")
 		if i < 0 {

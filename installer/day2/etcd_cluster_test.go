@@ -161,8 +161,8 @@ func TestClusterEtcdBackupRefusals(t *testing.T) {
 func TestClusterEtcdRestore(t *testing.T) {
 	t.Parallel()
 	ctx := testenv.Context(t, time.Minute)
-	c := sandboxSpec(t, nil, "  - {name: m0, role: master, ip: 127.0.1.3}\n",
-		"  - {name: m0, role: master, ip: 127.0.1.3}\n  - {name: m1, role: master, ip: 127.0.1.5}\n  - {name: m2, role: master, ip: 127.0.1.6}\n")
+	c := sandboxSpec(t, nil, "  - {name: m0, role: master, ip: 127.0.1.3, nic: eth0}\n",
+		"  - {name: m0, role: master, ip: 127.0.1.3, nic: eth0}\n  - {name: m1, role: master, ip: 127.0.1.5, nic: eth0}\n  - {name: m2, role: master, ip: 127.0.1.6, nic: eth0}\n")
 	keyFile, pub := sshmaster.ClientKey(t)
 	port := testenv.FreePort(t, "127.0.1.3")
 	sims := masters(t, c, pub, port)

@@ -49,7 +49,7 @@ the node's CSRs (verified against the spec) until it is Ready.`,
 			return err
 		},
 	}
-	f.register(cmd, true)
+	f.register(cmd, withRoot|withSandbox|withKubeconfig)
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would be done, touching nothing")
 	return cmd
 }

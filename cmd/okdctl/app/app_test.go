@@ -20,6 +20,21 @@ func run(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errOut.String(), code
 }
 
+// doubleStub stands for the sandbox's openshift-install double: it reports
+// the sandbox example's release, as the double built for it does, and runs
+// nothing else.
+const doubleStub = `#!/bin/sh
+if [ "$1" = version ]; then
+  echo "openshift-install 4.16.0-0.okd-sandbox"
+  echo "built from commit 0000000000000000000000000000000000000000"
+  echo "release image 127.0.0.1:15001/okd/release:4.16.0-0.okd-sandbox"
+  echo "release architecture amd64"
+  exit 0
+fi
+echo "this test's openshift-install stub runs only 'version'" >&2
+exit 1
+`
+
 // copyExamples copies examples/ into a new directory.
 func copyExamples(t *testing.T) string {
 	t.Helper()
@@ -40,6 +55,14 @@ func copyExamples(t *testing.T) string {
 		return os.WriteFile(dst, data, mode)
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// the sandbox example's openshift-install double (../bin/ of examples/)
+	stub := filepath.Join(dir, "..", "bin", "openshift-install-double")
+	if err := os.MkdirAll(filepath.Dir(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stub, []byte(doubleStub), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -133,6 +156,7 @@ func TestValidateReportsErrorsWithoutStackTrace(t *testing.T) {
 }
 
 func TestInitPrintsEveryExample(t *testing.T) {
+	t.Chdir(t.TempDir()) // init writes the examples' side files here
 	for _, name := range examples.Names {
 		out, errOut, code := run(t, "init", "--example", name)
 		if code != 0 || !strings.Contains(out, "kind: Cluster") {

@@ -28,7 +28,7 @@ Phases: ` + joinPhases(),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return f.suggesting(f.run(cmd)) },
 	}
-	f.register(cmd, true)
+	f.register(cmd, withRoot|withSandbox|withKubeconfig|withOffline)
 	cmd.Flags().StringVar(&f.from, "from", "", "start at this phase")
 	cmd.Flags().StringSliceVar(&f.only, "only", nil, "run only these phases (P[,P])")
 	cmd.Flags().StringSliceVar(&f.skip, "skip", nil, "leave out these phases (P[,P])")

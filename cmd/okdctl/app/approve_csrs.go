@@ -37,7 +37,7 @@ renewals on bare metal.`,
 			return day2.ApproveCSRs(cmd.Context(), rc, watch)
 		},
 	}
-	f.register(cmd, true)
+	f.register(cmd, withRoot|withSandbox|withKubeconfig)
 	cmd.Flags().BoolVar(&watch, "watch", false, "keep approving as CSRs come, until stopped")
 	cmd.Flags().BoolVar(&install, "install-service", false, "run approve-csrs --watch as the okdctl-approver service")
 	return cmd

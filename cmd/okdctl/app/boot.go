@@ -16,11 +16,13 @@ func newBoot() *cobra.Command {
 	var f specFlags
 	var output string
 	cmd := &cobra.Command{
-		Use:   "boot [NODE] -f cluster.yaml [-o text|json|ipxe|pxe|grub]",
+		Use:   "boot [NODE] -f cluster.yaml [-o text|json|ipxe|pxe|grub|iso-customize]",
 		Short: "Boot parameters of every node (or one) for USB / PXE installs",
 		Long: `Prints each node's boot line for the live media's boot prompt and the
 equivalent coreos-installer command, or the node list as JSON, an iPXE
-script, pxelinux configs or GRUB entries. It needs only the spec, so it
+script, pxelinux configs, GRUB entries, or (iso-customize) a script that
+makes each node a live ISO installing itself with its ignition and static
+network (coreos-installer ` + "`iso customize`" + `). It needs only the spec, so it
 works on a laptop; once okdctl apply has made the ignition (found under
 --root), the coreos-installer commands carry --ignition-hash.`,
 		Args: cobra.MaximumNArgs(1),
@@ -32,6 +34,9 @@ works on a laptop; once okdctl apply has made the ignition (found under
 			root, err := f.rootDir()
 			if err != nil {
 				return err
+			}
+			if f.logFormat == "json" && !cmd.Flags().Changed("output") {
+				output = ignition.FormatJSON
 			}
 			o := installer.BootOptions{Format: output, StateDir: bastion.Paths{Root: root}.StateDir(c.Metadata.Name)}
 			if len(args) == 1 {
@@ -52,7 +57,7 @@ works on a laptop; once okdctl apply has made the ignition (found under
 			return err
 		},
 	}
-	f.register(cmd, false)
+	f.register(cmd, 0)
 	cmd.Flags().StringVar(&f.root, "root", "", "the --root of okdctl apply, to find the ignition hashes")
 	cmd.Flags().StringVarP(&output, "output", "o", ignition.FormatText, strings.Join(ignition.Formats, ", "))
 	return cmd

@@ -76,7 +76,7 @@ exits 0 for those (a bastion before install, say).`,
 			return nil
 		},
 	}
-	f.register(cmd, true)
+	f.register(cmd, withRoot|withKubeconfig)
 	cmd.Flags().StringVar(&warn, "warn", "30d", "flag certificates expiring within this (30d, 12h, 1d12h)")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
 	cmd.Flags().BoolVar(&allowUnreachable, "allow-unreachable", false, "exit 0 when some things could not be checked (the report still lists them)")

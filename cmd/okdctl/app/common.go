@@ -22,23 +22,47 @@ type specFlags struct {
 	kubeconfig string
 	logFormat  string
 	offline    bool
+	stdin      func() io.Reader
 }
 
-func (f *specFlags) register(cmd *cobra.Command, withHost bool) {
-	cmd.Flags().StringVarP(&f.file, "file", "f", "", "the cluster spec (YAML)")
-	if withHost {
+// hostFlags are the shared flags a command takes besides -f and
+// --log-format: each only where it means something.
+type hostFlags int
+
+const (
+	withRoot       hostFlags = 1 << iota // --root: where the bastion's files and state are
+	withSandbox                          // --sandbox: services as supervised processes
+	withKubeconfig                       // --kubeconfig: the command talks to the cluster
+	withOffline                          // --offline: the command would read the release image
+)
+
+func (f *specFlags) register(cmd *cobra.Command, with hostFlags) {
+	f.stdin = cmd.InOrStdin
+	cmd.Flags().StringVarP(&f.file, "file", "f", "", "the cluster spec (YAML); - reads it from standard input")
+	cmd.Flags().StringVar(&f.logFormat, "log-format", "text", "text, or json for one JSON event per line (errors too)")
+	if with&withRoot != 0 {
 		cmd.Flags().StringVar(&f.root, "root", "", "put every bastion file under DIR (DIR/etc/haproxy/..., DIR/var/lib/okdctl/...)")
+	}
+	if with&withSandbox != 0 {
 		cmd.Flags().BoolVar(&f.sandbox, "sandbox", false, "run the bastion services as supervised processes on the spec's addresses (needs --root)")
+	}
+	if with&withKubeconfig != 0 {
 		cmd.Flags().StringVar(&f.kubeconfig, "kubeconfig", "", "the cluster's admin kubeconfig (default <installDir>/auth/kubeconfig)")
-		cmd.Flags().StringVar(&f.logFormat, "log-format", "text", "text, or json for one JSON event per line")
+	}
+	if with&withOffline != 0 {
 		cmd.Flags().BoolVar(&f.offline, "offline", false, "contact no registry: the release image's own metadata is not read (its version is not checked)")
 	}
 }
 
-// load reads, defaults and validates the spec.
+// load reads, defaults and validates the spec: -f FILE, or -f - from
+// standard input (its relative paths then resolve against the current
+// directory).
 func (f *specFlags) load() (*spec.Cluster, error) {
-	if f.file == "" {
+	switch f.file {
+	case "":
 		return nil, errors.New("no spec given: pass -f cluster.yaml (okdctl init --example lab > cluster.yaml writes one)")
+	case "-":
+		return loadStdin(f.stdin())
 	}
 	return spec.LoadFile(f.file)
 }

@@ -25,7 +25,7 @@ sandbox run started under DIR.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return f.suggesting(runDown(cmd, &f, purge, yes)) },
 	}
-	f.register(cmd, true)
+	f.register(cmd, withRoot)
 	cmd.Flags().BoolVar(&purge, "purge", false, "also delete okdctl's state, CA, password, install directory, mirror and backups (a real bastion)")
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask before --purge")
 	return cmd
@@ -49,18 +49,25 @@ func runDown(cmd *cobra.Command, f *specFlags, purge, yes bool) error {
 	}
 	sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
 	stopped, err := sb.StopAll(cmd.Context())
+	say := func(msg string) {
+		if f.logFormat == "json" {
+			printJSONEvent(cmd.OutOrStdout(), msg, nil)
+		} else {
+			fmt.Fprintln(cmd.OutOrStdout(), msg)
+		}
+	}
 	for _, name := range stopped {
-		fmt.Fprintf(cmd.OutOrStdout(), "stopped %s\n", name)
+		say("stopped " + name)
 	}
 	if err != nil {
 		return err
 	}
 	if len(stopped) == 0 {
-		fmt.Fprintf(cmd.OutOrStdout(), "nothing runs under %s\n", root)
+		say("nothing runs under " + root)
 	}
 	if f.file != "" {
 		f.sandbox = true // what runs under --root is a sandbox
-		fmt.Fprintf(cmd.OutOrStdout(), "the state is kept: %s shows it; %s starts the services again\n", f.suggest("status"), f.suggest("apply"))
+		say(fmt.Sprintf("the state is kept: %s shows it; %s starts the services again", f.suggest("status"), f.suggest("apply")))
 	}
 	return nil
 }

@@ -82,7 +82,7 @@ func newEtcdBackup() *cobra.Command {
 			return nil
 		},
 	}
-	f.register(cmd, true)
+	f.register(cmd, withRoot|withSandbox|withKubeconfig)
 	target.register(cmd)
 	ssh.register(cmd)
 	cmd.Flags().IntVar(&keep, "keep", day2.DefaultKeep, "how many backups to keep, this one included")
@@ -120,7 +120,7 @@ func newEtcdRestore() *cobra.Command {
 			return day2.RestoreBastionEtcd(cmd.Context(), rc, day2.RestoreOptions{From: from, Yes: yes, Confirm: confirm})
 		},
 	}
-	f.register(cmd, true)
+	f.register(cmd, withRoot|withSandbox|withKubeconfig)
 	target.register(cmd)
 	ssh.register(cmd)
 	cmd.Flags().StringVar(&from, "from", "", "the backup to restore: a .db file (--bastion) or a backup directory (--cluster); default the newest")

@@ -63,7 +63,7 @@ plan could be made (a spec error).`,
 			return f.suggesting(runPlan(cmd, c, r, &f))
 		},
 	}
-	f.register(cmd, true)
+	f.register(cmd, withRoot|withSandbox|withOffline)
 	cmd.Flags().StringVar(&f.from, "from", "", "plan from this phase")
 	cmd.Flags().StringSliceVar(&f.only, "only", nil, "plan only these phases (P[,P])")
 	cmd.Flags().StringSliceVar(&f.skip, "skip", nil, "leave out these phases (P[,P])")

@@ -17,8 +17,15 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// API outages; okdctl reports those errors itself
 	klog.LogToStderr(false)
 	klog.SetOutput(io.Discard)
-	if err := Run(ctx, args, stdout, stderr); err != nil {
-		printError(stderr, err)
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil {
+		if logFormat(cmd) == "json" {
+			printJSONError(stderr, err)
+		} else {
+			printError(stderr, err)
+		}
 		return 1
 	}
 	return 0
@@ -72,6 +79,8 @@ then waits for bootstrap, approves the nodes' certificates and finishes.`,
 	root.AddCommand(newAddNode())
 	root.AddCommand(newServe())
 	root.AddCommand(newVersion())
+	addLogFormat(root)
+	addExamples(root)
 	// --version prints what `okdctl version` prints
 	var v strings.Builder
 	printVersion(&v, buildInfo())

@@ -56,17 +56,19 @@ used it).`,
 				rep.NotChecked = why
 			}
 			rep.Differences = differences(st, rep.Services)
-			if output == "json" {
+			if output == "json" || f.logFormat == "json" {
 				rep.LastVerify, rep.LastVerifyError = lastVerify(dir)
 				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
+				if output == "json" {
+					enc.SetIndent("", "  ") // --log-format json: one line
+				}
 				return enc.Encode(rep)
 			}
 			printStatus(cmd.OutOrStdout(), &f, rep, dir)
 			return nil
 		},
 	}
-	f.register(cmd, true)
+	f.register(cmd, withRoot)
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
 	return cmd
 }

@@ -19,12 +19,17 @@ func newValidate() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s is valid: cluster %s, release %s, %d nodes\n",
-				f.file, c.ClusterDomain(), releaseString(c), len(c.Spec.Nodes))
+			msg := fmt.Sprintf("%s is valid: cluster %s, release %s, %d nodes", f.file, c.ClusterDomain(), releaseString(c), len(c.Spec.Nodes))
+			if f.logFormat == "json" {
+				printJSONEvent(cmd.OutOrStdout(), msg, map[string]any{"file": f.file, "cluster": c.ClusterDomain(),
+					"release": releaseString(c), "nodes": len(c.Spec.Nodes)})
+				return nil
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), msg)
 			return nil
 		},
 	}
-	f.register(cmd, false)
+	f.register(cmd, 0)
 	return cmd
 }
 

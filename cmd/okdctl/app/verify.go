@@ -31,7 +31,7 @@ okdctl status.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return f.run(cmd) },
 	}
-	f.spec.register(cmd, true)
+	f.spec.register(cmd, withRoot|withSandbox|withKubeconfig)
 	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "text or json")
 	return cmd
 }

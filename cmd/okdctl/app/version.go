@@ -18,6 +18,10 @@ func newVersion() *cobra.Command {
 		Short: "Print okdctl's version and commit, and the release matrix it knows",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if logFormat(cmd) == "json" {
+				printVersionJSON(cmd.OutOrStdout(), buildInfo())
+				return nil
+			}
 			printVersion(cmd.OutOrStdout(), buildInfo())
 			return nil
 		},
@@ -75,4 +79,16 @@ func printVersion(w io.Writer, b build) {
 		fmt.Fprintln(tw, strings.Join([]string{l.Releases(), l.MirrorField, l.CoreOS, l.NetworkType, l.SingleMaster}, "\t"))
 	}
 	tw.Flush()
+}
+
+// printVersionJSON is `okdctl version --log-format json`: one event with
+// the build and the matrix, a row per release line.
+func printVersionJSON(w io.Writer, b build) {
+	var rows []map[string]string
+	for _, l := range release.Matrix() {
+		rows = append(rows, map[string]string{"releases": l.Releases(), "mirrorField": l.MirrorField,
+			"coreos": l.CoreOS, "networkType": l.NetworkType, "singleMaster": l.SingleMaster})
+	}
+	printJSONEvent(w, b.versionLine(), map[string]any{"version": b.Version, "commit": b.Commit,
+		"newestKnown": release.Newest.String(), "releases": rows})
 }

@@ -6,8 +6,9 @@ BIN := $(CURDIR)/bin
 # Debian packages of the programs a bastion runs besides okdctl (which serves etcd, CoreDNS and
 # the registry itself), and the clients the tests use.
 # bind9 and dnsmasq-base stand in for a site's existing DNS server (spec.dns.external / manual);
-# etcd-server is test-only: the etcd 3.4 an existing bastion ran, whose data okdctl takes over.
-APT_PACKAGES := haproxy nginx-light dnsutils skopeo curl systemd bind9 dnsmasq-base etcd-server
+# etcd-server is test-only: the etcd 3.4 an existing bastion ran, whose data okdctl takes over;
+# chrony: verify reads the clock offset with chronyc (the test runs its own chronyds, clock untouched).
+APT_PACKAGES := haproxy nginx-light dnsutils skopeo curl systemd bind9 dnsmasq-base etcd-server chrony
 # what builds and boots the real-bastion root file system (internal/realhost)
 APT_PACKAGES += systemd-container debootstrap zstd
 # the PXE rehearsal's virtual machines (internal/vmnode): QEMU with iPXE's NIC ROMs and OVMF (UEFI), iPXE's
@@ -58,7 +59,7 @@ apt-tools:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "Debian packages present: $(APT_PACKAGES)"; fi
 	@# the packages start system services on install; okdctl runs its own
-	@for s in nginx haproxy etcd named; do $(SUDO) systemctl disable --now $$s >/dev/null 2>&1 || true; done
+	@for s in nginx haproxy etcd named chrony; do $(SUDO) systemctl disable --now $$s >/dev/null 2>&1 || true; done
 
 KUBE_VERSION := v1.34.4
 KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34 -X k8s.io/component-base/version.gitTreeState=clean

@@ -105,7 +105,7 @@ func (in Input) Validate() error {
 }
 
 func (in Input) validateNodes() error {
-	reserved := in.reservedNames()
+	reserved := in.ReservedNames()
 	seen := map[string]bool{}
 	for i, n := range in.Nodes {
 		name := strings.ToLower(n.Name)
@@ -126,8 +126,9 @@ func (in Input) validateNodes() error {
 	return nil
 }
 
-// reservedNames are the labels the cluster's own records use.
-func (in Input) reservedNames() map[string]string {
+// ReservedNames are the labels the cluster's own records use, with what
+// uses them: no node may be named so (spec validation rejects them too).
+func (in Input) ReservedNames() map[string]string {
 	r := map[string]string{"api": "API", "api-int": "internal API", "apps": "*.apps wildcard",
 		"bastion": "bastion", "_tcp": "etcd SRV", "dns": "name server (ns.dns)"}
 	if in.RegistryEnabled {

@@ -105,8 +105,32 @@ func TestRehearsalExistingInfra(t *testing.T) {
 
 func (r *rehearsal) startSite(t *testing.T) *site {
 	t.Helper()
-	st := &site{bind: testenv.StartBIND(t, testenv.BINDOptions{Zones: []string{"okd.test.", "1.0.127.in-addr.arpa."},
-		Records: map[string][]string{"okd.test.": {"www.okd.test. 300 IN A 127.0.9.9"}}})}
+	st := &site{}
+	st.startBIND(t, nil, 0)
+	st.startRegistry(t)
+	return st
+}
+
+// siteZones are the site's zones; www is a foreign record okdctl must keep.
+var siteZones = []string{"okd.test.", "1.0.127.in-addr.arpa."}
+
+// startBIND (re)starts the site's DNS server with extra records per zone,
+// on port when given.
+func (st *site) startBIND(t *testing.T, extra map[string][]string, port int) {
+	t.Helper()
+	records := map[string][]string{"okd.test.": {"www.okd.test. 300 IN A 127.0.9.9"}}
+	for z, lines := range extra {
+		records[z] = append(records[z], lines...)
+	}
+	if st.bind != nil {
+		st.bind.Proc.Stop()
+	}
+	st.bind = testenv.StartBIND(t, testenv.BINDOptions{Zones: siteZones, Records: records, Port: port})
+}
+
+// startRegistry starts the site's registry with its own CA and htpasswd.
+func (st *site) startRegistry(t *testing.T) {
+	t.Helper()
 	root := t.TempDir()
 	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true})
 	dir := filepath.Join(root, "site-registry")
@@ -122,7 +146,6 @@ func (r *rehearsal) startSite(t *testing.T) *site {
 		t.Fatalf("the site's registry: %v", err)
 	}
 	st.registry, st.caFile, st.authFile = res.Endpoint, in.Layout.CACert, in.Layout.PullSecret
-	return st
 }
 
 // startLB (re)starts the appliance with the cluster's sections, the

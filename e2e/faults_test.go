@@ -6,11 +6,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,6 +41,66 @@ func TestKillInEveryPhase(t *testing.T) {
 	for _, delay := range []time.Duration{0, 120 * time.Millisecond} {
 		t.Run(fmt.Sprintf("%s-in", delay), func(t *testing.T) { killEveryPhase(t, delay) })
 	}
+	// killed at exact steps of openshift-install, whatever the timing:
+	// after it consumed install-config.yaml, after it saved its state, after
+	// it consumed the manifests, while it writes the ignition
+	t.Run("openshift-install-steps", killInOpenShiftInstall)
+}
+
+func killInOpenShiftInstall(t *testing.T) {
+	r := newRehearsal(t)
+	kept := keptFacts{}
+	for _, step := range []string{"manifests:consumed", "ignition-configs:saved", "ignition-configs:consumed", "ignition-configs:writing"} {
+		finished := r.donePhases()
+		out := r.applyKilledAtStep(t, step)
+		t.Logf("SIGKILL at openshift-install's %s: %s", step, r.where())
+		r.checkResumed(t, out, finished)
+		kept.check(t, r)
+	}
+	phases := installer.PhaseNames()
+	out := r.mustRun("apply", "--only", strings.Join(phases[:slices.Index(phases, installer.PhaseIgnition)+1], ","))
+	r.checkResumed(t, out, []string{installer.PhaseManifests})
+	if !strings.Contains(out, "resuming the interrupted create ignition-configs") {
+		t.Errorf("the ignition phase did not resume openshift-install's run:\n%s", out)
+	}
+	kept.check(t, r)
+	if kept["the cluster's root CA"] == "" {
+		t.Errorf("no master.ign after the ignition phase")
+	}
+}
+
+// applyKilledAtStep runs apply with openshift-install stopping at step and
+// SIGKILLs okdctl and openshift-install (its process group) there.
+func (r *rehearsal) applyKilledAtStep(t *testing.T, step string) string {
+	t.Helper()
+	hung := filepath.Join(t.TempDir(), "hung")
+	cmd := r.command("apply")
+	cmd.Env = append(append([]string{}, r.env...), "FAKEINSTALL_HANG="+step, "FAKEINSTALL_HANG_FILE="+hung)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	ctx := testenv.Context(t, 3*time.Minute)
+	err := waitFor(ctx, "openshift-install to reach "+step, func() (bool, error) {
+		select {
+		case err := <-done:
+			done <- err
+			return false, fmt.Errorf("apply ended first (%v)", err)
+		default:
+		}
+		_, err := os.Stat(hung)
+		return err == nil, nil
+	})
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	<-done
+	r.outputs.Write(out.Bytes())
+	if err != nil {
+		t.Fatalf("%v:\n%s", err, out.String())
+	}
+	return out.String()
 }
 
 func killEveryPhase(t *testing.T, delay time.Duration) {
@@ -186,6 +248,27 @@ func (k keptFacts) check(t *testing.T, r *rehearsal) {
 			k[name] = got
 		} else if k[name] != got {
 			t.Errorf("%s changed after an interruption", name)
+		}
+	}
+	// the cluster's CA is in the pointer configs; remaking the install
+	// directory (moving the old one aside) would change it
+	if data, err := os.ReadFile(filepath.Join(r.cluster.Spec.InstallDir, "master.ign")); err == nil {
+		sum := sha256.Sum256([]byte(pointerCA(data)))
+		got := hex.EncodeToString(sum[:])
+		if k["the cluster's root CA"] == "" {
+			k["the cluster's root CA"] = got
+		} else if k["the cluster's root CA"] != got {
+			t.Errorf("the cluster's root CA (master.ign) changed after an interruption")
+		}
+	}
+	// once the manifests are done, the install directory stays: no new backup
+	if r.state().Phase(installer.PhaseManifests).Status == installer.StatusDone {
+		old, _ := filepath.Glob(r.cluster.Spec.InstallDir + ".okdctl-backup-*")
+		got := "backups: " + strings.Join(old, ", ")
+		if k["the install directory"] == "" {
+			k["the install directory"] = got
+		} else if k["the install directory"] != got {
+			t.Errorf("the install directory was moved aside and made again after the manifests were done: %s", got)
 		}
 	}
 	if st := r.state(); st.Phase("ignition").Status == installer.StatusDone {
@@ -360,4 +443,21 @@ func firstErrorLine(out string) string {
 		}
 	}
 	return ""
+}
+
+// pointerCA is the certificate authority a pointer ignition config trusts.
+func pointerCA(data []byte) string {
+	var cfg struct {
+		Ignition struct {
+			Security struct {
+				TLS struct {
+					CertificateAuthorities []struct{ Source string }
+				}
+			}
+		}
+	}
+	if json.Unmarshal(data, &cfg) != nil || len(cfg.Ignition.Security.TLS.CertificateAuthorities) == 0 {
+		return ""
+	}
+	return cfg.Ignition.Security.TLS.CertificateAuthorities[0].Source
 }

@@ -76,6 +76,9 @@ func (r *rehearsal) checkVerify(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "verify: passed") || !strings.Contains(out, " 0 FAIL, 0 not yet") {
 		t.Fatalf("okdctl verify on the finished install (exit %d):\n%s", code, out)
 	}
+	if !strings.Contains(out, "TLS verified for api."+domain+" against the cluster CA") {
+		t.Errorf("verify did not read /readyz over TLS verified against the kubeconfig's CA:\n%s", out)
+	}
 	if st := r.mustRun("status"); !strings.Contains(st, "last verify: ") || !strings.Contains(st, " 0 FAIL") {
 		t.Errorf("status does not show the last verify:\n%s", st)
 	}

@@ -21,10 +21,17 @@ import (
 // inputs make a fresh directory (openshift-install must never reuse one).
 const fileInstallStamp = "openshift-install.json"
 
-// Install directory stages.
+// Install directory stages. stageIgnitionStarted is written before create
+// ignition-configs runs: from then on openshift-install may have consumed
+// manifests/ into its state file (.openshift_install_state.json), and the
+// way on after an interruption is to run create ignition-configs again in
+// the same directory (it makes the same ignition from that state), never to
+// remake the manifests (a new install directory, a new cluster CA).
 const (
-	stageManifests = "manifests"
-	stageIgnition  = "ignition"
+	stageManifests        = "manifests"
+	stageIgnitionStarted  = "ignition-started"
+	stageIgnition         = "ignition"
+	openshiftInstallState = ".openshift_install_state.json"
 )
 
 // keepInstallDirBackups is how many old install directories are kept.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/okdctl/okdctl/haproxy"
 	"github.com/okdctl/okdctl/spec"
 	"github.com/okdctl/okdctl/verify"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // A site's own load balancer (spec.loadBalancer.external): okdctl writes no
@@ -45,7 +47,28 @@ func VerifyLB(rc *RunContext) *verify.LBInput {
 	for _, n := range s.NodesWithRole(spec.RoleBootstrap) {
 		l.BootstrapIP, l.BootstrapName = n.IP, n.Name
 	}
+	l.APIName, l.CASource = "api."+rc.Cluster().ClusterDomain(), rc.Kubeconfig()
+	l.APICA = clusterCA(rc.Kubeconfig())
 	return l
+}
+
+// clusterCA is the CA bundle of a kubeconfig's current cluster (nil
+// before ignition made the kubeconfig): what oc trusts the API with.
+func clusterCA(path string) []byte {
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		return nil
+	}
+	kctx := cfg.Contexts[cfg.CurrentContext]
+	if kctx == nil || cfg.Clusters[kctx.Cluster] == nil {
+		return nil
+	}
+	cl := cfg.Clusters[kctx.Cluster]
+	if len(cl.CertificateAuthorityData) == 0 && cl.CertificateAuthority != "" {
+		data, _ := os.ReadFile(cl.CertificateAuthority)
+		return data
+	}
+	return cl.CertificateAuthorityData
 }
 
 func (p *LoadBalancerPhase) snippet(rc *RunContext) ([]byte, error) {
@@ -71,7 +94,7 @@ func (p *LoadBalancerPhase) runExternal(ctx context.Context, rc *RunContext) err
 		rc.Host().Note("verify that the load balancer's frontends accept: " + frontendsText(rc))
 		return nil
 	}
-	if bad := frontendFailures(ctx, rc); len(bad) > 0 {
+	if bad := listenerFailures(ctx, rc); len(bad) > 0 {
 		return fmt.Errorf("the load balancer's frontends do not accept yet:\n  %s\nconfigure it from %s, then run okdctl apply --from loadbalancer",
 			strings.Join(bad, "\n  "), HAProxySnippetPath(rc))
 	}
@@ -85,18 +108,14 @@ func frontendsText(rc *RunContext) string {
 		f.MachineConfigPort, f.Ingress, f.HTTPPort, f.HTTPSPort)
 }
 
-// frontendFailures are the frontends that do not accept (health checks of
-// the nodes come later: they are not part of this phase's result).
-func frontendFailures(ctx context.Context, rc *RunContext) []string {
+// listenerFailures are the load balancer's frontends (okdctl's HAProxy or
+// the site's) that do not accept: the loadbalancer phase's result check is
+// verify's own listener checks (health checks of the backends come later,
+// in verify, once the masters run).
+func listenerFailures(ctx context.Context, rc *RunContext) []string {
 	l := VerifyLB(rc)
-	l.BootstrapIP = ""
-	var accept []verify.Result
-	for _, r := range l.Check(ctx) {
-		if strings.Contains(r.Check, " accepts on ") {
-			accept = append(accept, r)
-		}
-	}
-	return verify.Failed(accept)
+	l.ListenersOnly = true
+	return verify.Failed(l.Check(ctx))
 }
 
 // doneExternal: the sections are the wanted ones and every frontend accepts.
@@ -108,7 +127,7 @@ func (p *LoadBalancerPhase) doneExternal(ctx context.Context, rc *RunContext) (b
 	if live, err := rc.Host().Files.ReadFile(HAProxySnippetPath(rc)); err != nil || !bytes.Equal(live, want) {
 		return false, nil
 	}
-	return len(frontendFailures(ctx, rc)) == 0, nil
+	return len(listenerFailures(ctx, rc)) == 0, nil
 }
 
 // removeBootstrapExternal rewrites the sections without the bootstrap,

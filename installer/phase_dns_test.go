@@ -173,3 +173,28 @@ func TestDNSUnits(t *testing.T) {
 		verifyUnit(t, svc.Name, unit)
 	}
 }
+
+// TestSpecReservesEveryRecordName: every label the record set keeps for
+// itself is a node name the spec's validation rejects, so a spec that
+// validates never fails later in the dns phase for its node names.
+func TestSpecReservesEveryRecordName(t *testing.T) {
+	t.Parallel()
+	c := validCluster()
+	c.Spec.Release.Version = "4.3" // with the etcd records
+	v, err := c.ReleaseVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reserved := map[string]bool{}
+	for _, n := range spec.ReservedNodeNames(c) {
+		reserved[n] = true
+	}
+	for name, what := range dnsInput(c, v).ReservedNames() {
+		if strings.HasPrefix(name, "_") {
+			continue // not a DNS label: validation rejects it anyway
+		}
+		if !reserved[name] {
+			t.Errorf("the %s record's name %q is not rejected as a node name by spec validation", what, name)
+		}
+	}
+}

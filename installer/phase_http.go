@@ -3,6 +3,7 @@ package installer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/spec"
+	"github.com/okdctl/okdctl/verify"
 	"github.com/okdctl/okdctl/webserver"
 )
 
@@ -236,25 +238,25 @@ func waitPublished(ctx context.Context, rc *RunContext, in webserver.Input) erro
 	return nil
 }
 
-// verifyPublished checks every published file (the ignition ones also
-// against the recorded hashes the coreos-installer commands carry) and
-// that listings and other paths are refused.
+// verifyPublished is okdctl verify's web server checks (every node's
+// ignition is the bytes its boot line's hash names, listings and other
+// paths refused: one implementation), and the CoreOS media byte for byte.
 func verifyPublished(ctx context.Context, rc *RunContext, in webserver.Input) error {
+	if bad := verify.Failed(verifyWeb(rc).Check(ctx)); len(bad) > 0 {
+		return errors.New(strings.Join(bad, "\n"))
+	}
 	files, err := webserver.Published(in.WebRoot)
 	if err != nil {
 		return err
 	}
-	hashes := ignitionHashes(rc)
-	for i, f := range files {
-		if name, ok := strings.CutPrefix(f.URLPath, "/"+webserver.IgnitionDir+"/"); ok {
-			files[i].SHA512 = hashes[strings.TrimSuffix(name, ".ign")]
+	var media []webserver.File
+	for _, f := range files {
+		if !strings.HasPrefix(f.URLPath, "/"+webserver.IgnitionDir+"/") {
+			media = append(media, f)
 		}
 	}
 	v := &webserver.Verifier{BaseURL: BaseURL(rc.Cluster())}
-	if err := v.Files(ctx, files); err != nil {
-		return err
-	}
-	return v.Refusals(ctx, webserver.Refused)
+	return v.Files(ctx, media)
 }
 
 // ignitionHashes reads the ignition phase's record (node -> sha512-<hex>).

@@ -99,7 +99,7 @@ func TestHTTPPhaseSandbox(t *testing.T) {
 	h := bastion.NewHost(bastion.HostOptions{Root: root, Sandbox: true})
 	runner := &Runner{Cluster: c, Host: h, Log: NewLogger(LoggerOptions{}), Phases: []Phase{&HTTPPhase{}}}
 	_, err = runner.Apply(context.Background(), ApplyOptions{Force: []string{"http"}})
-	if err == nil || !strings.Contains(err.Error(), "sha512-00 was recorded for it") {
+	if err == nil || !strings.Contains(err.Error(), "m0.ign serves sha512-") || !strings.Contains(err.Error(), "the boot line says sha512-00") {
 		t.Errorf("stale hash: %v", err)
 	}
 }

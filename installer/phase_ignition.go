@@ -82,11 +82,21 @@ func (p *IgnitionPhase) Run(ctx context.Context, rc *RunContext) error {
 	return publishIgnition(rc)
 }
 
-// makeIgnition runs create ignition-configs on the manifests.
+// makeIgnition runs create ignition-configs on the manifests, or again on
+// what an interrupted run left in openshift-install's state file.
 func makeIgnition(ctx context.Context, rc *RunContext, plan *manifestsPlan) error {
 	drv, err := newDriver(ctx, rc)
 	if err != nil {
 		return err
+	}
+	if !rc.DryRun() {
+		st := readStamp(rc)
+		if st.Stage == stageIgnitionStarted {
+			rc.Log().Infof("resuming the interrupted create ignition-configs in %s from openshift-install's state file (same manifests, same cluster CA)", rc.InstallDir())
+		}
+		if err := writeStamp(rc, installStamp{Digest: plan.digest, Stage: stageIgnitionStarted, Made: st.Made}); err != nil {
+			return err
+		}
 	}
 	if err := drv.CreateIgnitionConfigs(ctx, rc.InstallDir()); err != nil {
 		return err

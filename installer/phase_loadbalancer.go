@@ -3,6 +3,7 @@ package installer
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
@@ -118,7 +119,7 @@ func (p *LoadBalancerPhase) Done(ctx context.Context, rc *RunContext) (bool, err
 	if up, _ := rc.Host().Services.Running(ctx, haproxy.ServiceName); !up {
 		return false, nil
 	}
-	return haproxy.Verify(ctx, in.BindIP, in.Ports) == nil, nil
+	return len(listenerFailures(ctx, rc)) == 0, nil
 }
 
 // Run implements Phase: host access, the checked configuration, then every listener.
@@ -214,15 +215,16 @@ func verifyListeners(ctx context.Context, rc *RunContext, in haproxy.Input) erro
 			in.BindIP, in.Ports.API, in.Ports.MachineConfig, in.Ports.IngressHTTP, in.Ports.IngressHTTPS, in.Ports.Stats))
 		return nil
 	}
-	if err := haproxy.Verify(ctx, in.BindIP, in.Ports); err != nil {
+	// the same checks as okdctl verify's (one implementation)
+	if bad := listenerFailures(ctx, rc); len(bad) > 0 {
 		wait := bastion.WaitOptions{What: "HAProxy's listeners", Timeout: 15 * time.Second,
 			Interval: 200 * time.Millisecond, Log: rc.Log().Progressf}
 		err := bastion.Poll(ctx, wait, func(ctx context.Context) (bool, error) {
-			err := haproxy.Verify(ctx, in.BindIP, in.Ports)
-			return err == nil, err
+			bad = listenerFailures(ctx, rc)
+			return len(bad) == 0, nil
 		})
 		if err != nil {
-			return fmt.Errorf("failed to verify the load balancer: %w\nsee the log of %s", err, haproxy.ServiceName)
+			return fmt.Errorf("failed to verify the load balancer: %s\nsee the log of %s", strings.Join(bad, "; "), haproxy.ServiceName)
 		}
 	}
 	rc.Log().Infof("HAProxy accepts on %s: api %d, machine config %d, ingress %d/%d, stats http://%s/",

@@ -130,6 +130,9 @@ func installDirCurrent(rc *RunContext, digest string) bool {
 	switch st.Stage {
 	case stageManifests:
 		return exists(filepath.Join(rc.InstallDir(), openshiftinstall.SchedulerManifest))
+	case stageIgnitionStarted:
+		// the manifests may be consumed; openshift-install's state keeps them
+		return exists(filepath.Join(rc.InstallDir(), openshiftInstallState))
 	case stageIgnition:
 		return exists(filepath.Join(rc.InstallDir(), "bootstrap.ign"))
 	}

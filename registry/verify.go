@@ -41,41 +41,82 @@ func (e Endpoint) Pool() (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// Verify checks the registry from a client's side: TLS verifies against the
-// CA for the name and for the IP, anonymous requests and a wrong password
-// are refused with 401, and the credentials are accepted. It returns every
-// failure at once.
-func Verify(ctx context.Context, e Endpoint) error {
+// Probe is one check of a registry from a client's side; Err is nil when
+// it passed.
+type Probe struct {
+	Kind ProbeKind
+	What string
+	Err  error
+}
+
+// ProbeKind says what a Probe checked.
+type ProbeKind int
+
+// The probes, in the order Probes runs them.
+const (
+	ProbeTLS           ProbeKind = iota // TLS verifies against the CA for one server name
+	ProbeAnonymous                      // an anonymous request is refused (401)
+	ProbeWrongPassword                  // a wrong password is refused (401)
+	ProbeCredentials                    // the credentials are accepted (200)
+)
+
+// Probes checks the registry from a client's side: TLS verifies against
+// the CA for the name and for the IP, then (only when TLS holds) anonymous
+// requests and a wrong password are refused with 401 and the credentials
+// are accepted. It is the one implementation of these checks: the
+// registry phase's result check (Verify) and okdctl verify both use it.
+func Probes(ctx context.Context, e Endpoint) ([]Probe, error) {
 	pool, err := e.Pool()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var errs []error
+	var out []Probe
+	tlsOK := true
 	for _, serverName := range []string{e.Name, e.IP} {
+		p := Probe{Kind: ProbeTLS, What: "TLS for " + serverName}
 		if err := CheckTLS(ctx, e.Addr(), serverName, pool); err != nil {
-			errs = append(errs, fmt.Errorf("TLS for %s does not verify against okdctl's CA: %w", serverName, err))
+			p.Err, tlsOK = fmt.Errorf("TLS for %s does not verify against the registry's CA: %w", serverName, err), false
 		}
+		out = append(out, p)
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	if !tlsOK {
+		return out, nil
 	}
 	checks := []struct {
+		kind       ProbeKind
 		what       string
 		user, pass string
 		want       int
 	}{
-		{"anonymous access", "", "", http.StatusUnauthorized},
-		{"a wrong password", e.User, "okdctl-wrong-" + strconv.FormatInt(time.Now().UnixNano(), 36), http.StatusUnauthorized},
-		{"the credentials", e.User, e.Password, http.StatusOK},
+		{ProbeAnonymous, "anonymous access", "", "", http.StatusUnauthorized},
+		{ProbeWrongPassword, "a wrong password", e.User, "okdctl-wrong-" + strconv.FormatInt(time.Now().UnixNano(), 36), http.StatusUnauthorized},
+		{ProbeCredentials, "the credentials", e.User, e.Password, http.StatusOK},
 	}
-	client := e.client(pool)
+	client := e.Client(pool)
 	for _, c := range checks {
+		p := Probe{Kind: c.kind, What: c.what}
 		code, err := getV2(ctx, client, e.Host(), c.user, c.pass)
 		switch {
 		case err != nil:
-			errs = append(errs, fmt.Errorf("failed to check %s: %w", c.what, err))
+			p.Err = fmt.Errorf("failed to check %s: %w", c.what, err)
 		case code != c.want:
-			errs = append(errs, fmt.Errorf("%s got HTTP %d from %s/v2/, want %d", c.what, code, e.Host(), c.want))
+			p.Err = fmt.Errorf("%s got HTTP %d from %s/v2/, want %d", c.what, code, e.Host(), c.want)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Verify is every failed Probe at once (nil when all pass).
+func Verify(ctx context.Context, e Endpoint) error {
+	probes, err := Probes(ctx, e)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range probes {
+		if p.Err != nil {
+			errs = append(errs, p.Err)
 		}
 	}
 	return errors.Join(errs...)
@@ -92,8 +133,8 @@ func CheckTLS(ctx context.Context, addr, serverName string, pool *x509.CertPool)
 	return c.Close()
 }
 
-// client is an HTTP client that reaches Name:Port at IP:Port and trusts only the CA.
-func (e Endpoint) client(pool *x509.CertPool) *http.Client {
+// Client is an HTTP client that reaches Name:Port at IP:Port and trusts only the CA.
+func (e Endpoint) Client(pool *x509.CertPool) *http.Client {
 	t := &http.Transport{
 		TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 		DialContext:         pinnedDialer(e.Host(), e.Addr()),

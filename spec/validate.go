@@ -23,8 +23,23 @@ var (
 	sha256RE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
-// reservedNames are the cluster's own names under <cluster>.<baseDomain>.
-var reservedNames = []string{"api", "api-int", "apps", "registry", "bastion"}
+// reservedNames are the cluster's own names under <cluster>.<baseDomain>
+// (dns: the zone's name server, ns.dns): a node named so would shadow or be
+// shadowed by the cluster's record. etcd-N are reserved too on releases
+// that have etcd records (ReservedNodeNames).
+var reservedNames = []string{"api", "api-int", "apps", "registry", "bastion", "dns"}
+
+// ReservedNodeNames are the names no node may have: the cluster's own
+// records, and etcd-0.. for every master on releases older than 4.4.
+func ReservedNodeNames(c *Cluster) []string {
+	names := append([]string{}, reservedNames...)
+	if v, err := c.ReleaseVersion(); err == nil && v.Major == 4 && v.NeedsEtcdRecords() {
+		for i := range c.Spec.NodesWithRole(RoleMaster) {
+			names = append(names, fmt.Sprintf("etcd-%d", i))
+		}
+	}
+	return names
+}
 
 // validator collects field errors.
 type validator struct {

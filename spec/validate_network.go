@@ -130,7 +130,7 @@ func (v *validator) nodes(c *Cluster, machine netip.Prefix) {
 		path := fmt.Sprintf("spec.nodes[%d]", i)
 		if v.dnsLabel(path+".name", n.Name) {
 			v.unique(path+".name", n.Name, names, i)
-			for _, r := range reservedNames {
+			for _, r := range ReservedNodeNames(c) {
 				if n.Name == r {
 					v.add(path+".name", msgReservedName, n.Name, r, c.ClusterDomain())
 				}

@@ -210,6 +210,11 @@ func TestValidationRejectsBrokenSpecs(t *testing.T) {
 		}, `spec\.registry\.enabled: an external registry replaces the bastion's own`},
 		{"node name", func(c *Cluster) { c.Spec.Nodes[2].Name = "Worker.1" }, `spec\.nodes\[2\]\.name: "Worker\.1" is not a DNS label`},
 		{"reserved node name", func(c *Cluster) { c.Spec.Nodes[2].Name = "api" }, `spec\.nodes\[2\]\.name: "api" is a name the cluster itself uses`},
+		{"node named like the name server", func(c *Cluster) { c.Spec.Nodes[2].Name = "dns" }, `spec\.nodes\[2\]\.name: "dns" is a name the cluster itself uses \(dns\.`},
+		{"node named like an etcd record (4.3)", func(c *Cluster) {
+			c.Spec.Release.Version = "4.3"
+			c.Spec.Nodes[2].Name = "etcd-0"
+		}, `spec\.nodes\[2\]\.name: "etcd-0" is a name the cluster itself uses`},
 		{"duplicate name", func(c *Cluster) { c.Spec.Nodes[2].Name = "master" }, `spec\.nodes\[2\]\.name: master is also used by spec\.nodes\[1\]`},
 		{"duplicate ip", func(c *Cluster) { c.Spec.Nodes[2].IP = "192.168.120.103" }, `spec\.nodes\[2\]\.ip: 192\.168\.120\.103 is also used by spec\.nodes\[1\]`},
 		{"duplicate mac", func(c *Cluster) { c.Spec.Nodes[1].MAC = "52:54:00:AA:BB:04" }, `spec\.nodes\[2\]\.mac: 52:54:00:aa:bb:04 is also used by spec\.nodes\[1\]`},

@@ -42,11 +42,27 @@ func (b *BastionInput) clock(ctx context.Context) Result {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	data, err := exec.CommandContext(ctx, path, "-c", "tracking").Output()
-	offset, source, perr := parseTracking(string(data))
-	if err != nil || perr != nil {
-		r.Status, r.Detail = Fail, fmt.Sprintf("chronyc tracking: %v", firstErr(err, perr))
+	args := []string{"-c", "tracking"}
+	if b.ChronydSocket != "" {
+		args = []string{"-h", b.ChronydSocket, "-c", "tracking"}
+	}
+	data, err := exec.CommandContext(ctx, path, args...).Output()
+	if err != nil {
+		// no chronyd: the clock may be kept by another daemon, not checked
+		r.Status, r.Required = Skipped, false
+		r.Detail = fmt.Sprintf("chronyd does not answer (chronyc tracking: %v): the clock is not checked", err)
+		r.Fix = "start chronyd and give it an NTP source (ignition certificates are time-bound)"
+		return r
+	}
+	offset, source, synced, perr := parseTracking(string(data))
+	if perr != nil {
+		r.Status, r.Detail = Fail, fmt.Sprintf("chronyc tracking: %v", perr)
 		r.Fix = "start chronyd and give it an NTP source (chronyc sources)"
+		return r
+	}
+	if !synced {
+		r.Status, r.Detail = Fail, "chronyd runs but is not synchronised to any source"
+		r.Fix = "give chronyd a reachable NTP server (chronyc sources -v shows why none is selected)"
 		return r
 	}
 	r.Detail = fmt.Sprintf("%s from %s", offset, source)
@@ -58,27 +74,20 @@ func (b *BastionInput) clock(ctx context.Context) Result {
 	return r
 }
 
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
-}
-
 // parseTracking reads `chronyc -c tracking`: reference ID, name, stratum,
-// reference time, system time offset (seconds), ...
-func parseTracking(s string) (time.Duration, string, error) {
+// reference time, system time offset (seconds), last offset, RMS offset,
+// frequency, residual frequency, skew, root delay, root dispersion, update
+// interval, leap status ("Not synchronised" without a source).
+func parseTracking(s string) (offset time.Duration, source string, synced bool, err error) {
 	f := strings.Split(strings.TrimSpace(s), ",")
-	if len(f) < 5 {
-		return 0, "", fmt.Errorf("unexpected output %q", strings.TrimSpace(s))
+	if len(f) < 14 {
+		return 0, "", false, fmt.Errorf("unexpected output %q", strings.TrimSpace(s))
 	}
 	sec, err := strconv.ParseFloat(f[4], 64)
 	if err != nil || math.IsNaN(sec) {
-		return 0, "", fmt.Errorf("unexpected offset %q", f[4])
+		return 0, "", false, fmt.Errorf("unexpected offset %q", f[4])
 	}
-	return time.Duration(sec * float64(time.Second)), f[1], nil
+	return time.Duration(sec * float64(time.Second)), f[1], f[13] != "Not synchronised", nil
 }
 
 func disk(d Disk) Result {

@@ -3,11 +3,14 @@ package verify
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +45,9 @@ func (l *LBInput) check(ctx context.Context) []Result {
 	}
 	fronts := []frontend{{"api", l.API, api}, {"api-int", l.APIInt, api}, {"api-int", l.APIInt, mc},
 		{"*.apps", l.Ingress, httpPort}, {"*.apps", l.Ingress, httpsPort}}
+	if host, port, ok := statsHostPort(l.StatsURL); ok && !l.External { // the site's is optional
+		fronts = append(fronts, frontend{"stats", host, port})
+	}
 	var out []Result
 	seen := map[string]bool{}
 	for _, f := range fronts {
@@ -59,12 +65,25 @@ func (l *LBInput) check(ctx context.Context) []Result {
 		}
 		out = append(out, r)
 	}
+	if l.ListenersOnly {
+		return out
+	}
 	out = append(out, l.health(ctx, "/readyz through "+net.JoinHostPort(l.API, strconv.Itoa(api)), "https://"+net.JoinHostPort(l.API, strconv.Itoa(api))+"/readyz"))
 	out = append(out, l.health(ctx, "/healthz through "+net.JoinHostPort(l.APIInt, strconv.Itoa(mc)), "https://"+net.JoinHostPort(l.APIInt, strconv.Itoa(mc))+"/healthz"))
 	if l.BootstrapIP != "" {
 		out = append(out, l.bootstrapOut(ctx))
 	}
 	return out
+}
+
+// statsHostPort is the address of a stats page URL ("http://IP:port/").
+func statsHostPort(statsURL string) (string, int, bool) {
+	u, err := url.Parse(statsURL)
+	if err != nil || u.Port() == "" {
+		return "", 0, false
+	}
+	port, err := strconv.Atoi(u.Port())
+	return u.Hostname(), port, err == nil
 }
 
 func dial(ctx context.Context, addr string) error {
@@ -76,13 +95,19 @@ func dial(ctx context.Context, addr string) error {
 	return c.Close()
 }
 
-// health asks a health endpoint through the load balancer. The serving
-// certificates are the cluster's own, not yet known to the bastion, so
-// this is a reachability check: TLS is not verified.
+// health asks a health endpoint through the load balancer. /readyz is
+// read over TLS verified against the cluster's CA (APICA) for the API's
+// name, once there is one: a load balancer that sends to another cluster's
+// API fails. The machine config server's /healthz, and /readyz before
+// ignition made the CA, are reachability checks only.
 func (l *LBInput) health(ctx context.Context, name, url string) Result {
 	r := Result{Area: areaLB, Check: name, Required: l.NodesUp}
-	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // reachability only, see above
+	tlsConf, verified, err := l.tlsFor(url)
+	if err != nil {
+		r.Status, r.Detail, r.Fix, r.Required = Fail, err.Error(), "fix or remove "+l.CASource, true
+		return r
+	}
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConf}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		r.Status, r.Detail = Fail, err.Error()
@@ -94,17 +119,41 @@ func (l *LBInput) health(ctx context.Context, name, url string) Result {
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusOK {
 			r.Status, r.Detail = Pass, fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body)))
+			if verified {
+				r.Detail += ", TLS verified for " + l.APIName + " against the cluster CA"
+			}
 			return r
 		}
 		err = fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	r.Detail = err.Error()
+	var bad *tls.CertificateVerificationError
+	if errors.As(err, &bad) {
+		// something answers with a certificate this cluster did not issue
+		r.Status, r.Required = Fail, true
+		r.Fix = fmt.Sprintf("the API behind %s is not this cluster's (its certificate does not verify for %s against the CA in %s): point the 6443 backends of %s at this cluster's masters (and bootstrap)",
+			strings.TrimPrefix(strings.TrimSuffix(url, "/readyz"), "https://"), l.APIName, l.CASource, l.who())
+		return r
+	}
 	if !l.NodesUp {
 		r.Status, r.Fix = NotYet, "answers once the control plane runs"
 		return r
 	}
 	r.Status, r.Fix = Fail, "the backends must be the masters' (and until bootstrap completes the bootstrap's) ports, in "+l.who()
 	return r
+}
+
+// tlsFor is the TLS client configuration for a health URL: verified
+// against APICA for /readyz when it is known, else unverified.
+func (l *LBInput) tlsFor(url string) (*tls.Config, bool, error) {
+	if len(l.APICA) == 0 || !strings.HasSuffix(url, "/readyz") {
+		return &tls.Config{InsecureSkipVerify: true}, false, nil //nolint:gosec // reachability only, see health
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(l.APICA) {
+		return nil, false, fmt.Errorf("no PEM certificate in the cluster CA of %s", l.CASource)
+	}
+	return &tls.Config{RootCAs: pool, ServerName: l.APIName, MinVersion: tls.VersionTLS12}, true, nil
 }
 
 // bootstrapOut: after bootstrap the load balancer must not send to the

@@ -2,13 +2,9 @@ package verify
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/okdctl/okdctl/registry"
 )
@@ -25,15 +21,19 @@ func (g *RegistryInput) fixOwner() string {
 func (g *RegistryInput) check(ctx context.Context) []Result {
 	e := g.Endpoint
 	tlsLine := Result{Area: areaRegistry, Check: fmt.Sprintf("TLS of %s verifies for %s and %s against the CA install-config trusts", e.Addr(), e.Name, e.IP), Required: true}
-	pool, err := e.Pool()
+	probes, err := registry.Probes(ctx, e) // the registry phase's own checks
 	if err != nil {
 		tlsLine.Status, tlsLine.Detail, tlsLine.Fix = Fail, err.Error(), "give the registry's CA certificate (PEM)"
 		return []Result{tlsLine}
 	}
 	var bad []string
-	for _, name := range []string{e.Name, e.IP} {
-		if err := registry.CheckTLS(ctx, e.Addr(), name, pool); err != nil {
-			bad = append(bad, fmt.Sprintf("%s: %v", name, err))
+	var out []Result
+	for _, p := range probes {
+		switch {
+		case p.Kind == registry.ProbeTLS && p.Err != nil:
+			bad = append(bad, p.Err.Error())
+		case p.Kind != registry.ProbeTLS:
+			out = append(out, g.authResult(p))
 		}
 	}
 	if len(bad) > 0 {
@@ -42,34 +42,36 @@ func (g *RegistryInput) check(ctx context.Context) []Result {
 		return []Result{tlsLine}
 	}
 	tlsLine.Status, tlsLine.Detail = Pass, "verified by name and IP"
-	client := g.client(pool)
-	out := []Result{tlsLine, g.auth(ctx, client, "anonymous access refused", "", "", http.StatusUnauthorized),
-		g.auth(ctx, client, "the credentials are accepted", e.User, e.Password, http.StatusOK)}
-	return append(out, g.release(ctx, client))
+	pool, _ := e.Pool()
+	out = append([]Result{tlsLine}, out...)
+	return append(out, g.release(ctx, e.Client(pool)))
 }
 
-// client reaches the registry's name at its IP and trusts only its CA.
-func (g *RegistryInput) client(pool *x509.CertPool) *http.Client {
-	host, addr := g.Endpoint.Host(), g.Endpoint.Addr()
-	d := &net.Dialer{Timeout: 5 * time.Second}
-	return &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
-		DialContext: func(ctx context.Context, network, a string) (net.Conn, error) {
-			if a == host {
-				a = addr
-			}
-			return d.DialContext(ctx, network, a)
-		}}}
+// authResult is one of the registry's authentication probes as a result.
+func (g *RegistryInput) authResult(p registry.Probe) Result {
+	names := map[registry.ProbeKind]string{registry.ProbeAnonymous: "anonymous access refused",
+		registry.ProbeWrongPassword: "a wrong password refused", registry.ProbeCredentials: "the credentials are accepted"}
+	r := Result{Area: areaRegistry, Check: names[p.Kind], Required: true}
+	if p.Err == nil {
+		r.Status, r.Detail = Pass, "as wanted"
+		return r
+	}
+	r.Status, r.Detail = Fail, p.Err.Error()
+	if p.Kind == registry.ProbeCredentials {
+		r.Fix = "check the registry's user and password (the auth file of the spec)"
+	} else {
+		r.Fix = "require authentication (htpasswd) in " + g.fixOwner()
+	}
+	return r
 }
 
-func (g *RegistryInput) get(ctx context.Context, client *http.Client, method, path, user, pass string, accept ...string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, method, "https://"+g.Endpoint.Host()+path, nil)
+// head asks for a path with the credentials.
+func (g *RegistryInput) head(ctx context.Context, client *http.Client, path string, accept ...string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, "https://"+g.Endpoint.Host()+path, nil)
 	if err != nil {
 		return 0, err
 	}
-	if user != "" {
-		req.SetBasicAuth(user, pass)
-	}
+	req.SetBasicAuth(g.Endpoint.User, g.Endpoint.Password)
 	for _, a := range accept {
 		req.Header.Add("Accept", a)
 	}
@@ -79,26 +81,6 @@ func (g *RegistryInput) get(ctx context.Context, client *http.Client, method, pa
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
-}
-
-func (g *RegistryInput) auth(ctx context.Context, client *http.Client, name, user, pass string, want int) Result {
-	r := Result{Area: areaRegistry, Check: name, Required: true}
-	code, err := g.get(ctx, client, http.MethodGet, "/v2/", user, pass)
-	switch {
-	case err != nil:
-		r.Status, r.Detail = Fail, err.Error()
-	case code != want:
-		r.Status, r.Detail = Fail, fmt.Sprintf("GET /v2/ answers %d, want %d", code, want)
-	default:
-		r.Status, r.Detail = Pass, fmt.Sprintf("GET /v2/ answers %d", code)
-		return r
-	}
-	if user == "" {
-		r.Fix = "require authentication (htpasswd) in " + g.fixOwner()
-	} else {
-		r.Fix = "check the registry's user and password (the auth file of the spec)"
-	}
-	return r
 }
 
 // release checks that the mirrored release image is present by digest.
@@ -117,7 +99,7 @@ func (g *RegistryInput) release(ctx context.Context, client *http.Client) Result
 		return r
 	}
 	r.Check += " (" + digest[:min(len(digest), 19)] + "…)"
-	code, err := g.get(ctx, client, http.MethodHead, "/v2/"+repo+"/manifests/"+digest, g.Endpoint.User, g.Endpoint.Password,
+	code, err := g.head(ctx, client, "/v2/"+repo+"/manifests/"+digest,
 		"application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
 		"application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json")
 	switch {

@@ -51,6 +51,16 @@ type LBInput struct {
 	StatsURL string
 	// Fix names who to ask (okdctl's own load balancer or the site's).
 	External bool
+	// ListenersOnly checks only that the frontends (and the stats page,
+	// when there is one) accept: the load balancer phase's result check.
+	ListenersOnly bool
+	// APICA is the cluster's CA bundle (PEM) from the admin kubeconfig,
+	// once ignition made it; /readyz is then read over TLS verified
+	// against it for APIName (api.<cluster domain>), as oc connects.
+	// CASource names where it came from, for the messages.
+	APICA    []byte
+	APIName  string
+	CASource string
 }
 
 // WebInput is the web server the nodes fetch ignition from.
@@ -86,6 +96,8 @@ type BastionInput struct {
 	// Chronyc is the chronyc binary (default from PATH); without it the
 	// clock is not checked.
 	Chronyc string
+	// ChronydSocket is chronyd's command socket (default chronyc's own).
+	ChronydSocket string
 	// FirewalldPorts ("53/udp") must be allowed by a running firewalld
 	// (a real bastion's own services; empty: not checked).
 	FirewalldPorts []string

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -292,6 +293,38 @@ func TestSameSpecBINDAndCoreDNS(t *testing.T) {
 		onlyFailing(t, rep)
 		if len(rep.Results) != 10 {
 			t.Errorf("%s: %d DNS lines, want 10", addr, len(rep.Results))
+		}
+	}
+}
+
+// TestReadyzVerifiedAgainstClusterCA reads /readyz of a real kube-apiserver
+// over TLS verified against the cluster CA for api.<cluster domain>: it
+// passes with the cluster's CA and fails, required even before the nodes
+// are up, for another CA or another name (another cluster's API behind the
+// load balancer).
+func TestReadyzVerifiedAgainstClusterCA(t *testing.T) {
+	t.Parallel()
+	kube := testenv.StartKube(t, testenv.KubeOptions{NoCRDs: true, SANs: []string{"api.vt.okd.test"}})
+	host, port, _ := strings.Cut(strings.TrimPrefix(kube.URL, "https://"), ":")
+	apiPort, _ := strconv.Atoi(port)
+	other := testenv.NewCA(t, "another cluster")
+	for _, c := range []struct {
+		name     string
+		ca       []byte
+		apiName  string
+		wantPass bool
+	}{
+		{"the cluster's CA", kube.CA.CertPEM, "api.vt.okd.test", true},
+		{"another CA", other.CertPEM, "api.vt.okd.test", false},
+		{"another name", kube.CA.CertPEM, "api.other.okd.test", false},
+	} {
+		l := &LBInput{API: host, APIInt: host, APIPort: apiPort, APICA: c.ca, APIName: c.apiName, CASource: "auth/kubeconfig"}
+		r := l.health(context.Background(), "/readyz", kube.URL+"/readyz")
+		switch {
+		case c.wantPass && (r.Status != Pass || !strings.Contains(r.Detail, "TLS verified for api.vt.okd.test")):
+			t.Errorf("%s: %s %s", c.name, r.Status, r.Detail)
+		case !c.wantPass && (r.Status != Fail || !r.Required || !strings.Contains(r.Fix, "is not this cluster's")):
+			t.Errorf("%s: %s (required %t) %s → %s", c.name, r.Status, r.Required, r.Detail, r.Fix)
 		}
 	}
 }

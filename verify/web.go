@@ -2,30 +2,29 @@ package verify
 
 import (
 	"context"
-	"crypto/sha512"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/okdctl/okdctl/webserver"
 )
 
 const areaWeb = "webserver"
 
-// listingPaths must never answer 200: a listing would hand every node's
-// ignition (and its secrets) to anyone who asks.
-var listingPaths = []string{"/", "/ignition/", "/install/"}
-
+// check is the web server's checks, built on webserver.Verifier: the http
+// phase's result check is the same (one implementation).
 func (w *WebInput) check(ctx context.Context) []Result {
-	client := &http.Client{Timeout: 2 * time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}
-	return []Result{w.ignition(ctx, client), w.listing(ctx, client)}
+	v := &webserver.Verifier{BaseURL: strings.TrimSuffix(w.BaseURL, "/"), Client: &http.Client{Timeout: 2 * time.Minute,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	return []Result{w.ignition(ctx, v), w.listing(ctx, v)}
 }
 
-func (w *WebInput) ignition(ctx context.Context, client *http.Client) Result {
+// Check runs the web server's checks alone (the http phase's result check).
+func (w *WebInput) Check(ctx context.Context) []Result { return w.check(ctx) }
+
+func (w *WebInput) ignition(ctx context.Context, v *webserver.Verifier) Result {
 	r := Result{Area: areaWeb, Check: fmt.Sprintf("ignition of every node (%d) is the bytes its boot line's hash names", len(w.Ignition)), Required: true}
 	var mu sync.Mutex
 	var bad, pending []string
@@ -37,7 +36,7 @@ func (w *WebInput) ignition(ctx context.Context, client *http.Client) Result {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			problem, notYet := w.one(ctx, client, f)
+			problem, notYet := w.one(ctx, v, f)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -62,8 +61,8 @@ func (w *WebInput) ignition(ctx context.Context, client *http.Client) Result {
 }
 
 // one fetches one node's ignition; notYet when the hash is not known yet.
-func (w *WebInput) one(ctx context.Context, client *http.Client, f IgnitionFile) (problem string, notYet bool) {
-	sum, status, err := fetchSHA512(ctx, client, f.URL)
+func (w *WebInput) one(ctx context.Context, v *webserver.Verifier, f IgnitionFile) (problem string, notYet bool) {
+	sum, status, err := v.Fetch(ctx, f.URL)
 	switch {
 	case err != nil:
 		return fmt.Sprintf("%s: %v", f.URL, err), false
@@ -81,39 +80,15 @@ func (w *WebInput) one(ctx context.Context, client *http.Client, f IgnitionFile)
 	return "", false
 }
 
-func (w *WebInput) listing(ctx context.Context, client *http.Client) Result {
+// listing: no directory listing, and nothing but the published files
+// (webserver.Refused: listings, traversal, the install directory's secrets).
+func (w *WebInput) listing(ctx context.Context, v *webserver.Verifier) Result {
 	r := Result{Area: areaWeb, Check: "no directory listing at " + w.BaseURL, Required: true}
-	var bad []string
-	for _, p := range listingPaths {
-		_, status, err := fetchSHA512(ctx, client, strings.TrimSuffix(w.BaseURL, "/")+p)
-		if err != nil {
-			bad = append(bad, fmt.Sprintf("%s: %v", p, err))
-		} else if status < 300 {
-			bad = append(bad, fmt.Sprintf("%s answers %d", p, status))
-		}
-	}
-	if len(bad) > 0 {
-		r.Status, r.Detail = Fail, strings.Join(bad, "; ")
+	if err := v.Refusals(ctx, webserver.Refused); err != nil {
+		r.Status, r.Detail = Fail, oneLine(err.Error())
 		r.Fix = "turn directory listings off (nginx: autoindex off) and serve only the ignition and install trees"
 		return r
 	}
-	r.Status, r.Detail = Pass, "listings refused"
+	r.Status, r.Detail = Pass, "listings and other paths refused"
 	return r
-}
-
-func fetchSHA512(ctx context.Context, client *http.Client, url string) (string, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", 0, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", 0, err
-	}
-	defer resp.Body.Close()
-	h := sha512.New()
-	if _, err := io.Copy(h, resp.Body); err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), resp.StatusCode, nil
 }

@@ -95,6 +95,12 @@ func (v *Verifier) Refusals(ctx context.Context, paths []string) error {
 	return errors.Join(errs...)
 }
 
+// Fetch gets url and returns the sha512 (hex) of the body and the status
+// (redirects are not followed: a redirect is not the file).
+func (v *Verifier) Fetch(ctx context.Context, url string) (string, int, error) {
+	return v.sha512(ctx, url)
+}
+
 func (v *Verifier) sha512(ctx context.Context, url string) (string, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

@@ -137,6 +137,10 @@ type state struct {
 	InfraID           string         `json:"*installconfig.InfraID,omitempty"`
 	Manifests         []string       `json:"*manifests.Manifests,omitempty"`
 	IgnitionConfigs   []string       `json:"*ignition.Configs,omitempty"`
+	// what create ignition-configs consumed and made, kept as the real
+	// installer keeps its assets
+	ManifestFiles map[string][]byte `json:"*manifests.Files,omitempty"`
+	PKI           *clusterPKI       `json:"*tls.PKI,omitempty"`
 }
 
 const stateFile = ".openshift_install_state.json"

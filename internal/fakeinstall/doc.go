@@ -8,7 +8,8 @@
 //
 // `create manifests` consumes (deletes) DIR/install-config.yaml and writes
 // manifests/, openshift/ and .openshift_install_state.json;
-// `create ignition-configs` consumes the manifests (or makes them) and writes
+// `create ignition-configs` consumes the manifests (or makes them, or reads
+// them back from the state file after an interrupted run) and writes
 // bootstrap.ign (Ignition 3.x embedding certificates valid 24 h),
 // master.ign and worker.ign (pointer configs to the machine config server
 // with the root CA), auth/kubeconfig, auth/kubeadmin-password (0600) and
@@ -25,4 +26,13 @@
 //	FAKEINSTALL_API_SERVER  the kubeconfig's server (default https://api.<cluster>.<domain>:6443)
 //	FAKEINSTALL_KUBECONFIG  a kubeconfig file copied as auth/kubeconfig instead
 //	FAKEINSTALL_FAIL        "manifests" or "ignition-configs": fail that command after consuming its input
+//	FAKEINSTALL_HANG        stop (sleep until killed) at one step: manifests:consumed,
+//	                        ignition-configs:saved, ignition-configs:consumed or ignition-configs:writing
+//	FAKEINSTALL_HANG_FILE   where the step is written when the double stops there
+//
+// `create ignition-configs` works in the real installer's order: it saves
+// the state file (keeping the consumed manifests, the PKI and the configs),
+// deletes the manifests, then writes the outputs; run again in the same
+// directory after a kill at any step, it makes the same ignition with the
+// same root CA.
 package main

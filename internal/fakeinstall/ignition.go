@@ -14,6 +14,12 @@ import (
 	"strings"
 )
 
+// createIgnitionConfigs works in the real installer's order (its asset
+// store's Fetch, then PersistToFile): make everything in memory, save the
+// state file (which keeps the consumed manifests, the PKI and the configs),
+// delete the consumed manifests, then write the outputs. A run killed at
+// any point and run again in the same directory makes the same ignition
+// from the same CA, as the real one does from its state file.
 func createIgnitionConfigs(dir string) error {
 	st, err := loadState(dir)
 	if err != nil {
@@ -26,38 +32,59 @@ func createIgnitionConfigs(dir string) error {
 	if err := injectedFailure("ignition-configs"); err != nil {
 		return err
 	}
-	pki, err := newPKI(ic.clusterDomain(), now())
-	if err != nil {
-		return err
-	}
-	outputs, err := ignitionOutputs(ic, st, pki, manifests)
-	if err != nil {
-		return err
-	}
-	for name, o := range outputs {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			return err
-		}
-		if err := os.WriteFile(path, o.data, o.mode); err != nil {
+	if st.PKI == nil {
+		if st.PKI, err = newPKI(ic.clusterDomain(), now()); err != nil {
 			return err
 		}
 	}
+	outputs, err := ignitionOutputs(ic, st, st.PKI, manifests)
+	if err != nil {
+		return err
+	}
+	st.ManifestFiles, st.IgnitionConfigs = manifests, []string{"bootstrap.ign", "master.ign", "worker.ign"}
+	if err := st.save(dir); err != nil {
+		return err
+	}
+	hang("ignition-configs:saved")
 	for _, d := range []string{"manifests", "openshift"} {
 		if err := os.RemoveAll(filepath.Join(dir, d)); err != nil {
 			return err
 		}
 	}
-	st.Manifests, st.IgnitionConfigs = nil, []string{"bootstrap.ign", "master.ign", "worker.ign"}
+	hang("ignition-configs:consumed")
+	names := make([]string, 0, len(outputs))
+	for name := range outputs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for i, name := range names {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, outputs[name].data, outputs[name].mode); err != nil {
+			return err
+		}
+		if i == 0 {
+			hang("ignition-configs:writing")
+		}
+	}
 	info("Ignition-Configs created in: %s and %s", dir, filepath.Join(dir, "auth"))
-	return st.save(dir)
+	return nil
 }
 
 // consumeManifests reads manifests/ and openshift/ (okdctl's additions
 // included); without them it makes them from install-config.yaml first.
 func consumeManifests(dir string, st *state) (*installConfig, map[string][]byte, error) {
 	ic := st.InstallConfig
-	if _, err := os.Stat(filepath.Join(dir, "manifests")); errors.Is(err, os.ErrNotExist) || ic == nil {
+	_, err := os.Stat(filepath.Join(dir, "manifests"))
+	onDisk := !errors.Is(err, os.ErrNotExist)
+	switch {
+	case !onDisk && ic != nil && st.ManifestFiles != nil:
+		// consumed by an earlier run: the state file keeps them
+		info("Loading Openshift Manifests from the state file")
+		return ic, st.ManifestFiles, nil
+	case !onDisk || ic == nil:
 		var err error
 		if ic, err = consumeInstallConfig(dir, st); err != nil {
 			return nil, nil, fmt.Errorf("failed to fetch Bootstrap Ignition Config: %w", err)
@@ -65,7 +92,7 @@ func consumeManifests(dir string, st *state) (*installConfig, map[string][]byte,
 		if err := writeManifests(dir, ic, st); err != nil {
 			return nil, nil, err
 		}
-	} else {
+	default:
 		info("Consuming Master Machines from target directory")
 		info("Consuming Openshift Manifests from target directory")
 		info("Consuming Common Manifests from target directory")

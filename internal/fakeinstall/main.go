@@ -99,3 +99,19 @@ func injectedFailure(command string) error {
 	}
 	return nil
 }
+
+// hang stops the run at a named point when FAKEINSTALL_HANG names it: the
+// point is written to FAKEINSTALL_HANG_FILE and the process sleeps until
+// it is killed, so that a test can kill okdctl at an exact step.
+func hang(point string) {
+	if os.Getenv("FAKEINSTALL_HANG") != point {
+		return
+	}
+	if f := os.Getenv("FAKEINSTALL_HANG_FILE"); f != "" {
+		_ = os.WriteFile(f, []byte(point), 0o644)
+	}
+	info("hanging at %s (FAKEINSTALL_HANG)", point)
+	for {
+		time.Sleep(time.Hour)
+	}
+}

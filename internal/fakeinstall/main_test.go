@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/okdctl/okdctl/internal/testenv"
 )
@@ -104,4 +106,69 @@ func TestFailsLikeTheRealOne(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "openshift-install 4.5.0-0.okd-2020-07-14-153706-ga\n") {
 		t.Errorf("version: %v\n%s", err, out)
 	}
+}
+
+// TestInterruptedIgnitionResumes kills create ignition-configs at each of
+// its steps and runs it again in the same directory: as with the real
+// installer, the outputs come from the state file with the same root CA and
+// okdctl's patched manifests, whichever step the kill hit.
+func TestInterruptedIgnitionResumes(t *testing.T) {
+	t.Parallel()
+	bin := testenv.FakeOpenShiftInstall(t)
+	for _, point := range []string{"ignition-configs:saved", "ignition-configs:consumed", "ignition-configs:writing"} {
+		t.Run(point, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			ic := strings.Replace(testInstallConfig, "%d", "2", 1)
+			os.WriteFile(filepath.Join(dir, "install-config.yaml"), []byte(ic), 0o600)
+			if out, err := runDouble(t, bin, nil, "create", "manifests", "--dir", dir); err != nil {
+				t.Fatalf("create manifests: %v\n%s", err, out)
+			}
+			patched := []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: okdctl-patch}\n")
+			os.WriteFile(filepath.Join(dir, "openshift", "99_okdctl_patch.yaml"), patched, 0o640)
+
+			hangFile := filepath.Join(t.TempDir(), "hung")
+			cmd := exec.Command(bin, "create", "ignition-configs", "--dir", dir)
+			cmd.Env = append(os.Environ(), "FAKEINSTALL_HANG="+point, "FAKEINSTALL_HANG_FILE="+hangFile)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; ; i++ {
+				if _, err := os.Stat(hangFile); err == nil {
+					break
+				}
+				if i == 200 {
+					cmd.Process.Kill()
+					t.Fatalf("the double never reached %s", point)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			cmd.Process.Kill()
+			cmd.Wait()
+			caAtKill := stateRootCA(t, dir)
+
+			if out, err := runDouble(t, bin, nil, "create", "ignition-configs", "--dir", dir); err != nil {
+				t.Fatalf("create ignition-configs again: %v\n%s", err, out)
+			}
+			checkIgnitionOutputs(t, dir)
+			boot, _ := os.ReadFile(filepath.Join(dir, "bootstrap.ign"))
+			if !strings.Contains(string(boot), `"/opt/openshift/openshift/99_okdctl_patch.yaml"`) {
+				t.Errorf("the resumed ignition lost okdctl's manifest")
+			}
+			master, _ := os.ReadFile(filepath.Join(dir, "master.ign"))
+			if !strings.Contains(string(master), base64.StdEncoding.EncodeToString(caAtKill)) {
+				t.Errorf("the resumed ignition has another root CA than the interrupted run made")
+			}
+		})
+	}
+}
+
+// stateRootCA is the root CA certificate the state file keeps.
+func stateRootCA(t *testing.T, dir string) []byte {
+	t.Helper()
+	st, err := loadState(dir)
+	if err != nil || st.PKI == nil || st.PKI.RootCA == nil {
+		t.Fatalf("no root CA in the state file: %v", err)
+	}
+	return st.PKI.RootCA.Cert
 }

@@ -23,6 +23,7 @@ func createManifests(dir string) error {
 	if err := injectedFailure("manifests"); err != nil {
 		return err
 	}
+	hang("manifests:consumed")
 	if err := writeManifests(dir, ic, st); err != nil {
 		return err
 	}

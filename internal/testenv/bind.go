@@ -40,6 +40,9 @@ type BINDOptions struct {
 	ReadOnly []string
 	// KeyName of the TSIG key (default okdctl-test.).
 	KeyName string
+	// Port to listen on (default a free one): a BIND started again in
+	// place of another keeps its address.
+	Port int
 }
 
 // StartBIND starts named in the foreground with its own configuration in
@@ -57,7 +60,10 @@ func StartBIND(t testing.TB, o BINDOptions) *BIND {
 	_, _ = rand.Read(secret)
 	b := &BIND{Dir: t.TempDir(), KeyName: dns.Fqdn(o.KeyName), Algorithm: dns.HmacSHA256,
 		Secret: base64.StdEncoding.EncodeToString(secret)}
-	port := FreePort(t, o.IP)
+	port := o.Port
+	if port == 0 {
+		port = FreePort(t, o.IP)
+	}
 	b.Addr = fmt.Sprintf("%s:%d", o.IP, port)
 	conf := filepath.Join(b.Dir, "named.conf")
 	writeFile(t, conf, []byte(b.config(o, port)), 0o644)

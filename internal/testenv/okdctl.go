@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // Okdctl is the okdctl binary built from this checkout, the program that
@@ -53,13 +54,24 @@ func buildOkdctl() (string, error) {
 		return "", fmt.Errorf("go build ./cmd/okdctl: %v\n%s", err, out)
 	}
 	removeStale(dir)
-	own := filepath.Join(dir, fmt.Sprintf("run-%d", os.Getpid()))
-	if err := os.MkdirAll(own, 0o755); err != nil {
+	own, err := os.MkdirTemp(dir, "run-")
+	if err != nil {
 		return "", err
+	}
+	// held (shared) while this process lives: PIDs say nothing across
+	// the PID namespaces test binaries run in (testenv/reap)
+	if aliveLock, err = os.Create(filepath.Join(own, "alive")); err != nil {
+		return "", err
+	}
+	if err := syscall.Flock(int(aliveLock.Fd()), syscall.LOCK_SH); err != nil {
+		return "", fmt.Errorf("failed to lock %s: %w", aliveLock.Name(), err)
 	}
 	bin := filepath.Join(own, "okdctl")
 	return bin, copyExecutable(build, bin)
 }
+
+// aliveLock is kept open (and locked) for the life of the test process.
+var aliveLock *os.File
 
 // okdctlCacheDir is per checkout, outside it (the repository stays clean).
 func okdctlCacheDir() (string, error) {
@@ -72,17 +84,22 @@ func okdctlCacheDir() (string, error) {
 	return dir, os.MkdirAll(dir, 0o755)
 }
 
-// removeStale deletes the copies of test processes that have ended.
+// removeStale deletes the copies of test processes that have ended: their
+// alive file is no longer locked (an old copy without one, after an hour).
 func removeStale(dir string) {
 	runs, _ := filepath.Glob(filepath.Join(dir, "run-*"))
 	for _, r := range runs {
-		var pid int
-		if _, err := fmt.Sscanf(filepath.Base(r), "run-%d", &pid); err != nil || pid == os.Getpid() {
+		f, err := os.Open(filepath.Join(r, "alive"))
+		if err != nil {
+			if fi, err := os.Stat(r); err == nil && time.Since(fi.ModTime()) > time.Hour {
+				os.RemoveAll(r)
+			}
 			continue
 		}
-		if syscall.Kill(pid, 0) == syscall.ESRCH {
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
 			os.RemoveAll(r)
 		}
+		f.Close()
 	}
 }
 

@@ -1,6 +1,8 @@
 package testenv
 
 import (
+	_ "github.com/okdctl/okdctl/internal/testenv/reap" // every process a test starts dies with the test binary
+
 	"context"
 	"fmt"
 	"github.com/okdctl/okdctl/bastion"

@@ -45,6 +45,7 @@ func Load(path string) (*configuration.Configuration, error) {
 // Run serves the registry until ctx is done, then drains requests in
 // flight (at most DrainTimeout) and closes the storage.
 func Run(ctx context.Context, cfg *configuration.Configuration) error {
+	tracingOff()
 	useCachedHtpasswd(cfg)
 	reg, err := registry.NewRegistry(context.Background(), cfg)
 	if err != nil {
@@ -67,4 +68,15 @@ func Run(ctx context.Context, cfg *configuration.Configuration) error {
 		return fmt.Errorf("failed to stop the registry cleanly: %w", err)
 	}
 	return nil
+}
+
+// tracingOff keeps the registry from exporting OpenTelemetry traces:
+// distribution sets up an exporter from the OTEL_* environment, whose
+// default is OTLP to https://localhost:4318, dialled every few seconds and
+// logged as an error when nothing listens. A bastion has no collector, so
+// okdctl's registry exports none unless OTEL_TRACES_EXPORTER asks for one.
+func tracingOff() {
+	if os.Getenv("OTEL_TRACES_EXPORTER") == "" {
+		_ = os.Setenv("OTEL_TRACES_EXPORTER", "none")
+	}
 }

@@ -57,6 +57,7 @@ used it).`,
 			}
 			rep.Differences = differences(st, rep.Services)
 			if output == "json" || f.logFormat == "json" {
+				rep.LastVerify, rep.LastVerifyError = lastVerify(dir)
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				if output == "json" {
 					enc.SetIndent("", "  ") // --log-format json: one line
@@ -80,6 +81,9 @@ type statusReport struct {
 	// NotChecked says why the services' health was not asked.
 	NotChecked  string   `json:"servicesNotChecked,omitempty"`
 	Differences []string `json:"differences,omitempty"`
+	// LastVerify is the last `okdctl verify` (null when it never ran).
+	LastVerify      *lastVerifyJSON `json:"lastVerify"`
+	LastVerifyError string          `json:"lastVerifyError,omitempty"`
 }
 
 // healthChecker is how status asks whether services run: the sandbox's
@@ -178,4 +182,22 @@ func printLastVerify(out io.Writer, dir string) {
 			fmt.Fprintf(out, "  FAIL %s\n", f)
 		}
 	}
+}
+
+type lastVerifyJSON struct {
+	Passed  bool   `json:"passed"`
+	Summary string `json:"summary"`
+	*verify.Report
+}
+
+// lastVerify is the last saved verify report for `status -o json`.
+func lastVerify(dir string) (*lastVerifyJSON, string) {
+	rep, err := verify.Load(dir)
+	switch {
+	case err != nil:
+		return nil, err.Error()
+	case rep == nil:
+		return nil, ""
+	}
+	return &lastVerifyJSON{Passed: !rep.Failed(), Summary: rep.Summary(), Report: rep}, ""
 }

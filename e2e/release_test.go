@@ -65,9 +65,10 @@ func (s *releaseSandbox) failsPreflight(t *testing.T, want ...string) string {
 // 4.15 while its tag, and then spec.release.version, say 4.16.
 func TestReleaseMetadataDisagrees(t *testing.T) {
 	s := newReleaseSandbox(t, synthrelease.Options{Version: "4.15.0-0.okd-2024-03-10-010116", Components: 2})
-	plan := s.mustRun("plan")
-	if !strings.Contains(plan, "WOULD FAIL") || !strings.Contains(plan, "the image tag says 4.16 but the release image "+s.rel.Image+" is 4.15.0-0.okd-2024-03-10-010116") {
-		t.Errorf("plan does not show the mismatch:\n%s", plan)
+	plan, code := s.run("plan") // a phase that would fail: plan exits 1
+	if code != 1 || !strings.Contains(plan, "WOULD FAIL") || !strings.Contains(plan, "the image tag says 4.16 but the release image "+s.rel.Image+" is 4.15.0-0.okd-2024-03-10-010116") ||
+		!strings.Contains(plan, "ERROR: the plan has ") || !strings.Contains(plan, "would fail: preflight") {
+		t.Errorf("plan does not show the mismatch (exit %d):\n%s", code, plan)
 	}
 	s.failsPreflight(t, "the image tag says 4.16 but the release image "+s.rel.Image+" is 4.15.0-0.okd-2024-03-10-010116 (its release-manifests/release-metadata): set spec.release.version to 4.15")
 

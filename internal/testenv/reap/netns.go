@@ -3,9 +3,6 @@ package reap
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"os/signal"
-	"runtime"
 	"syscall"
 	"testing"
 
@@ -48,27 +45,7 @@ func MainInPrivateNetwork(m *testing.M, prepare func() error) {
 
 // runInNetwork runs this test binary again in a new network namespace.
 func runInNetwork() (int, error) {
-	runtime.LockOSThread() // the parent-death signal belongs to this thread
-	self, err := os.Executable()
-	if err != nil {
-		return 0, err
-	}
-	cmd := exec.Command(self, os.Args[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), EnvNetwork+"=private")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET, Pdeathsig: syscall.SIGKILL}
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, forwarded...)
-	if err := cmd.Start(); err != nil {
-		signal.Stop(sigs)
-		return 0, err
-	}
-	go func() {
-		for s := range sigs {
-			_ = cmd.Process.Signal(s)
-		}
-	}()
-	return exitCode(cmd.Wait()), nil
+	return rerun(append(os.Environ(), EnvNetwork+"=private"), syscall.CLONE_NEWNET)
 }
 
 // loopbackUp sets lo up: a new network namespace starts with it down.

@@ -76,6 +76,13 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, sy
 // runOuter starts init in new PID and mount namespaces and returns the
 // tests' exit status; an error means init could not start.
 func runOuter() (int, error) {
+	return rerun(withRole(os.Environ(), "init"), syscall.CLONE_NEWPID|syscall.CLONE_NEWNS)
+}
+
+// rerun runs this test binary again with env in the namespaces cloneflags
+// asks for, forwards signals to it and returns its exit status; an error
+// means it could not start. The child gets SIGKILL when this process ends.
+func rerun(env []string, cloneflags uintptr) (int, error) {
 	// the parent-death signal belongs to this thread: keep it for good
 	runtime.LockOSThread()
 	self, err := os.Executable()
@@ -84,8 +91,8 @@ func runOuter() (int, error) {
 	}
 	cmd := exec.Command(self, os.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = withRole(os.Environ(), "init")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWNS, Pdeathsig: syscall.SIGKILL}
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneflags, Pdeathsig: syscall.SIGKILL}
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, forwarded...)
 	if err := cmd.Start(); err != nil {

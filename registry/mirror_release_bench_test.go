@@ -182,7 +182,7 @@ func diskWrite(b *testing.B, size int64) benchRun {
 }
 
 // registryCPU is the CPU time the mirror registry's process used so far.
-func registryCPU(b *testing.B, tr *testRegistry) time.Duration {
+func registryCPU(b testing.TB, tr *testRegistry) time.Duration {
 	sb, ok := tr.Host.Services.(*bastion.Sandbox)
 	if !ok {
 		return 0
@@ -199,7 +199,7 @@ func withSourceCPU(b *testing.B, pid int, run func() benchRun) benchRun {
 }
 
 // procCPU is the user and system CPU time of a process so far.
-func procCPU(b *testing.B, pid int) time.Duration {
+func procCPU(b testing.TB, pid int) time.Duration {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		b.Fatal(err)
@@ -213,6 +213,11 @@ func procCPU(b *testing.B, pid int) time.Duration {
 // limitPut uploads every blob file of a distribution storage into a fresh
 // mirror with one monolithic PUT each, c at a time.
 func limitPut(b *testing.B, storage string, c int) benchRun {
+	return limitPutInto(b, startTestRegistry(b), storage, c)
+}
+
+// limitPutInto is limitPut into the registry tr.
+func limitPutInto(b testing.TB, tr *testRegistry, storage string, c int) benchRun {
 	type blob struct {
 		digest, path string
 		size         int64
@@ -226,7 +231,6 @@ func limitPut(b *testing.B, storage string, c int) benchRun {
 		return nil
 	})
 	sort.Slice(blobs, func(i, j int) bool { return blobs[i].size > blobs[j].size }) // big first, as a scheduler would
-	tr := startTestRegistry(b)
 	e := tr.Res.Endpoint
 	t, err := NewTransport(TransportOptions{CACert: e.CACert, Pins: map[string]string{e.Host(): e.Addr()}, TLSHosts: []string{e.Host()}})
 	if err != nil {

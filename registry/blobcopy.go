@@ -40,11 +40,11 @@ type blobMover struct {
 }
 
 // authed is an authenticated transport, made once (a registry ping and,
-// for token auth, a token) and shared.
+// for token auth, a token) and shared; a failure is not kept, so that a
+// retry tries again.
 type authed struct {
-	once sync.Once
-	rt   http.RoundTripper
-	err  error
+	mu sync.Mutex
+	rt http.RoundTripper
 }
 
 func newBlobMover(base http.RoundTripper, keys authn.Keychain, dst name.Repository) *blobMover {
@@ -61,16 +61,16 @@ func (m *blobMover) client(ctx context.Context, reg name.Registry, res authn.Res
 		m.byRepo[key] = a
 	}
 	m.mu.Unlock()
-	a.once.Do(func() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.rt == nil {
 		auth, err := m.keys.Resolve(res)
 		if err != nil {
-			a.err = fmt.Errorf("failed to find credentials for %s: %w", reg.RegistryStr(), err)
-			return
+			return nil, fmt.Errorf("failed to find credentials for %s: %w", reg.RegistryStr(), err)
 		}
-		a.rt, a.err = transport.NewWithContext(context.WithoutCancel(ctx), reg, auth, m.base, scopes)
-	})
-	if a.err != nil {
-		return nil, a.err
+		if a.rt, err = transport.NewWithContext(ctx, reg, auth, m.base, scopes); err != nil {
+			return nil, err
+		}
 	}
 	return &http.Client{Transport: a.rt}, nil
 }

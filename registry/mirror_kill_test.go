@@ -235,14 +235,20 @@ func waitPartial(t *testing.T, dir string, n int64) int64 {
 
 // partialBytes sums the data of the registry's open uploads under dir.
 func partialBytes(dir string) int64 {
-	var total int64
+	_, total := partialUploads(dir)
+	return total
+}
+
+// partialUploads counts the registry's open uploads under dir and their data.
+func partialUploads(dir string) (n int, total int64) {
 	_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && fi.Name() == "data" {
+		if err == nil && fi.Name() == "data" && fi.Size() > 0 {
+			n++
 			total += fi.Size()
 		}
 		return nil
 	})
-	return total
+	return n, total
 }
 
 // countingTransport counts the blob data sent (PATCH and PUT bodies).
@@ -276,8 +282,9 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func mustTransport(t *testing.T, o MirrorOptions) http.RoundTripper {
-	tr, err := NewTransport(TransportOptions{CACert: o.CACert, Pins: o.Pins, TLSHosts: []string{o.Registry}})
+// mustTransport is the transport Mirror builds for o.
+func mustTransport(t testing.TB, o MirrorOptions) http.RoundTripper {
+	tr, err := o.transport()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -213,8 +213,10 @@ func do(ctx context.Context, c *http.Client, method, u string, body io.Reader, s
 	return c.Do(req)
 }
 
-// sizedBody fails a source body that is shorter or longer than its
-// manifest says, rather than passing a truncated blob on.
+// sizedBody passes on exactly the blob's size in bytes (whatever a source
+// sends beyond is not the blob: the registry checks the digest of what it
+// got) and fails a body that ends short, rather than passing a truncated
+// blob on.
 type sizedBody struct {
 	io.ReadCloser
 	left int64
@@ -222,11 +224,7 @@ type sizedBody struct {
 }
 
 func (s *sizedBody) Read(p []byte) (int, error) {
-	if s.left <= 0 { // one byte more would be too many
-		var one [1]byte
-		if n, _ := s.ReadCloser.Read(one[:]); n > 0 {
-			return 0, fmt.Errorf("%s sends more bytes than the blob's manifest size", s.from)
-		}
+	if s.left <= 0 {
 		return 0, io.EOF
 	}
 	if int64(len(p)) > s.left {
@@ -238,7 +236,7 @@ func (s *sizedBody) Read(p []byte) (int, error) {
 		return n, fmt.Errorf("%s sent %d bytes too few: %w", s.from, s.left, io.ErrUnexpectedEOF)
 	}
 	if err == io.EOF {
-		err = nil // the end is checked on the next read
+		err = nil // the next read says EOF
 	}
 	return n, err
 }

@@ -331,20 +331,28 @@ func watchReports(vms map[string]*vmnode.VM) *reportWatch {
 				return
 			case <-time.After(50 * time.Millisecond):
 			}
-			now := time.Now()
-			w.mu.Lock()
 			for name, vm := range vms {
-				for _, r := range vm.Reports() {
-					key := name + " " + strings.Join(strings.Fields(r)[:min(2, len(strings.Fields(r)))], " ")
-					if _, ok := w.at[key]; !ok {
-						w.at[key] = now
-					}
-				}
+				w.poll(name, vm)
 			}
-			w.mu.Unlock()
 		}
 	}()
 	return w
+}
+
+// poll records the reports of vm seen for the first time. waitVMs polls
+// once more when a machine powers off, so that reports written just
+// before are not missed (their time is then at the latest the power-off).
+func (w *reportWatch) poll(name string, vm *vmnode.VM) {
+	now := time.Now()
+	reports := vm.Reports()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, r := range reports {
+		key := name + " " + strings.Join(strings.Fields(r)[:min(2, len(strings.Fields(r)))], " ")
+		if _, ok := w.at[key]; !ok {
+			w.at[key] = now
+		}
+	}
 }
 
 func (w *reportWatch) stop() { close(w.done) }
@@ -458,6 +466,7 @@ func waitVMs(t *testing.T, vms map[string]*vmnode.VM) *reportWatch {
 		go func() {
 			defer wg.Done()
 			d, err := vm.Wait(6 * time.Minute)
+			seen.poll(name, vm)
 			mu.Lock()
 			took[name] = d
 			mu.Unlock()

@@ -32,7 +32,7 @@ var staticPods = []string{"etcd-pod.yaml", "kube-apiserver-pod.yaml"}
 // master, and restart the kubelets. It returns the documented steps that
 // remain (approving CSRs, forcing the operators to redeploy).
 func RestoreClusterEtcd(ctx context.Context, rc *installer.RunContext, o ClusterRestoreOptions) (string, error) {
-	o.SSH = o.SSH.withDefaults(rc.StateDir())
+	o.SSH = o.SSH.withDefaults(rc.StateDir(), rc.Spec().SSHKeyFile)
 	b, err := pickClusterBackup(rc, o.From)
 	if err != nil {
 		return "", err

@@ -42,6 +42,13 @@ func Teardown(ctx context.Context, rc *RunContext, o TeardownOptions) ([]string,
 		}
 	}
 	if !o.Purge {
+		marked, err := MarkStopped(rc.StateDir(), rc.Cluster().Metadata.Name)
+		if err != nil {
+			return t.done, err
+		}
+		if len(marked) > 0 {
+			t.did("marked the phases %s stopped in %s: okdctl apply runs them again", strings.Join(marked, ", "), StateFile(rc.StateDir()))
+		}
 		t.done = append(t.done, "kept "+strings.Join(t.kept(), ", ")+" (okdctl down --purge deletes them)")
 	}
 	return t.done, nil

@@ -134,9 +134,9 @@ func TestFirewalldZone(t *testing.T) {
 	}
 	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir()})
 	run := &mutationsOK{answers: map[string]string{
-		ask("getZoneOfInterface", "lab0"):   `{"type":"s","data":["internal"]}`,
-		ask("getZoneOfInterface", "other0"): `{"type":"s","data":[""]}`,
-		ask("getPorts", "internal"):         busctlPorts("22/tcp"),
+		ask("getZoneOfInterface", "lab0"):                       `{"type":"s","data":["internal"]}`,
+		ask("getZoneOfInterface", "other0"):                     `{"type":"s","data":[""]}`,
+		ask("getPorts", "internal"):                             busctlPorts("22/tcp"),
 		"firewall-cmd --zone=internal --permanent --list-ports": "22/tcp",
 	}}
 	h.Runner = run

@@ -374,10 +374,12 @@ func (r *rehearsal) reportPXEFigures(t *testing.T, journal string, w *reportWatc
 		}
 	}
 	t.Logf("machine start to ignition verified (TCG, 3 machines at once): %s", strings.Join(parts, ", "))
-	ack := dnsmasqTime(journal, "DHCPACK(", bootstrapMAC)
-	if fetched := w.get("bootstrap ignition fetched"); !ack.IsZero() && !fetched.IsZero() {
-		t.Logf("bootstrap: first DHCP lease (iPXE) to ignition fetched %s; machine start to lease %s",
-			fetched.Sub(ack).Round(100*time.Millisecond), ack.Sub(vms["bootstrap"].Started).Round(100*time.Millisecond))
+	for _, m := range []struct{ name, mac, firmware string }{{"bootstrap", bootstrapMAC, "iPXE ROM"}, {"worker", workerMAC, "OVMF PXE"}} {
+		ack := dnsmasqTime(journal, "DHCPACK(", m.mac)
+		if fetched := w.get(m.name + " ignition fetched"); !ack.IsZero() && !fetched.IsZero() {
+			t.Logf("%s: first DHCP lease (%s) to ignition fetched %s; machine start to lease %s", m.name, m.firmware,
+				fetched.Sub(ack).Round(100*time.Millisecond), ack.Sub(vms[m.name].Started).Round(100*time.Millisecond))
+		}
 	}
 }
 

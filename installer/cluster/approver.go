@@ -12,7 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -41,13 +40,14 @@ type ApproverOptions struct {
 type Approver struct {
 	o        ApproverOptions
 	log      Logger
-	mu       sync.Mutex        // one pass or one decision at a time; guards skipped, flooding, names
+	requests requestCache      // parsed, verified requests: decisions read them outside mu
+	mu       sync.Mutex        // guards skipped and flooding; held for bookkeeping only
 	skipped  map[string]string // CSR name -> last logged reason
 	flooding bool
-	names    map[types.UID]string // CSR UID -> node its subject names
-	countMu  sync.Mutex           // approved and count, written by concurrent approvals
-	approved map[string]bool      // CSR names approved by this approver
+	countMu  sync.Mutex      // approved and count, written by concurrent approvals
+	approved map[string]bool // CSR names approved by this approver
 	count    int
+	workers  int // concurrent decisions and writes of a watch (0: approveWorkers)
 }
 
 // NewApprover checks the options.
@@ -174,7 +174,8 @@ func (a *Approver) pending(csrs []*certv1.CertificateSigningRequest) []*certv1.C
 }
 
 // flood reports whether too many recent CSRs are pending to approve any
-// (cluster-machine-approver's guard: max(machines, nodes) + 100 in the last hour).
+// (cluster-machine-approver's guard: max(machines, nodes) + 100 in the last
+// hour). The caller holds a.mu.
 func (a *Approver) flood(pending []*certv1.CertificateSigningRequest, nodes int, now time.Time) bool {
 	recent := 0
 	for _, c := range pending {
@@ -182,6 +183,12 @@ func (a *Approver) flood(pending []*certv1.CertificateSigningRequest, nodes int,
 			recent++
 		}
 	}
+	return a.setFlooding(recent, nodes)
+}
+
+// setFlooding records whether recent pending CSRs exceed the guard's limit,
+// logging when that changes. The caller holds a.mu.
+func (a *Approver) setFlooding(recent, nodes int) bool {
 	limit := max(a.o.Inventory.Len(), nodes) + floodExtra
 	was := a.flooding
 	a.flooding = recent > limit

@@ -119,6 +119,7 @@ func (c *controller) handleEvents() {
 // and every pending CSR while the flood guard holds.
 func (c *controller) csrChanged(r *certv1.CertificateSigningRequest) {
 	if isPending(r) {
+		c.note("event", r.Name)
 		c.queue.Add(r.Name)
 	}
 	c.enqueueNode(c.a.requests.csrNode(r))
@@ -136,10 +137,7 @@ func (c *controller) enqueueNode(node string) {
 func (c *controller) enqueueAll() { c.enqueuePending(c.csrInf.GetStore().List()) }
 
 func (c *controller) enqueueAllIfFlooding() {
-	c.a.mu.Lock()
-	flooding := c.a.flooding
-	c.a.mu.Unlock()
-	if flooding {
+	if c.a.flooding.Load() {
 		c.enqueueAll()
 	}
 }
@@ -184,6 +182,7 @@ func (c *controller) next(ctx context.Context) bool {
 // inventory node are decided and approved one at a time, so that of two
 // client CSRs for a node never both are approved.
 func (c *controller) process(ctx context.Context, name string) error {
+	c.note("picked", name)
 	r := c.csr(name)
 	if r == nil {
 		return nil
@@ -197,6 +196,7 @@ func (c *controller) process(ctx context.Context, name string) error {
 	if !ok {
 		return nil
 	}
+	c.note("decided", name)
 	return c.a.writeApproval(ctx, r, d)
 }
 
@@ -236,19 +236,31 @@ func (c *controller) decide(name, node string) (*certv1.CertificateSigningReques
 }
 
 // flooding applies the flood guard to the cache's pending CSRs (those this
-// approver has not approved), counted under a.mu so that the guard's state
-// follows the counts in order.
+// approver has not approved). Workers count without a lock; a count that
+// started before the last one applied is dropped, so the guard's state
+// and its log lines follow the counts in order.
 func (c *controller) flooding(nodes int) bool {
 	a := c.a
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	seq := a.floodCounts.Add(1)
 	now, recent := a.o.Now(), 0
 	for _, r := range c.csrs() {
 		if isPending(r) && now.Sub(r.CreationTimestamp.Time) <= floodWindow && !a.approvedByUs(r.Name) {
 			recent++
 		}
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if seq < a.floodSeen {
+		return a.flooding.Load()
+	}
+	a.floodSeen = seq
 	return a.setFlooding(recent, nodes)
+}
+
+func (c *controller) note(stage, name string) {
+	if c.a.stage != nil {
+		c.a.stage(stage, name)
+	}
 }
 
 func (c *controller) synced() bool { return c.csrInf.HasSynced() && c.nodeInf.HasSynced() }

@@ -14,6 +14,9 @@ APT_PACKAGES += systemd-container debootstrap zstd
 # the PXE rehearsal's virtual machines (internal/vmnode): QEMU with iPXE's NIC ROMs and OVMF (UEFI), iPXE's
 # BIOS/UEFI binaries the bastion serves over TFTP, and busybox for the machines' initramfs
 APT_PACKAGES += qemu-system-x86 ipxe-qemu ipxe busybox-static ovmf
+# a site's own PXE infrastructure in that rehearsal (loading `okdctl boot -o pxe|grub`'s files): pxelinux's
+# lpxelinux.0 and ldlinux.c32, Debian's signed GRUB network image (grubnetx64.efi) and GRUB's modules
+APT_PACKAGES += pxelinux syslinux-common grub-efi-amd64-signed grub-efi-amd64-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 30m
 

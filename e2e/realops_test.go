@@ -226,8 +226,20 @@ func (o *opsBastion) exposure(t *testing.T) {
 // network (the lab spec: DNS, HAProxy, nginx's port, the registry).
 var okdctlPorts = []string{"22623/tcp", "443/tcp", "5000/tcp", "53/tcp", "53/udp", "6443/tcp", "80/tcp", "8080/tcp", "9000/tcp"}
 
-// firewalldPorts lists a firewalld's open ports (runtime, or --permanent).
+// labZone is the firewalld zone the firewalld step binds the lab link to
+// (not the default zone, as on a bastion whose lab NIC is "internal").
+const labZone = "internal"
+
+// firewalldPorts lists the lab zone's open ports (runtime, or --permanent).
 func (o *opsBastion) firewalldPorts(args ...string) []string {
+	return o.zonePorts(labZone, args...)
+}
+
+// zonePorts lists a firewalld zone's open ports ("" is the default zone).
+func (o *opsBastion) zonePorts(zone string, args ...string) []string {
+	if zone != "" {
+		args = append([]string{"--zone=" + zone}, args...)
+	}
 	out := o.c.MustRun("firewall-cmd", append(args, "--list-ports")...)
 	ports := strings.Fields(out)
 	slices.Sort(ports)
@@ -242,10 +254,12 @@ func (o *opsBastion) fromClient(port string) error {
 	return err
 }
 
-// firewalld: started after okdctl ran, firewalld allows none of okdctl's
+// firewalld: started after okdctl ran, with the lab link in zone
+// "internal" (not the default zone), firewalld allows none of okdctl's
 // ports (a client on the lab network is refused); the next apply's
-// preflight notices and opens them at runtime and permanently, and the
-// client connects; a further apply leaves firewalld alone.
+// preflight notices and opens them in that zone at runtime and
+// permanently (the default zone untouched), and the client connects; a
+// further apply leaves firewalld alone.
 func (o *opsBastion) firewalld(t *testing.T) {
 	c := o.c
 	c.MustRun("ip", "netns", "add", "client")
@@ -258,18 +272,23 @@ func (o *opsBastion) firewalld(t *testing.T) {
 		out, _ := c.Output(context.Background(), "firewall-cmd", "--state")
 		return strings.TrimSpace(out) == "running"
 	})
+	c.MustRun("firewall-cmd", "--zone="+labZone, "--change-interface="+realhost.Link)
+	c.MustRun("firewall-cmd", "--permanent", "--zone="+labZone, "--change-interface="+realhost.Link)
 	if err := o.fromClient("5000"); err == nil {
 		t.Fatal("firewalld lets the lab client reach the registry before okdctl opened its port")
 	}
 	if open := o.firewalldPorts(); slices.Contains(open, "5000/tcp") {
 		t.Fatalf("firewalld allows %v before the apply", open)
 	}
-	if st, detail := o.verifyFirewalld(); st != "FAIL" || !strings.Contains(detail, "closed: "+strings.Join(okdctlPorts, " ")) {
+	if st, detail := o.verifyFirewalld(); st != "FAIL" || !strings.Contains(detail, "closed in zone "+labZone+": "+strings.Join(okdctlPorts, " ")) {
 		t.Errorf("okdctl verify before the apply: firewalld check %s (%s), want FAIL naming every port", st, detail)
 	}
 	out := o.mustOkdctl("apply", "-f", "cluster.yaml", "--only", opsPhases)
-	if !strings.Contains(out, "firewalld: opened "+strings.Join(okdctlPorts, " ")) {
-		t.Errorf("apply did not open okdctl's ports in firewalld:\n%s", out)
+	if !strings.Contains(out, "firewalld: opened "+strings.Join(okdctlPorts, " ")+" in zone "+labZone) {
+		t.Errorf("apply did not open okdctl's ports in firewalld's zone %s:\n%s", labZone, out)
+	}
+	if public := o.zonePorts(""); slices.ContainsFunc(okdctlPorts, func(p string) bool { return slices.Contains(public, p) }) {
+		t.Errorf("apply opened ports in the default zone too: %v", public)
 	}
 	for _, args := range [][]string{nil, {"--permanent"}} {
 		if got := o.firewalldPorts(args...); !slices.Equal(got, okdctlPorts) {

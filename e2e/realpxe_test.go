@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/internal/realhost"
 	"github.com/okdctl/okdctl/internal/vmnode"
+	"github.com/okdctl/okdctl/pxe"
 	"github.com/okdctl/okdctl/spec"
 )
 
@@ -40,9 +42,13 @@ const (
 // ROM, okdctl's DHCP, okdctl's iPXE script and media over HTTP); the
 // master boots Debian's kernel directly with the kernel arguments `okdctl
 // boot` prints, as from a USB stick; the worker, whose ignition on the
-// web server has been tampered with, PXE-boots with UEFI (OVMF). Each
-// reports on its serial console. A DHCP client (udhcpc) with a MAC the
-// spec does not name gets no answer.
+// web server has been tampered with, PXE-boots with UEFI: OVMF's own PXE
+// client (virtio-net without an option ROM) gets ipxe.efi over okdctl's
+// TFTP, which then takes okdctl's script. Each reports on its serial
+// console. A DHCP client (udhcpc) with a MAC the spec does not name gets
+// no answer. Then proxy mode (BIOS and UEFI beside a site's DHCP server),
+// and a site's own PXE infrastructure loading the pxelinux and GRUB files
+// `okdctl boot` prints (realpxe_site_test.go).
 func TestRealBastionPXE(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots a Debian bastion and virtual machines; make test runs it")
@@ -58,10 +64,13 @@ func TestRealBastionPXE(t *testing.T) {
 	// only the bastion's own address: the machines take the nodes' ones
 	c := realhost.Boot(t, realhost.Options{Flavour: realhost.PXEServer, Addresses: []string{realhost.BastionIP + "/24"}})
 	prepareBastion(t, c)
-	c.RunInNetns(t, "TestHelperRealPXE", 12*time.Minute)
+	c.RunInNetns(t, "TestHelperRealPXE", 20*time.Minute)
 }
 
-var bootPath = map[string]string{"bootstrap": "BIOS PXE", "master": "kernel arguments", "worker": "UEFI PXE, tampered ignition"}
+var bootPath = map[string]string{"bootstrap": "BIOS PXE, iPXE ROM", "master": "kernel arguments",
+	"worker": "UEFI PXE: OVMF, TFTP ipxe.efi; tampered ignition", "bootstrap-proxy": "BIOS PXE through proxy DHCP",
+	"worker-proxy": "UEFI PXE through proxy DHCP: OVMF, TFTP ipxe.efi", "bootstrap-pxelinux": "site's DHCP, lpxelinux.0, okdctl's pxelinux.cfg",
+	"master-grub": "site's DHCP, UEFI OVMF, grubnetx64.efi, okdctl's grub.cfg"}
 
 // TestHelperRealPXE runs inside the lab network for TestRealBastionPXE.
 func TestHelperRealPXE(t *testing.T) {
@@ -136,31 +145,9 @@ func TestHelperRealPXE(t *testing.T) {
 		"bootstrap": vmnode.Start(t, vmnode.Options{Name: "bootstrap", MAC: bootstrapMAC, Tap: taps[0]}),
 		"master": vmnode.Start(t, vmnode.Options{Name: "master", MAC: masterMAC, Tap: taps[1],
 			Kernel: k.Vmlinuz, Initrd: initrdPath, Append: console(rec["master"])}),
-		"worker": vmnode.Start(t, vmnode.Options{Name: "worker", MAC: workerMAC, Tap: taps[2], UEFI: true}),
+		"worker": vmnode.Start(t, vmnode.Options{Name: "worker", MAC: workerMAC, Tap: taps[2], UEFI: true, FirmwarePXE: true}),
 	}
-	seen := watchReports(vms)
-	var wg sync.WaitGroup
-	took := map[string]time.Duration{}
-	var mu sync.Mutex
-	for name, vm := range vms {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d, err := vm.Wait(6 * time.Minute)
-			mu.Lock()
-			took[name] = d
-			mu.Unlock()
-			if err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	seen.stop()
-	for name, vm := range vms {
-		t.Logf("%s (%s) powered off after %s; reports:\n    %s", name, bootPath[name],
-			took[name].Round(100*time.Millisecond), strings.Join(vm.Reports(), "\n    "))
-	}
+	seen := waitVMs(t, vms)
 	r.checkNodeVM(t, vms["bootstrap"], rec["bootstrap"], true)
 	r.checkNodeVM(t, vms["master"], rec["master"], false)
 	if got := vms["master"].Report("cmdline "); got != "cmdline "+console(rec["master"]) {
@@ -169,7 +156,7 @@ func TestHelperRealPXE(t *testing.T) {
 	if vms["worker"].Report("ignition REFUSED") == "" || vms["worker"].Report("ignition verified") != "" {
 		t.Errorf("the worker did not refuse its tampered ignition: %q", vms["worker"].Reports())
 	}
-	// UEFI: OVMF, iPXE's EFI e1000 driver, the same script (iPXE puts the image name first)
+	// UEFI: OVMF's PXE, ipxe.efi over TFTP, the same script (iPXE puts the image name first)
 	if got, want := vms["worker"].Report("cmdline "), "initrd=main coreos.live.rootfs_url="+installer.MediaURL(r.cluster, r.cluster.Spec.CoreOS.Rootfs)+" "+rec["worker"].KernelArgs; !strings.HasSuffix(got, want) {
 		t.Errorf("the UEFI worker did not boot okdctl's iPXE entry:\n got %s\nwant ...%s", got, want)
 	}
@@ -187,6 +174,7 @@ func TestHelperRealPXE(t *testing.T) {
 	if !strings.Contains(journal, strangerMAC+" ignored") {
 		t.Errorf("dnsmasq did not log the unknown MAC as ignored:\n%s", journal)
 	}
+	checkTFTPHop(t, journal, "okdctl's dnsmasq", rec["worker"], "PXEClient:Arch:00007", pxe.UEFIBootFile)
 	r.reportPXEFigures(t, journal, seen, vms)
 	if err := os.WriteFile(worker, good, 0o644); err != nil {
 		t.Fatal(err)
@@ -199,7 +187,7 @@ func TestHelperRealPXE(t *testing.T) {
 	if !strings.Contains(again, "✓ boot") || strings.Contains(again, "[boot] running") {
 		t.Errorf("the re-run did not confirm boot unchanged:\n%s", again)
 	}
-	r.checkProxyPXE(t, bridge, rec["bootstrap"], taps[0], skip)
+	site := r.checkProxyPXE(t, bridge, rec, taps, skip)
 	// spec.pxe taken out: dnsmasq stops, and stays off after a reboot
 	r.cluster.Spec.PXE = spec.PXE{}
 	data, err := os.ReadFile(c.Path(r.spec))
@@ -211,6 +199,8 @@ func TestHelperRealPXE(t *testing.T) {
 	if st := r.unit(t, "okdctl-dnsmasq"); st.Active == "active" || st.Enabled == "enabled" || !strings.Contains(off, "spec.pxe is off: okdctl-dnsmasq stopped and disabled") {
 		t.Errorf("okdctl-dnsmasq still serves without spec.pxe: %+v\n%s", st, off)
 	}
+	site.Stop()
+	r.checkSitePXE(t, bridge, rec, taps)
 }
 
 // writePXESpec writes examples/lab.yaml with spec.pxe on, a MAC per node,
@@ -341,20 +331,28 @@ func watchReports(vms map[string]*vmnode.VM) *reportWatch {
 				return
 			case <-time.After(50 * time.Millisecond):
 			}
-			now := time.Now()
-			w.mu.Lock()
 			for name, vm := range vms {
-				for _, r := range vm.Reports() {
-					key := name + " " + strings.Join(strings.Fields(r)[:min(2, len(strings.Fields(r)))], " ")
-					if _, ok := w.at[key]; !ok {
-						w.at[key] = now
-					}
-				}
+				w.poll(name, vm)
 			}
-			w.mu.Unlock()
 		}
 	}()
 	return w
+}
+
+// poll records the reports of vm seen for the first time. waitVMs polls
+// once more when a machine powers off, so that reports written just
+// before are not missed (their time is then at the latest the power-off).
+func (w *reportWatch) poll(name string, vm *vmnode.VM) {
+	now := time.Now()
+	reports := vm.Reports()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, r := range reports {
+		key := name + " " + strings.Join(strings.Fields(r)[:min(2, len(strings.Fields(r)))], " ")
+		if _, ok := w.at[key]; !ok {
+			w.at[key] = now
+		}
+	}
 }
 
 func (w *reportWatch) stop() { close(w.done) }
@@ -376,10 +374,12 @@ func (r *rehearsal) reportPXEFigures(t *testing.T, journal string, w *reportWatc
 		}
 	}
 	t.Logf("machine start to ignition verified (TCG, 3 machines at once): %s", strings.Join(parts, ", "))
-	ack := dnsmasqTime(journal, "DHCPACK(", bootstrapMAC)
-	if fetched := w.get("bootstrap ignition fetched"); !ack.IsZero() && !fetched.IsZero() {
-		t.Logf("bootstrap: first DHCP lease (iPXE) to ignition fetched %s; machine start to lease %s",
-			fetched.Sub(ack).Round(100*time.Millisecond), ack.Sub(vms["bootstrap"].Started).Round(100*time.Millisecond))
+	for _, m := range []struct{ name, mac, firmware string }{{"bootstrap", bootstrapMAC, "iPXE ROM"}, {"worker", workerMAC, "OVMF PXE"}} {
+		ack := dnsmasqTime(journal, "DHCPACK(", m.mac)
+		if fetched := w.get(m.name + " ignition fetched"); !ack.IsZero() && !fetched.IsZero() {
+			t.Logf("%s: first DHCP lease (%s) to ignition fetched %s; machine start to lease %s", m.name, m.firmware,
+				fetched.Sub(ack).Round(100*time.Millisecond), ack.Sub(vms[m.name].Started).Round(100*time.Millisecond))
+		}
 	}
 }
 
@@ -398,38 +398,100 @@ func dnsmasqTime(journal, a, b string) time.Time {
 
 // checkProxyPXE: with spec.pxe.mode proxy beside a site's DHCP server
 // (which gives the address, and no boot file), the bootstrap machine
-// PXE-boots again (BIOS) through okdctl's proxy DHCP and verifies its
-// ignition.
-func (r *rehearsal) checkProxyPXE(t *testing.T, bridge *vmnode.Bridge, b ignition.Record, tap, skip string) {
+// PXE-boots again (BIOS, iPXE's ROM) and the worker with UEFI (OVMF's own
+// PXE, ipxe.efi over okdctl's TFTP) through okdctl's proxy DHCP, and both
+// verify their ignition. The site's server is returned still running.
+func (r *rehearsal) checkProxyPXE(t *testing.T, bridge *vmnode.Bridge, rec map[string]ignition.Record, taps []string, skip string) *vmnode.Site {
 	t.Helper()
 	c := r.host
 	s := &r.cluster.Spec
-	bridge.SiteDHCP(t, "192.168.120.1/24", fmt.Sprintf("port=0\ninterface=site0\nbind-interfaces\nlog-dhcp\n"+
-		"dhcp-range=192.168.120.200,192.168.120.220,255.255.255.0,1h\ndhcp-host=%s,%s,%s\n"+
+	b, w := rec["bootstrap"], rec["worker"]
+	site := bridge.Site(t, "site", "192.168.120.1/24", fmt.Sprintf("port=0\ninterface=site0\nbind-interfaces\nlog-dhcp\n"+
+		"dhcp-range=192.168.120.200,192.168.120.220,255.255.255.0,1h\ndhcp-host=%s,%s,%s\ndhcp-host=%s,%s,%s\n"+
 		"dhcp-option=option:router,%s\ndhcp-option=option:dns-server,%s\ndhcp-option=option:domain-name,%s\n",
-		b.MAC, b.IP, strings.Split(b.FQDN, ".")[0], s.Network.Gateway, s.Bastion.IP, r.domain()))
+		b.MAC, b.IP, strings.Split(b.FQDN, ".")[0], w.MAC, w.IP, strings.Split(w.FQDN, ".")[0], s.Network.Gateway, s.Bastion.IP, r.domain()))
 	data, err := os.ReadFile(c.Path(r.spec))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.WriteFile(r.spec, bytes.Replace(data, []byte("        mode: dhcp\n"), []byte("        mode: proxy\n"), 1), 0o644)
+	since := fmt.Sprintf("@%d", time.Now().Unix())
 	if out := r.mustRun("apply", skip); !strings.Contains(out, "okdctl-dnsmasq restarted: DHCP (proxy)") {
 		t.Errorf("okdctl-dnsmasq was not restarted in proxy mode:\n%s", out)
 	}
-	vm := vmnode.Start(t, vmnode.Options{Name: "bootstrap-proxy", MAC: b.MAC, Tap: tap})
-	took, err := vm.Wait(6 * time.Minute)
-	t.Logf("bootstrap (BIOS PXE through proxy DHCP) powered off after %s; reports:\n    %s", took.Round(100*time.Millisecond), strings.Join(vm.Reports(), "\n    "))
-	if err != nil {
-		t.Fatal(err)
+	vms := map[string]*vmnode.VM{
+		"bootstrap-proxy": vmnode.Start(t, vmnode.Options{Name: "bootstrap-proxy", MAC: b.MAC, Tap: taps[0]}),
+		"worker-proxy":    vmnode.Start(t, vmnode.Options{Name: "worker-proxy", MAC: w.MAC, Tap: taps[2], UEFI: true, FirmwarePXE: true}),
 	}
-	reports := strings.Join(vm.Reports(), "\n")
-	for _, want := range []string{"cmdline initrd=main coreos.live.rootfs_url=" + installer.MediaURL(r.cluster, s.CoreOS.Rootfs) + " " + b.KernelArgs,
-		fmt.Sprintf("dhcp lease mac=%s ip=%s", b.MAC, b.IP), "ignition verified " + b.IgnitionHash} {
-		if !strings.Contains(reports, want) {
-			t.Errorf("proxy DHCP: no report %q in:\n%s", want, reports)
+	waitVMs(t, vms)
+	journal := c.MustRun("journalctl", "--no-pager", "-o", "short-unix", "-u", "okdctl-dnsmasq", "--since", since)
+	for name, n := range map[string]ignition.Record{"bootstrap-proxy": b, "worker-proxy": w} {
+		reports := strings.Join(vms[name].Reports(), "\n")
+		for _, want := range []string{"initrd=main coreos.live.rootfs_url=" + installer.MediaURL(r.cluster, s.CoreOS.Rootfs) + " " + n.KernelArgs,
+			fmt.Sprintf("dhcp lease mac=%s ip=%s", n.MAC, n.IP), "ignition verified " + n.IgnitionHash} {
+			if !strings.Contains(reports, want) {
+				t.Errorf("proxy DHCP, %s: no report %q in:\n%s", name, want, reports)
+			}
+		}
+		if !strings.Contains(journal, "PXE(lab0) "+n.MAC+" proxy") {
+			t.Errorf("okdctl's dnsmasq did not answer %s as a proxy:\n%s", name, journal)
 		}
 	}
-	if journal := c.MustRun("journalctl", "--no-pager", "-o", "cat", "-u", "okdctl-dnsmasq"); !strings.Contains(journal, "PXE(lab0) "+b.MAC+" proxy") {
-		t.Errorf("okdctl's dnsmasq did not answer as a proxy:\n%s", journal)
+	checkTFTPHop(t, journal, "okdctl's proxy dnsmasq", w, "PXEClient:Arch:00007", pxe.UEFIBootFile)
+	return site
+}
+
+// checkTFTPHop: the DHCP server's log (dnsmasq's, log-dhcp) shows n's
+// firmware asking as a PXE client of the given vendor class and the TFTP
+// server sending it file: the firmware itself made the TFTP hop.
+func checkTFTPHop(t *testing.T, log, server string, n ignition.Record, vendor, file string) {
+	t.Helper()
+	if !regexp.MustCompile(`(?m)vendor class: ` + regexp.QuoteMeta(vendor) + `.*\n(.*\n){0,3}.*(DHCPDISCOVER|PXE)\(\S+\) (\S+ )?` + regexp.QuoteMeta(n.MAC)).MatchString(log) {
+		t.Errorf("%s: no DHCP request from %s (%s) with vendor class %s:\n%s", server, n.Name, n.MAC, vendor, log)
 	}
+	if !regexp.MustCompile(`sent \S*/` + regexp.QuoteMeta(file) + ` to ` + regexp.QuoteMeta(n.IP) + `\b`).MatchString(log) {
+		t.Errorf("%s: TFTP did not send %s to %s (%s):\n%s", server, file, n.Name, n.IP, log)
+	}
+}
+
+// waitVMs waits for every machine to power off (each within 6 minutes)
+// and logs how long each took and its reports; the returned watch has
+// when each report first appeared.
+func waitVMs(t *testing.T, vms map[string]*vmnode.VM) *reportWatch {
+	t.Helper()
+	seen := watchReports(vms)
+	var wg sync.WaitGroup
+	took := map[string]time.Duration{}
+	var mu sync.Mutex
+	for name, vm := range vms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := vm.Wait(6 * time.Minute)
+			seen.poll(name, vm)
+			mu.Lock()
+			took[name] = d
+			mu.Unlock()
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	seen.stop()
+	names := make([]string, 0, len(vms))
+	for name := range vms {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		vm := vms[name]
+		verified := "never"
+		if at := seen.get(name + " ignition verified"); !at.IsZero() {
+			verified = at.Sub(vm.Started).Round(100 * time.Millisecond).String()
+		}
+		t.Logf("%s (%s): start to ignition verified %s, powered off after %s; reports:\n    %s", name, bootPath[name],
+			verified, took[name].Round(100*time.Millisecond), strings.Join(vm.Reports(), "\n    "))
+	}
+	return seen
 }

@@ -2,13 +2,13 @@ package installer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/resolver"
 	"github.com/okdctl/okdctl/spec"
 )
 
@@ -48,36 +48,65 @@ func firewalldPorts(rc *RunContext) []string {
 	return slices.Compact(out)
 }
 
-// firewalldQuery asks firewalld over D-Bus (busctl, systemd's own: a few
-// milliseconds, where each firewall-cmd starts Python for seconds) for
-// its default zone's runtime ports ("53/udp"). It never starts firewalld
-// (--auto-start=no: Debian's package makes it D-Bus activatable); running
-// is false when firewalld does not run or is not installed.
-var firewalldQuery = []string{"--json=short", "--auto-start=no", "call", "org.fedoraproject.FirewallD1",
-	"/org/fedoraproject/FirewallD1", "org.fedoraproject.FirewallD1.zone", "getPorts", "s", ""}
+// firewalld is the bastion's firewalld as okdctl sees it: the zone its
+// machine-network link is in ("" is the default zone). Queries go over
+// D-Bus (bastion.FirewalldCall) and never start firewalld.
+type firewalld struct {
+	h    hostRunner
+	zone string
+}
 
-func (h hostRunner) firewalldOpen() (running bool, open []string) {
-	out, err := h.run.Run(h.ctx, bastion.Cmd{Name: "busctl", Args: firewalldQuery, ReadOnly: true})
+// bastionFirewalld finds the zone of the link holding the bastion's
+// address: the zone bound to that interface (by firewall-cmd
+// --zone=Z --change-interface, or by NetworkManager's connection.zone),
+// else the default zone.
+func bastionFirewalld(ctx context.Context, rc *RunContext) firewalld {
+	h := hostRunner{ctx: ctx, run: rc.Host().Runner}
+	return firewalld{h: h, zone: h.zoneOfInterface(resolver.LinkOf(rc.Spec().Bastion.IP))}
+}
+
+func (h hostRunner) zoneOfInterface(link string) string {
+	if link == "" {
+		return ""
+	}
+	out, err := h.run.Run(h.ctx, bastion.Cmd{Name: "busctl", Args: bastion.FirewalldCall("getZoneOfInterface", link), ReadOnly: true})
+	if err != nil {
+		return ""
+	}
+	zone, _ := bastion.ParseFirewalldZone(out)
+	return zone
+}
+
+// zoneName names the zone for messages.
+func (f firewalld) zoneName() string {
+	if f.zone == "" {
+		return "the default zone"
+	}
+	return "zone " + f.zone
+}
+
+// cmd is a firewall-cmd argument list acting on the zone.
+func (f firewalld) cmd(args ...string) []string {
+	if f.zone == "" {
+		return args
+	}
+	return append([]string{"--zone=" + f.zone}, args...)
+}
+
+// open reports whether firewalld runs and the zone's runtime ports ("53/udp");
+// running is false when firewalld does not run or is not installed.
+func (f firewalld) open() (running bool, open []string) {
+	out, err := f.h.run.Run(f.h.ctx, bastion.Cmd{Name: "busctl", Args: bastion.FirewalldCall("getPorts", f.zone), ReadOnly: true})
 	if err != nil {
 		return false, nil
 	}
-	var reply struct {
-		Data [][][]string `json:"data"`
-	}
-	if err := json.Unmarshal(out, &reply); err != nil || len(reply.Data) != 1 {
-		return false, nil
-	}
-	for _, p := range reply.Data[0] {
-		if len(p) == 2 {
-			open = append(open, p[0]+"/"+p[1])
-		}
-	}
-	return true, open
+	open, err = bastion.ParseFirewalldPorts(out)
+	return err == nil, open
 }
 
-// firewalldClosed is which of want a running firewalld does not allow.
-func (h hostRunner) firewalldClosed(want []string) (running bool, closed []string) {
-	running, open := h.firewalldOpen()
+// closed is which of want a running firewalld does not allow in the zone.
+func (f firewalld) closed(want []string) (running bool, closed []string) {
+	running, open := f.open()
 	if !running {
 		return false, nil
 	}
@@ -89,22 +118,15 @@ func (h hostRunner) firewalldClosed(want []string) (running bool, closed []strin
 	return true, closed
 }
 
-// openPorts opens in a running firewalld's default zone the ports of want
-// it does not allow yet, at runtime and permanently (no reload, which
-// would drop the site's runtime-only rules); the ones okdctl added to the
-// permanent configuration are recorded for `okdctl down`. It returns what
-// it opened.
-func (h hostRunner) openPorts(rc *RunContext, want []string) ([]string, error) {
-	_, closed := h.firewalldClosed(want)
-	return closed, h.open(rc, closed)
-}
-
-// open opens closed (the ports firewalldClosed found) in firewalld.
-func (h hostRunner) open(rc *RunContext, closed []string) error {
+// openPorts opens in the zone the ports closed (what closed found), at
+// runtime and permanently (no reload, which would drop the site's
+// runtime-only rules); the ones okdctl added to the permanent
+// configuration are recorded, with the zone, for `okdctl down`.
+func (f firewalld) openPorts(rc *RunContext, closed []string) error {
 	if len(closed) == 0 {
 		return nil
 	}
-	permanent := strings.Fields(h.query("firewall-cmd", "--permanent", "--list-ports"))
+	permanent := strings.Fields(f.h.query("firewall-cmd", f.cmd("--permanent", "--list-ports")...))
 	var runtime, perm []string
 	for _, p := range closed {
 		runtime = append(runtime, "--add-port="+p)
@@ -113,10 +135,13 @@ func (h hostRunner) open(rc *RunContext, closed []string) error {
 		}
 	}
 	if len(perm) > 0 {
-		if err := h.do("firewall-cmd", append([]string{"--permanent"}, perm...)...); err != nil {
-			return fmt.Errorf("failed to open %s in firewalld: %w", strings.Join(closed, " "), err)
+		if err := f.h.do("firewall-cmd", f.cmd(append([]string{"--permanent"}, perm...)...)...); err != nil {
+			return fmt.Errorf("failed to open %s in firewalld's %s: %w", strings.Join(closed, " "), f.zoneName(), err)
 		}
 		if err := recordHostChange(rc, func(c *hostChanges) {
+			if len(c.FirewalldPorts) == 0 {
+				c.FirewalldZone = f.zone
+			}
 			for _, p := range perm {
 				c.FirewalldPorts = append(c.FirewalldPorts, strings.TrimPrefix(p, "--add-port="))
 			}
@@ -124,38 +149,44 @@ func (h hostRunner) open(rc *RunContext, closed []string) error {
 			return err
 		}
 	}
-	if err := h.do("firewall-cmd", runtime...); err != nil {
-		return fmt.Errorf("failed to open %s in firewalld: %w", strings.Join(closed, " "), err)
+	if err := f.h.do("firewall-cmd", f.cmd(runtime...)...); err != nil {
+		return fmt.Errorf("failed to open %s in firewalld's %s: %w", strings.Join(closed, " "), f.zoneName(), err)
 	}
-	rc.Log().Infof("firewalld: opened %s", strings.Join(closed, " "))
+	if f.zone == "" {
+		rc.Log().Infof("firewalld: opened %s", strings.Join(closed, " "))
+	} else {
+		rc.Log().Infof("firewalld: opened %s in zone %s", strings.Join(closed, " "), f.zone)
+	}
 	return nil
 }
 
 // firewalldDone is preflight's observation: a running firewalld allows
-// every port of firewalldPorts. A firewalld started after okdctl ran (or
-// a port someone closed) makes preflight run again, which opens them.
+// every port of firewalldPorts in the bastion link's zone. A firewalld
+// started after okdctl ran (or a port someone closed) makes preflight run
+// again, which opens them.
 func firewalldDone(ctx context.Context, rc *RunContext) bool {
-	h := hostRunner{ctx: ctx, run: rc.Host().Runner}
-	running, closed := h.firewalldClosed(firewalldPorts(rc))
+	f := bastionFirewalld(ctx, rc)
+	running, closed := f.closed(firewalldPorts(rc))
 	if running && len(closed) > 0 {
-		rc.Log().Infof("firewalld does not allow %s (started after okdctl opened its ports, or they were closed): preflight opens them", strings.Join(closed, " "))
+		rc.Log().Infof("firewalld's %s does not allow %s (started after okdctl opened its ports, or they were closed): preflight opens them", f.zoneName(), strings.Join(closed, " "))
 		return false
 	}
 	return true
 }
 
 // preflightFirewalld opens every port of firewalldPorts in a running
-// firewalld (never starts, stops or disables it).
+// firewalld's zone of the bastion's link (never starts, stops or
+// disables it).
 func preflightFirewalld(ctx context.Context, rc *RunContext) error {
-	h := hostRunner{ctx: ctx, run: rc.Host().Runner}
+	f := bastionFirewalld(ctx, rc)
 	want := firewalldPorts(rc)
-	running, closed := h.firewalldClosed(want)
+	running, closed := f.closed(want)
 	switch {
 	case !running:
 		return nil
 	case len(closed) == 0:
-		rc.Log().Infof("firewalld is running and allows okdctl's ports (%s); okdctl leaves it running", strings.Join(want, " "))
+		rc.Log().Infof("firewalld is running and its %s allows okdctl's ports (%s); okdctl leaves it running", f.zoneName(), strings.Join(want, " "))
 		return nil
 	}
-	return h.open(rc, closed)
+	return f.openPorts(rc, closed)
 }

@@ -107,7 +107,7 @@ func TestTeardownPurgeSELinuxBooleans(t *testing.T) {
 }
 
 // busctlKey is how the fake runners see okdctl's D-Bus question to firewalld.
-var busctlKey = "busctl " + strings.Join(firewalldQuery, " ")
+var busctlKey = "busctl " + strings.Join(bastion.FirewalldCall("getPorts", ""), " ")
 
 // busctlPorts is firewalld's answer (busctl --json=short) listing ports,
 // "80/tcp 53/udp".
@@ -118,4 +118,64 @@ func busctlPorts(ports string) string {
 		pairs = append(pairs, `["`+n+`","`+proto+`"]`)
 	}
 	return `{"type":"aas","data":[[` + strings.Join(pairs, ",") + `]]}`
+}
+
+// TestFirewalldZone: the bastion's link bound to a zone other than the
+// default one: okdctl opens its ports in that zone, records the zone, and
+// down closes them there; a link bound to no zone is the default zone.
+func TestFirewalldZone(t *testing.T) {
+	t.Parallel()
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func(method string, args ...string) string {
+		return "busctl " + strings.Join(bastion.FirewalldCall(method, args...), " ")
+	}
+	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir()})
+	run := &mutationsOK{answers: map[string]string{
+		ask("getZoneOfInterface", "lab0"):                       `{"type":"s","data":["internal"]}`,
+		ask("getZoneOfInterface", "other0"):                     `{"type":"s","data":[""]}`,
+		ask("getPorts", "internal"):                             busctlPorts("22/tcp"),
+		"firewall-cmd --zone=internal --permanent --list-ports": "22/tcp",
+	}}
+	h.Runner = run
+	ctx := context.Background()
+	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{})}
+	hr := hostRunner{ctx: ctx, run: run}
+	if zone := hr.zoneOfInterface("other0"); zone != "" {
+		t.Errorf("a link bound to no zone: %q, want the default zone", zone)
+	}
+	f := firewalld{h: hr, zone: hr.zoneOfInterface("lab0")}
+	if f.zone != "internal" {
+		t.Fatalf("zone of lab0: %q, want internal", f.zone)
+	}
+	running, closed := f.closed([]string{"22/tcp", "6443/tcp"})
+	if !running || strings.Join(closed, " ") != "6443/tcp" {
+		t.Fatalf("closed in internal: %v %v", running, closed)
+	}
+	if err := f.openPorts(rc, closed); err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, run.changed, []string{
+		"firewall-cmd --zone=internal --permanent --add-port=6443/tcp", "firewall-cmd --zone=internal --add-port=6443/tcp"})
+	if rec, err := readHostChanges(rc); err != nil || rec.FirewalldZone != "internal" || strings.Join(rec.FirewalldPorts, " ") != "6443/tcp" {
+		t.Errorf("recorded %+v, %v: want 6443/tcp in zone internal", rec, err)
+	}
+
+	run.changed = nil
+	run.answers[ask("getPorts", "internal")] = busctlPorts("22/tcp 6443/tcp")
+	run.answers["firewall-cmd --zone=internal --permanent --list-ports"] = "22/tcp 6443/tcp"
+	td := &teardown{rc: rc, h: hr}
+	if err := td.firewalld(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, run.changed, []string{
+		"firewall-cmd --zone=internal --permanent --remove-port=6443/tcp", "firewall-cmd --zone=internal --remove-port=6443/tcp"})
+	if strings.Join(td.done, "\n") != "firewalld: closed 6443/tcp in zone internal" {
+		t.Errorf("down said %q", td.done)
+	}
+	if rec, err := readHostChanges(rc); err != nil || rec.FirewalldZone != "" || len(rec.FirewalldPorts) != 0 {
+		t.Errorf("after down the record is %+v, %v", rec, err)
+	}
 }

@@ -59,8 +59,11 @@ func ensureHostAccess(ctx context.Context, rc *RunContext, a hostAccess) error {
 	for _, p := range a.Ports {
 		ports = append(ports, strconv.Itoa(p)+"/tcp")
 	}
-	if _, err := h.openPorts(rc, ports); err != nil {
-		return err
+	f := bastionFirewalld(ctx, rc)
+	if _, closed := f.closed(ports); len(closed) > 0 {
+		if err := f.openPorts(rc, closed); err != nil {
+			return err
+		}
 	}
 	if h.query("getenforce") != "Enforcing" {
 		return nil

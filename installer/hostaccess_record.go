@@ -15,8 +15,10 @@ const FileHostAccess = "host-access.json"
 
 // hostChanges is what okdctl added to the bastion's firewalld and SELinux.
 type hostChanges struct {
-	// FirewalldPorts are "8080/tcp" entries added to the default zone.
+	// FirewalldPorts are "8080/tcp" entries added to FirewalldZone (""
+	// is the default zone).
 	FirewalldPorts []string `json:"firewalldPorts,omitempty"`
+	FirewalldZone  string   `json:"firewalldZone,omitempty"`
 	// SELinuxHTTPPorts are TCP ports okdctl labelled http_port_t.
 	SELinuxHTTPPorts []int `json:"selinuxHTTPPorts,omitempty"`
 	// SELinuxBooleans are booleans okdctl switched on (they were off):

@@ -27,7 +27,7 @@ func TestHostAccessIdempotent(t *testing.T) {
 		"getsebool haproxy_connect_any": "haproxy_connect_any --> on",
 		"semanage port -l":              "http_port_t tcp 80, 81, 443, 9000"}}
 	h := &bastion.Host{Runner: fake}
-	rc := &RunContext{host: h, log: NewLogger(LoggerOptions{})}
+	rc := &RunContext{cluster: validCluster(), host: h, log: NewLogger(LoggerOptions{})}
 	a := hostAccess{What: "test", Ports: []int{6443, 9000}, Booleans: []string{"haproxy_connect_any"}, HTTPPorts: []int{9000}}
 	if err := ensureHostAccess(context.Background(), rc, a); err != nil {
 		t.Fatal(err)

@@ -230,6 +230,8 @@ func (r *Runner) reason(ctx context.Context, p Phase, rc *RunContext, digest str
 		return "not run before", true, nil
 	case prev.Status == StatusFailed || prev.Status == StatusRunning:
 		return "the last run did not finish", true, nil
+	case prev.Status == StatusStopped:
+		return "stopped by down since it ran", true, nil
 	case prev.Status != StatusDone:
 		return "not run before", true, nil
 	case prev.InputDigest != digest:

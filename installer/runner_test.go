@@ -284,3 +284,47 @@ func helperProcess(dir string, hold bool) *exec.Cmd {
 	}
 	return cmd
 }
+
+// TestRunnerRunsWhatDownStopped: okdctl down marks the phases whose
+// services it stopped; a plan (which does not confirm finished phases
+// against the machine) and an apply both run them again, and only them.
+func TestRunnerRunsWhatDownStopped(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, PhasePreflight, PhaseDNS, PhaseLoadBalancer)
+	f.mustApply(ApplyOptions{}, PhasePreflight, PhaseDNS, PhaseLoadBalancer)
+	stateDir := filepath.Join(f.root, "var/lib/okdctl/okd")
+	marked, err := MarkStopped(stateDir, "okd")
+	if err != nil || !slices.Equal(marked, []string{PhaseDNS, PhaseLoadBalancer}) {
+		t.Fatalf("marked %v, %v; want dns and loadbalancer", marked, err)
+	}
+	if again, err := MarkStopped(stateDir, "okd"); err != nil || len(again) != 0 {
+		t.Errorf("a second down marked %v, %v", again, err)
+	}
+	if st, _ := LoadState(stateDir, "okd"); st.Phase(PhaseDNS).Status != StatusStopped || st.Phase(PhasePreflight).Status != StatusDone {
+		t.Errorf("state after down: dns %s, preflight %s", st.Phase(PhaseDNS).Status, st.Phase(PhasePreflight).Status)
+	}
+	var phases []Phase
+	for _, p := range f.phases {
+		phases = append(phases, p)
+	}
+	var planOut bytes.Buffer
+	host := bastion.NewHost(bastion.HostOptions{Root: f.root, DryRun: true})
+	r := &Runner{Cluster: validCluster(), Host: host, Log: NewLogger(LoggerOptions{Out: &planOut}), Phases: phases}
+	sum, err := r.Apply(context.Background(), ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{StatusUnchanged, "planned", "planned"} {
+		if got := sum.Results[i].Status; got != want {
+			t.Errorf("plan: %s %s, want %s", sum.Results[i].Phase, got, want)
+		}
+	}
+	if !strings.Contains(planOut.String(), "stopped by down since it ran") {
+		t.Errorf("the plan does not say why dns runs:\n%s", planOut.String())
+	}
+	f.mustApply(ApplyOptions{}, PhaseDNS, PhaseLoadBalancer)
+	f.mustApply(ApplyOptions{})
+	if missing, err := MarkStopped(filepath.Join(t.TempDir(), "none"), "okd"); err != nil || missing != nil {
+		t.Errorf("no state: %v, %v", missing, err)
+	}
+}

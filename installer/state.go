@@ -24,7 +24,39 @@ const (
 	StatusRunning   = "running"
 	StatusSkipped   = "skipped"
 	StatusPending   = "pending"
+	// StatusStopped: the phase finished, then okdctl down undid what it
+	// serves; the next apply runs it again.
+	StatusStopped = "stopped"
 )
+
+// stoppedByDown are the phases whose results okdctl down undoes: the
+// bastion's services, the resolver and the PXE service.
+var stoppedByDown = []string{PhaseDNS, PhaseLoadBalancer, PhaseHTTP, PhaseRegistry, PhaseBoot}
+
+// MarkStopped records in a cluster's state that okdctl down stopped what
+// its finished phases serve, so that plan and apply run them again (a
+// plan does not confirm finished phases against the machine). It returns
+// the phases it marked; a missing state changes nothing.
+func MarkStopped(stateDir, cluster string) ([]string, error) {
+	if _, err := os.Stat(StateFile(stateDir)); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	st, err := LoadState(stateDir, cluster)
+	if err != nil {
+		return nil, err
+	}
+	var marked []string
+	for _, name := range stoppedByDown {
+		if ps, ok := st.Phases[name]; ok && ps.Status == StatusDone {
+			ps.Status = StatusStopped
+			marked = append(marked, name)
+		}
+	}
+	if len(marked) == 0 {
+		return nil, nil
+	}
+	return marked, saveState(&bastion.DiskFiles{}, stateDir, st)
+}
 
 // State is okdctl's record of what it did, per phase. It is a hint: a
 // finished phase is confirmed against reality before it is skipped.

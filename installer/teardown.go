@@ -42,6 +42,13 @@ func Teardown(ctx context.Context, rc *RunContext, o TeardownOptions) ([]string,
 		}
 	}
 	if !o.Purge {
+		marked, err := MarkStopped(rc.StateDir(), rc.Cluster().Metadata.Name)
+		if err != nil {
+			return t.done, err
+		}
+		if len(marked) > 0 {
+			t.did("marked the phases %s stopped in %s: okdctl apply runs them again", strings.Join(marked, ", "), StateFile(rc.StateDir()))
+		}
 		t.done = append(t.done, "kept "+strings.Join(t.kept(), ", ")+" (okdctl down --purge deletes them)")
 	}
 	return t.done, nil
@@ -106,12 +113,13 @@ func (t *teardown) firewalld(ctx context.Context) error {
 	if err != nil || len(c.FirewalldPorts) == 0 {
 		return err
 	}
-	running, runtime := t.h.firewalldOpen()
+	f := firewalld{h: t.h, zone: c.FirewalldZone}
+	running, runtime := f.open()
 	if !running {
 		t.did("firewalld is not running: the ports okdctl opened (%s) stay in its permanent configuration; start it and run okdctl down again to close them", strings.Join(c.FirewalldPorts, " "))
 		return nil
 	}
-	permanent := strings.Fields(t.h.query("firewall-cmd", "--permanent", "--list-ports"))
+	permanent := strings.Fields(t.h.query("firewall-cmd", f.cmd("--permanent", "--list-ports")...))
 	var closed []string
 	for _, set := range []struct {
 		args []string
@@ -127,16 +135,20 @@ func (t *teardown) firewalld(ctx context.Context) error {
 			}
 		}
 		if len(args) > len(set.args) {
-			if err := t.h.do("firewall-cmd", args...); err != nil {
+			if err := t.h.do("firewall-cmd", f.cmd(args...)...); err != nil {
 				return fmt.Errorf("failed to close okdctl's ports in firewalld: %w", err)
 			}
 		}
 	}
 	if len(closed) > 0 {
 		slices.Sort(closed)
-		t.did("firewalld: closed %s", strings.Join(closed, " "))
+		if f.zone == "" {
+			t.did("firewalld: closed %s", strings.Join(closed, " "))
+		} else {
+			t.did("firewalld: closed %s in zone %s", strings.Join(closed, " "), f.zone)
+		}
 	}
-	return recordHostChange(t.rc, func(c *hostChanges) { c.FirewalldPorts = nil })
+	return recordHostChange(t.rc, func(c *hostChanges) { c.FirewalldPorts, c.FirewalldZone = nil, "" })
 }
 
 // selinux removes the http_port_t labels okdctl added.

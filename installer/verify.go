@@ -1,6 +1,7 @@
 package installer
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -79,6 +80,7 @@ func verifyBastion(rc *RunContext) *verify.BastionInput {
 	}
 	if !rc.Sandbox() {
 		b.FirewalldPorts = firewalldPorts(rc)
+		b.FirewalldZone = bastionFirewalld(context.Background(), rc).zone
 	}
 	return b
 }

@@ -133,9 +133,11 @@ dhcp-boot=tag:ipxe,%s
 `, in.TFTPRoot, BIOSBootFile, in.ListenIP, UEFIBootFile, in.ListenIP, in.ScriptURL)
 	if in.Mode == ModeProxy {
 		// proxy DHCP boots through PXE services: iPXE takes the script's
-		// URL as it is; a PXE ROM adds ".0" to the TFTP name
+		// URL as it is; dnsmasq adds ".0" to a name without a suffix, which
+		// suits a BIOS ROM (undionly.0) but not UEFI, so ipxe.efi is named
+		// in full (OVMF asked for ipxe.0 and failed)
 		fmt.Fprintf(&b, "pxe-service=tag:ipxe,x86PC,\"okdctl\",%s\npxe-service=tag:ipxe,X86-64_EFI,\"okdctl\",%s\n", in.ScriptURL, in.ScriptURL)
-		b.WriteString("pxe-service=tag:!ipxe,x86PC,\"okdctl iPXE\",undionly\npxe-service=tag:!ipxe,X86-64_EFI,\"okdctl iPXE\",ipxe\n")
+		fmt.Fprintf(&b, "pxe-service=tag:!ipxe,x86PC,\"okdctl iPXE\",undionly\npxe-service=tag:!ipxe,X86-64_EFI,\"okdctl iPXE\",%s\n", UEFIBootFile)
 	}
 	return []byte(b.String()), nil
 }

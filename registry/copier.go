@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
-	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -155,7 +157,8 @@ func (cp *copier) blob(ctx context.Context, b blobRef) error {
 	return t.err
 }
 
-// send uploads one blob unless the mirror has it (the pusher checks first).
+// send copies one blob unless the mirror has it, trying again (twice,
+// after 1 s and 4 s) when the registry or the network failed on the way.
 func (cp *copier) send(ctx context.Context, b blobRef) error {
 	select {
 	case cp.slots <- struct{}{}:
@@ -163,13 +166,25 @@ func (cp *copier) send(ctx context.Context, b blobRef) error {
 		return ctx.Err()
 	}
 	defer func() { <-cp.slots }()
-	l := &sourceBlob{ctx: ctx, puller: cp.c.src, ref: b.repo.Digest(b.desc.Digest.String()), desc: b.desc}
-	if err := cp.c.push.Upload(ctx, cp.c.dstRepo, cp.c.mountable(b, l)); err != nil {
+	var sent bool
+	var err error
+	for try, wait := 0, time.Second; ; try, wait = try+1, 4*wait {
+		if sent, err = cp.c.blobs.copy(ctx, b, cp.c.mountFrom(b)); err == nil || try == 2 || !retryable(ctx, err) {
+			break
+		}
+		cp.c.log.Warnf("blob %s: %v; trying again in %s", b.desc.Digest, err, wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("failed to copy blob %s: %w", b.desc.Digest, err)
 	}
 	cp.report(func(p *Progress) {
 		p.BytesDone += b.desc.Size
-		if l.opened.Load() {
+		if sent {
 			p.BlobsUploaded++
 			p.BytesUploaded += b.desc.Size
 		} else {
@@ -179,18 +194,28 @@ func (cp *copier) send(ctx context.Context, b blobRef) error {
 	return nil
 }
 
-// mountable offers the registry a repository of its own to mount the blob
-// from: the source repository when it is in the mirror registry, else
-// MountFrom. A registry that lacks it there starts a normal upload.
-func (c *clients) mountable(b blobRef, l v1.Layer) v1.Layer {
-	from := c.mount
+// retryable is a failure another try may not meet: a dropped connection,
+// a cut body, or a registry error it calls temporary (5xx, 429, 408).
+func retryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var terr *transport.Error
+	if errors.As(err, &terr) {
+		return terr.Temporary()
+	}
+	var nerr net.Error
+	return errors.As(err, &nerr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// mountFrom is a repository of the mirror to mount b from: its source
+// repository when that is in the mirror registry, else MountFrom. A
+// registry that lacks it there starts a normal upload.
+func (c *clients) mountFrom(b blobRef) *name.Repository {
 	if b.repo.RegistryStr() == c.dstRepo.RegistryStr() && b.repo.RepositoryStr() != c.dstRepo.RepositoryStr() {
-		from = &b.repo
+		return &b.repo
 	}
-	if from == nil {
-		return l
-	}
-	return &remote.MountableLayer{Layer: l, Reference: from.Digest(b.desc.Digest.String())}
+	return c.mount
 }
 
 // report updates the progress and calls the callback, one call at a time.
@@ -207,36 +232,4 @@ func (cp *copier) snapshot() Progress {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	return cp.prog
-}
-
-// sourceBlob is a blob of the source registry, described by its manifest
-// entry and fetched only when the mirror lacks it.
-type sourceBlob struct {
-	ctx    context.Context
-	puller *remote.Puller
-	ref    name.Digest
-	desc   v1.Descriptor
-	opened atomic.Bool
-}
-
-var _ v1.Layer = (*sourceBlob)(nil)
-
-func (b *sourceBlob) Digest() (v1.Hash, error)            { return b.desc.Digest, nil }
-func (b *sourceBlob) Size() (int64, error)                { return b.desc.Size, nil }
-func (b *sourceBlob) MediaType() (types.MediaType, error) { return b.desc.MediaType, nil }
-func (b *sourceBlob) DiffID() (v1.Hash, error) {
-	return v1.Hash{}, errors.New("the diff ID of a mirrored blob is not needed")
-}
-func (b *sourceBlob) Uncompressed() (io.ReadCloser, error) {
-	return nil, errors.New("a mirrored blob is copied compressed")
-}
-
-// Compressed streams the blob from the source (its digest is verified on the way).
-func (b *sourceBlob) Compressed() (io.ReadCloser, error) {
-	b.opened.Store(true)
-	l, err := b.puller.Layer(b.ctx, b.ref)
-	if err != nil {
-		return nil, err
-	}
-	return l.Compressed()
 }

@@ -41,8 +41,8 @@ type MirrorOptions struct {
 	// "openshift/okd-4-15") holding an earlier mirror: blobs it has are
 	// mounted into Repository instead of sent again.
 	MountFrom string
-	// Concurrency bounds the blobs copied at once (default 8: the fastest
-	// of 2, 4 and 8 in BenchmarkMirrorRelease, by a few percent).
+	// Concurrency bounds the blobs copied at once (default
+	// DefaultConcurrency).
 	Concurrency int
 	// Progress is called as images and blobs finish (serialised).
 	Progress func(Progress)
@@ -89,10 +89,18 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
+// DefaultConcurrency is how many blobs a mirror copies at once: 4 beat 2
+// and 8 in BenchmarkMirrorRelease on a 2-core bastion, where the copy is
+// bound by the CPU of okdctl and the registry (hashing, TLS, the page
+// cache), not by the network.
+const DefaultConcurrency = 4
+
 // clients are the registry clients of one mirror run.
 type clients struct {
 	src, dst *remote.Puller
-	push     *remote.Pusher
+	push     *remote.Pusher // manifests and tags
+	blobs    *blobMover
+	log      Logger
 	dstRepo  name.Repository
 	platform v1.Platform
 	allArch  bool
@@ -112,11 +120,9 @@ func (o *MirrorOptions) clients(ctx context.Context) (*clients, name.Reference, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to name the mirror repository: %w", err)
 	}
-	t := o.Transport
-	if t == nil {
-		if t, err = NewTransport(TransportOptions{CACert: o.CACert, Pins: o.Pins, TLSHosts: []string{o.Registry}}); err != nil {
-			return nil, nil, err
-		}
+	t, err := o.transport()
+	if err != nil {
+		return nil, nil, err
 	}
 	kc, err := NewKeychain(o.PullSecret)
 	if err != nil {
@@ -129,7 +135,11 @@ func (o *MirrorOptions) clients(ctx context.Context) (*clients, name.Reference, 
 	jobs := o.concurrency()
 	opts := []remote.Option{remote.WithTransport(t), remote.WithAuthFromKeychain(kc), remote.WithContext(ctx),
 		remote.WithPlatform(plat), remote.WithJobs(jobs), remote.WithUserAgent("okdctl")}
-	c := &clients{dstRepo: dstRepo, platform: plat, allArch: o.AllArchitectures}
+	c := &clients{dstRepo: dstRepo, platform: plat, allArch: o.AllArchitectures, log: o.Log,
+		blobs: newBlobMover(t, kc, dstRepo)}
+	if c.log == nil {
+		c.log = nopLogger{}
+	}
 	if o.MountFrom != "" && o.MountFrom != repo {
 		m, err := name.NewRepository(o.Registry + "/" + o.MountFrom)
 		if err != nil {
@@ -153,7 +163,17 @@ func (o *MirrorOptions) concurrency() int {
 	if o.Concurrency > 0 {
 		return o.Concurrency
 	}
-	return 8
+	return DefaultConcurrency
+}
+
+// transport is Transport, else one built from Pins and CACert that speaks
+// HTTP/1.1: a connection per blob in flight costs both ends less CPU than
+// HTTP/2's frames multiplexed on one connection (BenchmarkMirrorRelease).
+func (o *MirrorOptions) transport() (http.RoundTripper, error) {
+	if o.Transport != nil {
+		return o.Transport, nil
+	}
+	return NewTransport(TransportOptions{CACert: o.CACert, Pins: o.Pins, TLSHosts: []string{o.Registry}, HTTP1: true})
 }
 
 // Mirror copies the release image and every component it lists into the

@@ -34,7 +34,7 @@ type helperJob struct {
 	Rate int64
 }
 
-// slowTransport delays blob data (PATCH) requests.
+// slowTransport delays blob data requests (the PUT, or a PATCH, with the bytes).
 type slowTransport struct {
 	base  http.RoundTripper
 	delay time.Duration
@@ -42,7 +42,7 @@ type slowTransport struct {
 }
 
 func (s slowTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodPatch {
+	if isBlobData(r) {
 		time.Sleep(s.delay)
 		if s.rate > 0 && r.Body != nil {
 			r = r.Clone(r.Context())
@@ -83,12 +83,12 @@ func TestMirrorHelperProcess(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &j); err != nil {
 		t.Fatal(err)
 	}
-	base, err := NewTransport(TransportOptions{CACert: j.CACert, Pins: j.Pins, TLSHosts: []string{j.Registry}})
+	o := MirrorOptions{Release: j.Release, Registry: j.Registry, Repository: j.Repository, PullSecret: j.PullSecret,
+		Concurrency: cmp.Or(j.Concurrency, 2), Pins: j.Pins, CACert: j.CACert}
+	base, err := o.transport() // Mirror's own
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := MirrorOptions{Release: j.Release, Registry: j.Registry, Repository: j.Repository, PullSecret: j.PullSecret,
-		Concurrency: cmp.Or(j.Concurrency, 2), Transport: base}
 	if j.Delay > 0 || j.Rate > 0 {
 		o.Transport = slowTransport{base: base, delay: j.Delay, rate: j.Rate}
 	}
@@ -235,14 +235,20 @@ func waitPartial(t *testing.T, dir string, n int64) int64 {
 
 // partialBytes sums the data of the registry's open uploads under dir.
 func partialBytes(dir string) int64 {
-	var total int64
+	_, total := partialUploads(dir)
+	return total
+}
+
+// partialUploads counts the registry's open uploads under dir and their data.
+func partialUploads(dir string) (n int, total int64) {
 	_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && fi.Name() == "data" {
+		if err == nil && fi.Name() == "data" && fi.Size() > 0 {
+			n++
 			total += fi.Size()
 		}
 		return nil
 	})
-	return total
+	return n, total
 }
 
 // countingTransport counts the blob data sent (PATCH and PUT bodies).
@@ -252,11 +258,17 @@ type countingTransport struct {
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if (r.Method == http.MethodPatch || r.Method == http.MethodPut) && r.Body != nil && strings.Contains(r.URL.Path, "/blobs/uploads/") {
+	if isBlobData(r) {
 		r = r.Clone(r.Context())
 		r.Body = &countingBody{ReadCloser: r.Body, n: &c.sent}
 	}
 	return c.base.RoundTrip(r)
+}
+
+// isBlobData is a request carrying blob bytes to the mirror.
+func isBlobData(r *http.Request) bool {
+	return (r.Method == http.MethodPatch || r.Method == http.MethodPut) && r.Body != nil && r.Body != http.NoBody &&
+		strings.Contains(r.URL.Path, "/blobs/uploads/")
 }
 
 type countingBody struct {
@@ -270,8 +282,9 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func mustTransport(t *testing.T, o MirrorOptions) http.RoundTripper {
-	tr, err := NewTransport(TransportOptions{CACert: o.CACert, Pins: o.Pins, TLSHosts: []string{o.Registry}})
+// mustTransport is the transport Mirror builds for o.
+func mustTransport(t testing.TB, o MirrorOptions) http.RoundTripper {
+	tr, err := o.transport()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,13 +30,20 @@ import (
 //
 //   - disk: the sequential write rate of the registry's filesystem;
 //   - limit-put-cN: every blob file of the source's storage PUT straight
-//     into the mirror (POST, then one monolithic PUT), N at a time;
+//     into the mirror (POST, then one monolithic PUT), N at a time, over
+//     HTTP/1.1 as Mirror does; limit-put-h2-cN the same over HTTP/2 (the
+//     limit is the faster of them);
 //   - skopeo-one-by-one and skopeo-cN: `skopeo copy` of each image, one
 //     process at a time or N at a time;
 //   - okdctl-cN: Mirror with Concurrency N, in a child process that
-//     reports its peak RSS (VmHWM).
+//     reports its peak RSS (VmHWM);
+//   - kill-resume-cN: that child killed half-way, then Mirror again: what
+//     was committed is not sent again; the bytes of the cut uploads are.
 //
-// The last line gives the ratios. It runs under `make bench` only;
+// A summary follows: per run MB/s, wall time, peak RSS and the CPU seconds
+// of the client, the mirror registry and the source registry, with the
+// load average; then the ratios and the kill-and-resume figures. It runs
+// under `make bench` only;
 // OKDCTL_BENCH_COMPONENTS (default 190) and OKDCTL_BENCH_CONCURRENCY
 // (default 2,4,8) shrink or widen it.
 func BenchmarkMirrorRelease(b *testing.B) {
@@ -50,7 +58,7 @@ func BenchmarkMirrorRelease(b *testing.B) {
 		b.Fatalf("failed to push the synthetic release: %v", err)
 	}
 	fmt.Printf("payload: %d images, %d blobs, %.2f GB, generated and pushed in %s\n", n+1, rel.Blobs, float64(rel.Bytes)/1e9, time.Since(start).Round(time.Second))
-	res := benchResults{}
+	res := benchResults{loadStart: loadAverage()}
 	b.Run("disk", func(b *testing.B) {
 		var r benchRun
 		for i := 0; i < b.N; i++ {
@@ -61,20 +69,28 @@ func BenchmarkMirrorRelease(b *testing.B) {
 	})
 	for _, c := range conc {
 		b.Run(fmt.Sprintf("limit-put-c%d", c), func(b *testing.B) {
-			res.add(b, fmt.Sprintf("limit-put-c%d", c), limitPut(b, filepath.Join(srcDir, "data"), c))
+			res.add(b, fmt.Sprintf("limit-put-c%d", c), limitPut(b, filepath.Join(srcDir, "data"), c, true))
 		})
 	}
+	mid := conc[len(conc)/2]
+	b.Run(fmt.Sprintf("limit-put-h2-c%d", mid), func(b *testing.B) {
+		res.add(b, fmt.Sprintf("limit-put-h2-c%d", mid), limitPut(b, filepath.Join(srcDir, "data"), mid, false))
+	})
 	b.Run("skopeo-one-by-one", func(b *testing.B) {
 		res.add(b, "skopeo-one-by-one", withSourceCPU(b, srcPID, func() benchRun { return skopeoRun(b, rel, 1) }))
 	})
-	b.Run(fmt.Sprintf("skopeo-c%d", conc[len(conc)/2]), func(b *testing.B) {
-		res.add(b, fmt.Sprintf("skopeo-c%d", conc[len(conc)/2]), withSourceCPU(b, srcPID, func() benchRun { return skopeoRun(b, rel, conc[len(conc)/2]) }))
+	b.Run(fmt.Sprintf("skopeo-c%d", mid), func(b *testing.B) {
+		res.add(b, fmt.Sprintf("skopeo-c%d", mid), withSourceCPU(b, srcPID, func() benchRun { return skopeoRun(b, rel, mid) }))
 	})
 	for _, c := range conc {
 		b.Run(fmt.Sprintf("okdctl-c%d", c), func(b *testing.B) {
 			res.add(b, fmt.Sprintf("okdctl-c%d", c), withSourceCPU(b, srcPID, func() benchRun { return okdctlRun(b, rel, c) }))
 		})
 	}
+	b.Run(fmt.Sprintf("kill-resume-c%d", mid), func(b *testing.B) {
+		after := res.m[fmt.Sprintf("okdctl-c%d", mid)].Wall / 2 // half-way
+		res.resume = killResumeRun(b, rel, mid, max(after, 2*time.Second))
+	})
 	fmt.Print(res.summary()) // a parent benchmark's log is not shown
 }
 
@@ -91,8 +107,17 @@ type benchRun struct {
 func (r benchRun) rate() float64 { return float64(r.Bytes) / r.Wall.Seconds() }
 
 type benchResults struct {
-	mu sync.Mutex
-	m  map[string]benchRun
+	mu        sync.Mutex
+	m         map[string]benchRun
+	loadStart string
+	resume    string // what killResumeRun found
+}
+
+// loadAverage is /proc/loadavg's 1, 5 and 15 minute figures.
+func loadAverage() string {
+	data, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(data))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 func (res *benchResults) add(b *testing.B, name string, r benchRun) {
@@ -138,21 +163,24 @@ func (res *benchResults) summary() string {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Fprintf(&b, "release-sized mirror (load average %s):\n", strings.Join(strings.Fields(string(load))[:3], " "))
+	fmt.Fprintf(&b, "release-sized mirror (load average %s at the start, %s at the end; CPU in seconds):\n", res.loadStart, loadAverage())
 	for _, k := range names {
 		r := res.m[k]
-		fmt.Fprintf(&b, "  %-18s %7.1f MB/s  %6.1fs  peak RSS %6.1f MiB  CPU: client %6.1fs, mirror registry %6.1fs, source registry %6.1fs\n",
-			k, r.rate()/1e6, r.Wall.Seconds(), float64(r.PeakRSS)/(1<<20), r.CPU.Seconds(), r.RegCPU.Seconds(), r.SrcCPU.Seconds())
+		fmt.Fprintf(&b, "  %-18s %7.1f MB/s  %6.1fs  peak RSS %6.1f MiB  CPU: client %5.1f + mirror registry %5.1f + source registry %5.1f = %5.1f\n",
+			k, r.rate()/1e6, r.Wall.Seconds(), float64(r.PeakRSS)/(1<<20), r.CPU.Seconds(), r.RegCPU.Seconds(), r.SrcCPU.Seconds(),
+			(r.CPU + r.RegCPU + r.SrcCPU).Seconds())
 	}
 	okName, ok := res.best("okdctl-")
 	limName, lim := res.best("limit-put-")
 	skName, sk := res.best("skopeo-c")
 	one, disk := res.m["skopeo-one-by-one"], res.m["disk"]
 	if ok.Wall > 0 && lim.Wall > 0 && one.Wall > 0 {
-		fmt.Fprintf(&b, "  %s: %.2fx skopeo one by one, %.2fx %s, %.0f%% of the limit (%s), limit %.0f%% of the disk's write rate\n",
+		fmt.Fprintf(&b, "  %s: %.2fx skopeo one by one, %.2fx %s, %.0f%% of the limit (%s), limit %.0f%% of the disk's write rate; CPU %.1f s in all, the limit's %.1f s\n",
 			okName, one.Wall.Seconds()/ok.Wall.Seconds(), sk.Wall.Seconds()/ok.Wall.Seconds(), skName,
-			100*ok.rate()/lim.rate(), limName, 100*lim.rate()/disk.rate())
+			100*ok.rate()/lim.rate(), limName, 100*lim.rate()/disk.rate(), (ok.CPU + ok.RegCPU + ok.SrcCPU).Seconds(), (lim.CPU + lim.RegCPU).Seconds())
+	}
+	if res.resume != "" {
+		fmt.Fprintf(&b, "  kill and resume: %s\n", res.resume)
 	}
 	return b.String()
 }
@@ -182,7 +210,7 @@ func diskWrite(b *testing.B, size int64) benchRun {
 }
 
 // registryCPU is the CPU time the mirror registry's process used so far.
-func registryCPU(b *testing.B, tr *testRegistry) time.Duration {
+func registryCPU(b testing.TB, tr *testRegistry) time.Duration {
 	sb, ok := tr.Host.Services.(*bastion.Sandbox)
 	if !ok {
 		return 0
@@ -199,7 +227,7 @@ func withSourceCPU(b *testing.B, pid int, run func() benchRun) benchRun {
 }
 
 // procCPU is the user and system CPU time of a process so far.
-func procCPU(b *testing.B, pid int) time.Duration {
+func procCPU(b testing.TB, pid int) time.Duration {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		b.Fatal(err)
@@ -211,8 +239,13 @@ func procCPU(b *testing.B, pid int) time.Duration {
 }
 
 // limitPut uploads every blob file of a distribution storage into a fresh
-// mirror with one monolithic PUT each, c at a time.
-func limitPut(b *testing.B, storage string, c int) benchRun {
+// mirror with one monolithic PUT each, c at a time, over HTTP/1.1 or 2.
+func limitPut(b *testing.B, storage string, c int, http1 bool) benchRun {
+	return limitPutInto(b, startTestRegistry(b), storage, c, http1)
+}
+
+// limitPutInto is limitPut into the registry tr.
+func limitPutInto(b testing.TB, tr *testRegistry, storage string, c int, http1 bool) benchRun {
 	type blob struct {
 		digest, path string
 		size         int64
@@ -226,9 +259,8 @@ func limitPut(b *testing.B, storage string, c int) benchRun {
 		return nil
 	})
 	sort.Slice(blobs, func(i, j int) bool { return blobs[i].size > blobs[j].size }) // big first, as a scheduler would
-	tr := startTestRegistry(b)
 	e := tr.Res.Endpoint
-	t, err := NewTransport(TransportOptions{CACert: e.CACert, Pins: map[string]string{e.Host(): e.Addr()}, TLSHosts: []string{e.Host()}})
+	t, err := NewTransport(TransportOptions{CACert: e.CACert, Pins: map[string]string{e.Host(): e.Addr()}, TLSHosts: []string{e.Host()}, HTTP1: http1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -267,7 +299,7 @@ func limitPut(b *testing.B, storage string, c int) benchRun {
 		}
 		return nil
 	}
-	cpu0 := registryCPU(b, tr)
+	cpu0, self0 := registryCPU(b, tr), selfCPU()
 	var total int64
 	var g errgroup.Group
 	g.SetLimit(c)
@@ -279,7 +311,14 @@ func limitPut(b *testing.B, storage string, c int) benchRun {
 	if err := g.Wait(); err != nil {
 		b.Fatal(err)
 	}
-	return benchRun{Bytes: total, Wall: time.Since(start), RegCPU: registryCPU(b, tr) - cpu0}
+	return benchRun{Bytes: total, Wall: time.Since(start), RegCPU: registryCPU(b, tr) - cpu0, CPU: selfCPU() - self0}
+}
+
+// selfCPU is this process's CPU time so far (the limit's client runs in it).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // measured runs cmd and returns its wall time and CPU, and its output.

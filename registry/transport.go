@@ -28,6 +28,9 @@ type TransportOptions struct {
 	TLSHosts []string
 	// Base is the transport to copy (default http.DefaultTransport).
 	Base *http.Transport
+	// HTTP1 keeps to HTTP/1.1 with 64 KiB buffers (bulk blob data: see
+	// MirrorOptions.transport).
+	HTTP1 bool
 }
 
 // NewTransport builds the transport for registry clients.
@@ -46,6 +49,11 @@ func NewTransport(o TransportOptions) (http.RoundTripper, error) {
 	}
 	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	t.MaxIdleConnsPerHost = 32
+	if o.HTTP1 {
+		t.ForceAttemptHTTP2 = false
+		t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+		t.WriteBufferSize, t.ReadBufferSize = 64<<10, 64<<10
+	}
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if pinned, ok := o.Pins[addr]; ok {

@@ -101,6 +101,8 @@ type BastionInput struct {
 	// FirewalldPorts ("53/udp") must be allowed by a running firewalld
 	// (a real bastion's own services; empty: not checked).
 	FirewalldPorts []string
+	// FirewalldZone is the zone of the bastion's link ("": the default zone).
+	FirewalldZone string
 }
 
 // Disk is a directory that needs free space.

@@ -81,7 +81,7 @@ func BenchmarkSSHDownload(b *testing.B) {
 		b.Fatal(err)
 	}
 	_, port, _ := splitHostPort(m.Addr)
-	o := SSHOptions{KeyFile: key, Port: port}.withDefaults(b.TempDir())
+	o := SSHOptions{KeyFile: key, Port: port}.withDefaults(b.TempDir(), "")
 	r, err := dialSSH(context.Background(), "m0", "127.0.1.3", o, func(string, ...any) {})
 	if err != nil {
 		b.Fatal(err)

@@ -59,7 +59,7 @@ func ClusterBackupDir(rc *installer.RunContext) string { return rc.StatePath(dir
 // master's sha256sum, the snapshot verified), removes them from the master
 // and keeps the newest backups.
 func BackupClusterEtcd(ctx context.Context, rc *installer.RunContext, o ClusterBackupOptions) (*ClusterBackup, error) {
-	o.SSH = o.SSH.withDefaults(rc.StateDir())
+	o.SSH = o.SSH.withDefaults(rc.StateDir(), rc.Spec().SSHKeyFile)
 	masters, err := mastersFor(rc, o.Master)
 	if err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ var staticPods = []string{"etcd-pod.yaml", "kube-apiserver-pod.yaml"}
 // master, and restart the kubelets. It returns the documented steps that
 // remain (approving CSRs, forcing the operators to redeploy).
 func RestoreClusterEtcd(ctx context.Context, rc *installer.RunContext, o ClusterRestoreOptions) (string, error) {
-	o.SSH = o.SSH.withDefaults(rc.StateDir())
+	o.SSH = o.SSH.withDefaults(rc.StateDir(), rc.Spec().SSHKeyFile)
 	b, err := pickClusterBackup(rc, o.From)
 	if err != nil {
 		return "", err
@@ -222,7 +222,7 @@ func (p restorePlan) nextSteps(rc *installer.RunContext) string {
 	kc := rc.Kubeconfig()
 	var b strings.Builder
 	fmt.Fprintf(&b, "etcd is restored on %s. The documented steps that remain (export KUBECONFIG=%s):\n", p.recovery.Name, kc)
-	fmt.Fprintf(&b, "  5. approve the masters' pending kubelet CSRs, verified against the spec: okdctl approve-csrs -f %s --kubeconfig %s\n", rc.Cluster().File, kc)
+	b.WriteString("  5. approve the masters' pending kubelet CSRs, verified against the spec: okdctl approve-csrs\n")
 	b.WriteString("  6. check that the single etcd member runs: oc -n openshift-etcd get pods -l k8s-app=etcd\n")
 	b.WriteString("  7. force etcd to redeploy: oc patch etcd cluster -p='{\"spec\": {\"forceRedeploymentReason\": \"recovery-'\"$( date --rfc-3339=ns )\"'\"}}' --type=merge\n")
 	b.WriteString("     and wait for AllNodesAtLatestRevision: oc get etcd -o=jsonpath='{range .items[0].status.conditions[?(@.type==\"NodeInstallerProgressing\")]}{.reason}{\"\\n\"}{.message}{\"\\n\"}'\n")

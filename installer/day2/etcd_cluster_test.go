@@ -217,7 +217,7 @@ func TestClusterEtcdRestore(t *testing.T) {
 	if os.Getenv("SHOW") != "" {
 		t.Logf("asked:\n%s\nlog:\n%s\nnext:\n%s", asked, out, next)
 	}
-	for _, want := range []string{"okdctl approve-csrs -f", "oc patch etcd cluster", "oc patch kubeapiserver cluster"} {
+	for _, want := range []string{"okdctl approve-csrs\n", "oc patch etcd cluster", "oc patch kubeapiserver cluster"} {
 		if !strings.Contains(next, want) {
 			t.Errorf("next steps lack %q:\n%s", want, next)
 		}

@@ -23,8 +23,9 @@ import (
 // with the key whose public half is spec.sshKeyFile).
 type SSHOptions struct {
 	User string // default core
-	// KeyFile is the private key (default ~/.ssh/id_rsa); ssh-agent is
-	// used too when SSH_AUTH_SOCK is set.
+	// KeyFile is the private key (default: the private half of
+	// spec.sshKeyFile, else the first of ~/.ssh/id_ed25519, id_ecdsa,
+	// id_rsa); ssh-agent is used too when SSH_AUTH_SOCK is set.
 	KeyFile string
 	Port    int // default 22
 	// KnownHosts records the masters' host keys, trusted on first use
@@ -33,13 +34,15 @@ type SSHOptions struct {
 	Timeout    time.Duration // connecting (default 15 s)
 }
 
-func (o SSHOptions) withDefaults(stateDir string) SSHOptions {
+// withDefaults fills in what o leaves out; pubKeyFile is spec.sshKeyFile,
+// whose private half is the key the masters accept.
+func (o SSHOptions) withDefaults(stateDir, pubKeyFile string) SSHOptions {
 	if o.User == "" {
 		o.User = "core"
 	}
 	home, _ := os.UserHomeDir()
 	if o.KeyFile == "" {
-		o.KeyFile = filepath.Join(home, ".ssh", "id_rsa")
+		o.KeyFile = defaultKeyFile(home, pubKeyFile)
 	} else if rest, ok := strings.CutPrefix(o.KeyFile, "~/"); ok {
 		o.KeyFile = filepath.Join(home, rest)
 	}
@@ -53,6 +56,21 @@ func (o SSHOptions) withDefaults(stateDir string) SSHOptions {
 		o.Timeout = 15 * time.Second
 	}
 	return o
+}
+
+// defaultKeyFile is the private half of the spec's public key when it sits
+// beside it, else the first private key ssh itself would try.
+func defaultKeyFile(home, pubKeyFile string) string {
+	if private, ok := strings.CutSuffix(pubKeyFile, ".pub"); ok && exists(private) {
+		return private
+	}
+	candidates := []string{"id_ed25519", "id_ecdsa", "id_rsa"}
+	for _, name := range candidates {
+		if path := filepath.Join(home, ".ssh", name); exists(path) {
+			return path
+		}
+	}
+	return filepath.Join(home, ".ssh", candidates[0])
 }
 
 // remote is one SSH connection to a master.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -265,9 +266,26 @@ func (k *Kube) GrantCSRCreate(t testing.TB, user string) {
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "system:node-bootstrapper"},
 		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: "User", Name: user}},
 	}
-	_, err := Clientset(t, k.AdminConfig()).RbacV1().ClusterRoleBindings().Create(context.Background(), crb, metav1.CreateOptions{})
+	admin := Clientset(t, k.AdminConfig())
+	_, err := admin.RbacV1().ClusterRoleBindings().Create(context.Background(), crb, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatalf("failed to let %s create CSRs: %v", user, err)
+	}
+	// The RBAC authorizer answers from an informer: a binding just created
+	// is not yet in force. Ask the authorizer itself until it is.
+	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{User: user,
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Group: "certificates.k8s.io",
+			Resource: "certificatesigningrequests", Verb: "create"}}}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := admin.AuthorizationV1().SubjectAccessReviews().Create(context.Background(), sar, metav1.CreateOptions{})
+		if err == nil && got.Status.Allowed {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the binding letting %s create CSRs is not in force after 30s (err %v, status %+v)", user, err, got)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -58,35 +60,66 @@ func (b *Bridge) DHCPProbe(t testing.TB, mac string) (bool, string) {
 	return err == nil, string(out)
 }
 
-// SiteDHCP runs a site's own DHCP server (dnsmasq with conf, which should
-// name interface=site0) on the bridge, in a network namespace of its own
-// with address (CIDR) on its link: the DHCP server a proxy-DHCP bastion
-// stands beside. Both end with t.
-func (b *Bridge) SiteDHCP(t testing.TB, address, conf string) {
+// Site is a site's own DHCP server (and, when its configuration says
+// so, TFTP server) on the bridge: dnsmasq in a network namespace of its
+// own, the one a proxy-DHCP bastion stands beside or that sends machines
+// to the site's pxelinux or GRUB.
+type Site struct {
+	name   string
+	log    string
+	holder *exec.Cmd
+	srv    *exec.Cmd
+	stop   sync.Once
+}
+
+// Site starts dnsmasq with conf (which should say interface=<name>0) on
+// veth <name>0 with address (CIDR), its peer <name>1 on the bridge. It
+// ends with Stop or with t.
+func (b *Bridge) Site(t testing.TB, name, address, conf string) *Site {
 	t.Helper()
-	holder := exec.Command("unshare", "-n", "sleep", "3600")
-	if err := holder.Start(); err != nil {
+	s := &Site{name: name, holder: exec.Command("unshare", "-n", "sleep", "3600")}
+	if err := s.holder.Start(); err != nil {
 		t.Fatalf("failed to make the site's network namespace: %v", err)
 	}
-	t.Cleanup(func() { _ = holder.Process.Kill(); _ = holder.Wait() })
-	pid := fmt.Sprint(holder.Process.Pid)
-	ip(t, "link", "add", "site0", "type", "veth", "peer", "name", "site1")
-	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", "site1").Run() })
-	ip(t, "link", "set", "site1", "master", b.Name, "up")
-	ip(t, "link", "set", "site0", "netns", pid)
-	for _, args := range [][]string{{"link", "set", "lo", "up"}, {"addr", "add", address, "dev", "site0"}, {"link", "set", "site0", "up"}} {
+	t.Cleanup(s.Stop)
+	pid := fmt.Sprint(s.holder.Process.Pid)
+	ip(t, "link", "add", name+"0", "type", "veth", "peer", "name", name+"1")
+	ip(t, "link", "set", name+"1", "master", b.Name, "up")
+	ip(t, "link", "set", name+"0", "netns", pid)
+	for _, args := range [][]string{{"link", "set", "lo", "up"}, {"addr", "add", address, "dev", name + "0"}, {"link", "set", name + "0", "up"}} {
 		if out, err := exec.Command("nsenter", append([]string{"-t", pid, "-n", "ip"}, args...)...).CombinedOutput(); err != nil {
 			t.Fatalf("ip %s in the site's namespace: %v: %s", strings.Join(args, " "), err, out)
 		}
 	}
 	dir := t.TempDir()
-	path := dir + "/site-dnsmasq.conf"
+	path := filepath.Join(dir, "site-dnsmasq.conf")
+	s.log = filepath.Join(dir, "site-dnsmasq.log")
 	if err := os.WriteFile(path, []byte(conf+"\ndhcp-leasefile="+dir+"/leases\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := exec.Command("nsenter", "-t", pid, "-n", "dnsmasq", "--keep-in-foreground", "--conf-file="+path, "--pid-file=", "--user=root")
-	if err := srv.Start(); err != nil {
+	s.srv = exec.Command("nsenter", "-t", pid, "-n", "dnsmasq", "--keep-in-foreground", "--conf-file="+path, "--pid-file=",
+		"--user=root", "--log-facility="+s.log)
+	if err := s.srv.Start(); err != nil {
 		t.Fatalf("failed to start the site's DHCP server: %v", err)
 	}
-	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+	return s
+}
+
+// Stop ends the site's server and takes its link off the bridge.
+func (s *Site) Stop() {
+	s.stop.Do(func() {
+		if s.srv != nil && s.srv.Process != nil {
+			_ = s.srv.Process.Kill()
+			_ = s.srv.Wait()
+		}
+		_ = s.holder.Process.Kill()
+		_ = s.holder.Wait()
+		_ = exec.Command("ip", "link", "del", s.name+"1").Run()
+	})
+}
+
+// Log is what the site's dnsmasq logged so far (DHCP and TFTP).
+func (s *Site) Log() string {
+	data, _ := os.ReadFile(s.log)
+	return string(data)
 }

@@ -16,7 +16,9 @@ say() { echo "OKDCTL-VM $*" > /dev/ttyS0; }
 fail() { say "FAIL $*"; poweroff -f; }
 say "up $(cut -d' ' -f1 /proc/uptime)"
 say "cmdline $(cat /proc/cmdline)"
-insmod /lib/modules/e1000.ko || fail "cannot load e1000"
+for m in $(cat /lib/modules/order); do
+	insmod /lib/modules/$m.ko || fail "cannot load $m"
+done
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	ip=*) IPARG=${arg#ip=} ;;

@@ -17,16 +17,26 @@ var initScript []byte
 var dhcpReport []byte
 
 // CacheDir holds the kernel `make vmkernel` unpacks: <version>/vmlinuz and
-// <version>/e1000.ko.
+// <version>/<module>.ko for each of Modules.
 const CacheDir = "/var/cache/okdctl-test/vm"
+
+// Modules are the NIC modules the live system loads, in load order: e1000
+// (machines booted by iPXE's ROM) and virtio-net with what it needs
+// (machines booted by the firmware's own PXE client). Keep in step with
+// scripts/vmkernel.sh.
+var Modules = []string{"e1000", "virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci",
+	"failover", "net_failover", "virtio_net"}
 
 // Busybox is busybox-static's binary.
 const Busybox = "/bin/busybox"
 
-// Kernel is the cached Debian kernel and its e1000 module.
+// Kernel is the cached Debian kernel; Dir holds its Modules.
 type Kernel struct {
-	Version, Vmlinuz, Module string
+	Version, Vmlinuz, Dir string
 }
+
+// Module is the path of module name (one of Modules).
+func (k Kernel) Module(name string) string { return filepath.Join(k.Dir, name+".ko") }
 
 // FindKernel returns the newest kernel in CacheDir, or an error naming
 // the make target that puts one there.
@@ -35,12 +45,21 @@ func FindKernel() (Kernel, error) {
 	sort.Strings(dirs)
 	for i := len(dirs) - 1; i >= 0; i-- {
 		dir := filepath.Dir(dirs[i])
-		k := Kernel{Version: filepath.Base(dir), Vmlinuz: dirs[i], Module: filepath.Join(dir, "e1000.ko")}
-		if _, err := os.Stat(k.Module); err == nil {
+		k := Kernel{Version: filepath.Base(dir), Vmlinuz: dirs[i], Dir: dir}
+		if k.complete() {
 			return k, nil
 		}
 	}
 	return Kernel{}, fmt.Errorf("no kernel for the virtual machines in %s: run `make vmkernel`", CacheDir)
+}
+
+func (k Kernel) complete() bool {
+	for _, m := range Modules {
+		if _, err := os.Stat(k.Module(m)); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // InitramfsOptions shape an initramfs.
@@ -55,15 +74,12 @@ type InitramfsOptions struct {
 }
 
 // Initramfs builds the machines' initramfs (a newc cpio archive): busybox,
-// the e1000 module, init.sh as /init and the options' files.
+// the NIC modules (lib/modules/order lists them in load order), init.sh as
+// /init and the options' files.
 func Initramfs(k Kernel, o InitramfsOptions) ([]byte, error) {
 	bb, err := os.ReadFile(Busybox)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read busybox: %w (run `make tools`: busybox-static)", err)
-	}
-	mod, err := os.ReadFile(k.Module)
-	if err != nil {
-		return nil, fmt.Errorf("failed to read the e1000 module: %w (run `make vmkernel`)", err)
 	}
 	w := &cpioWriter{}
 	for _, d := range []string{"bin", "dev", "etc", "etc/okdctl", "lib", "lib/modules", "proc", "sys", "tmp"} {
@@ -72,7 +88,14 @@ func Initramfs(k Kernel, o InitramfsOptions) ([]byte, error) {
 	w.file("bin/busybox", bb, 0o755)
 	w.file("bin/dhcp-report", dhcpReport, 0o755)
 	w.file("init", initScript, 0o755)
-	w.file("lib/modules/e1000.ko", mod, 0o644)
+	for _, m := range Modules {
+		mod, err := os.ReadFile(k.Module(m))
+		if err != nil {
+			return nil, fmt.Errorf("failed to read the %s module: %w (run `make vmkernel`)", m, err)
+		}
+		w.file("lib/modules/"+m+".ko", mod, 0o644)
+	}
+	w.file("lib/modules/order", []byte(strings.Join(Modules, "\n")+"\n"), 0o644)
 	w.file("etc/okdctl/coreos-installer", []byte(o.InstallerLines), 0o644)
 	if o.DHCP {
 		w.file("etc/okdctl/dhcp", nil, 0o644)

@@ -17,7 +17,7 @@ func TestInitramfsHoldsTheLiveSystem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range [][]byte{[]byte("init\x00"), []byte("bin/busybox\x00"), []byte("lib/modules/e1000.ko\x00"), initScript, []byte(lines), []byte("TRAILER!!!\x00")} {
+	for _, want := range [][]byte{[]byte("init\x00"), []byte("bin/busybox\x00"), []byte("lib/modules/e1000.ko\x00"), []byte("lib/modules/virtio_net.ko\x00"), []byte("e1000\nvirtio_ring\n"), initScript, []byte(lines), []byte("TRAILER!!!\x00")} {
 		if !bytes.Contains(data, want) {
 			t.Errorf("the initramfs lacks %.40q", want)
 		}
@@ -38,5 +38,22 @@ func TestInstallerLines(t *testing.T) {
 	}
 	if strings.Contains(InstallerLines("no commands"), "coreos") {
 		t.Error("lines from nothing")
+	}
+}
+
+func TestPXELinuxFiles(t *testing.T) {
+	t.Parallel()
+	text := "# file: pxelinux.cfg/01-52-54-00-aa-bb-02\n# okdctl: bootstrap\nDEFAULT bootstrap\n  APPEND a b\n\n" +
+		"# file: pxelinux.cfg/01-52-54-00-aa-bb-03\nDEFAULT master\n\n# no pxelinux config for worker: no MAC in the spec (set spec.nodes[].mac)\n"
+	got := PXELinuxFiles(text)
+	want := map[string]string{"pxelinux.cfg/01-52-54-00-aa-bb-02": "# okdctl: bootstrap\nDEFAULT bootstrap\n  APPEND a b\n",
+		"pxelinux.cfg/01-52-54-00-aa-bb-03": "DEFAULT master\n"}
+	if len(got) != len(want) {
+		t.Fatalf("got %d files %q, want %d", len(got), got, len(want))
+	}
+	for name, w := range want {
+		if string(got[name]) != w {
+			t.Errorf("%s: got %q, want %q", name, got[name], w)
+		}
 	}
 }

@@ -22,6 +22,11 @@ type Options struct {
 	Kernel, Initrd, Append string
 	// UEFI boots OVMF (Debian's ovmf) instead of SeaBIOS.
 	UEFI bool
+	// FirmwarePXE gives the machine a virtio-net NIC without an option
+	// ROM, so that the firmware's own PXE client (OVMF's, UEFI only)
+	// boots it and the first loader comes over TFTP; otherwise the NIC is
+	// an e1000 whose ROM is iPXE already.
+	FirmwarePXE bool
 	// MemoryMB defaults to 512.
 	MemoryMB int
 }
@@ -62,14 +67,21 @@ func Start(t testing.TB, o Options) *VM {
 	vm := &VM{Name: o.Name, serial: filepath.Join(t.TempDir(), o.Name+".serial"), done: make(chan struct{})}
 	args := []string{"-name", o.Name, "-accel", Accel(), "-m", fmt.Sprint(o.MemoryMB), "-nodefaults", "-no-user-config",
 		"-display", "none", "-vga", "none", "-no-reboot", "-serial", "file:" + vm.serial,
-		"-netdev", "tap,id=n0,ifname=" + o.Tap + ",script=no,downscript=no",
-		"-device", "e1000,netdev=n0,mac=" + o.MAC}
+		"-netdev", "tap,id=n0,ifname=" + o.Tap + ",script=no,downscript=no"}
+	if o.FirmwarePXE {
+		if !o.UEFI {
+			t.Fatalf("%s: only UEFI (OVMF) has a PXE client of its own; SeaBIOS needs iPXE's ROM", o.Name)
+		}
+		args = append(args, "-device", "virtio-net-pci,netdev=n0,romfile=,bootindex=1,mac="+o.MAC)
+	} else {
+		args = append(args, "-device", "e1000,netdev=n0,mac="+o.MAC)
+	}
 	if o.UEFI {
 		args = append(args, "-bios", OVMF)
 	}
 	if o.Kernel != "" {
 		args = append(args, "-kernel", o.Kernel, "-initrd", o.Initrd, "-append", o.Append)
-	} else {
+	} else if !o.FirmwarePXE { // FirmwarePXE's NIC has bootindex=1
 		args = append(args, "-boot", "n")
 	}
 	vm.cmd = exec.Command(bin, args...)

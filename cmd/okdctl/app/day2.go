@@ -61,7 +61,7 @@ type sshFlags struct {
 }
 
 func (s *sshFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&s.o.KeyFile, "ssh-key", "~/.ssh/id_rsa", "the private key whose public half is spec.sshKeyFile (ssh-agent is used too)")
+	cmd.Flags().StringVar(&s.o.KeyFile, "ssh-key", "", "the private key whose public half is spec.sshKeyFile (default: that file without .pub, else ~/.ssh/id_ed25519, id_ecdsa or id_rsa; ssh-agent is used too)")
 	cmd.Flags().StringVar(&s.o.User, "ssh-user", "core", "the masters' login user")
 	cmd.Flags().IntVar(&s.o.Port, "ssh-port", 22, "the masters' SSH port")
 	cmd.Flags().StringVar(&s.o.KnownHosts, "known-hosts", "", "host keys, trusted on first use (default <state>/ssh_known_hosts)")

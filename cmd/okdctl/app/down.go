@@ -3,10 +3,13 @@ package app
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/okdctl/okdctl/bastion"
+	"github.com/okdctl/okdctl/installer"
+	"github.com/okdctl/okdctl/spec"
 )
 
 func newDown() *cobra.Command {
@@ -38,8 +41,10 @@ func runDown(cmd *cobra.Command, f *specFlags, purge, yes bool) error {
 		}
 		return downBastion(cmd, f, purge, yes)
 	}
+	var c *spec.Cluster
 	if f.file != "" {
-		if _, err := f.load(); err != nil {
+		var err error
+		if c, err = f.load(); err != nil {
 			return err
 		}
 	}
@@ -65,7 +70,14 @@ func runDown(cmd *cobra.Command, f *specFlags, purge, yes bool) error {
 	if len(stopped) == 0 {
 		say("nothing runs under " + root)
 	}
-	if f.file != "" {
+	if c != nil {
+		marked, err := installer.MarkStopped(sb.Paths.StateDir(c.Metadata.Name), c.Metadata.Name)
+		if err != nil {
+			return err
+		}
+		if len(marked) > 0 {
+			say("marked the phases " + strings.Join(marked, ", ") + " stopped: apply runs them again")
+		}
 		f.sandbox = true // what runs under --root is a sandbox
 		say(fmt.Sprintf("the state is kept: %s shows it; %s starts the services again", f.suggest("status"), f.suggest("apply")))
 	}

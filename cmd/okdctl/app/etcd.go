@@ -114,7 +114,7 @@ func newEtcdRestore() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(cmd.OutOrStdout(), next)
+				fmt.Fprintln(cmd.OutOrStdout(), f.withFlags(next))
 				return nil
 			}
 			return day2.RestoreBastionEtcd(cmd.Context(), rc, day2.RestoreOptions{From: from, Yes: yes, Confirm: confirm})

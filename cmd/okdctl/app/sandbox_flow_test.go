@@ -2,12 +2,15 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/internal/testenv"
 )
 
@@ -67,29 +70,64 @@ func TestSandboxPlanStatusDown(t *testing.T) {
 		}
 	}
 
-	out, _, code = runOkdctl(t, "down", "-f", spec, "--root", root)
-	if code != 0 || !strings.Contains(out, "okdctl status -f "+spec+" --root "+root+" shows it") ||
-		!strings.Contains(out, "okdctl apply -f "+spec+" --root "+root+" --sandbox starts the services again") {
-		t.Errorf("down: exit %d\n%s", code, out)
+	// a service that dies behind okdctl's back: state and reality differ
+	sb := &bastion.Sandbox{Paths: bastion.Paths{Root: root}}
+	if err := sb.Stop(context.Background(), "okdctl-haproxy"); err != nil {
+		t.Fatal(err)
 	}
 	out, _, _ = runOkdctl(t, "status", "-f", spec, "--root", root)
-	for _, want := range []string{"okdctl-etcd NOT RUNNING", "state and reality differ:",
-		"the state says dns is done, but okdctl-etcd is not running", "the state says loadbalancer is done, but okdctl-haproxy is not running",
+	for _, want := range []string{"okdctl-haproxy NOT RUNNING", "state and reality differ:",
+		"the state says loadbalancer is done, but okdctl-haproxy is not running",
 		"next: okdctl apply -f " + spec + " --root " + root + " --sandbox (re-checks"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status after haproxy died lacks %q:\n%s", want, out)
+		}
+	}
+	if rep := statusJSON(t, spec, root); !rep.Sandbox || len(rep.Services) == 0 || len(rep.Differences) != 1 {
+		t.Errorf("status -o json after haproxy died: %+v", rep)
+	}
+
+	out, _, code = runOkdctl(t, "down", "-f", spec, "--root", root)
+	if code != 0 || !strings.Contains(out, "okdctl status -f "+spec+" --root "+root+" shows it") ||
+		!strings.Contains(out, "okdctl apply -f "+spec+" --root "+root+" --sandbox starts the services again") ||
+		!strings.Contains(out, "marked the phases dns, loadbalancer stopped") {
+		t.Errorf("down: exit %d\n%s", code, out)
+	}
+	// after down the state says what down did: no difference, the phases stopped
+	out, _, _ = runOkdctl(t, "status", "-f", spec, "--root", root)
+	if !regexp.MustCompile(`(?m)^dns +stopped `).MatchString(out) {
+		t.Errorf("status after down does not show dns stopped:\n%s", out)
+	}
+	for _, want := range []string{"okdctl-etcd NOT RUNNING",
+		"next: okdctl apply -f " + spec + " --root " + root + " --sandbox (starts again what okdctl down stopped"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status after down lacks %q:\n%s", want, out)
 		}
 	}
-	out, _, _ = runOkdctl(t, "status", "-f", spec, "--root", root, "-o", "json")
-	var rep struct {
-		Sandbox  bool
-		Services []struct {
-			Service string
-			Running bool
-		}
-		Differences []string
+	if rep := statusJSON(t, spec, root); len(rep.Differences) != 0 {
+		t.Errorf("status -o json after down: differences %v", rep.Differences)
 	}
-	if err := json.Unmarshal([]byte(out), &rep); err != nil || !rep.Sandbox || len(rep.Services) == 0 || len(rep.Differences) != 3 {
-		t.Errorf("status -o json after down: %v\n%s", err, out)
+	out, errOut, code = runOkdctl(t, "plan", "-f", spec, "--root", root, "--sandbox", "--only", phases, "--offline")
+	if code != 0 || !strings.Contains(out, "stopped by down since it ran") {
+		t.Errorf("plan after down does not run dns again: exit %d\n%s\n%s", code, out, errOut)
 	}
+}
+
+type statusJSONReport struct {
+	Sandbox  bool
+	Services []struct {
+		Service string
+		Running bool
+	}
+	Differences []string
+}
+
+func statusJSON(t *testing.T, spec, root string) statusJSONReport {
+	t.Helper()
+	out, _, _ := runOkdctl(t, "status", "-f", spec, "--root", root, "-o", "json")
+	var rep statusJSONReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Errorf("status -o json: %v\n%s", err, out)
+	}
+	return rep
 }

@@ -156,6 +156,8 @@ func printStatus(out io.Writer, f *specFlags, rep statusReport, dir string) {
 		fmt.Fprintf(out, "next: %s (re-checks every finished phase and runs again those whose result no longer holds)\n", f.suggest("apply"))
 	case next == "":
 		fmt.Fprintln(out, "next: nothing; every phase is done")
+	case st.Phase(next).Status == installer.StatusStopped:
+		fmt.Fprintf(out, "next: %s (starts again what okdctl down stopped; finished phases are re-checked, not re-run)\n", f.suggest("apply"))
 	case next == installer.PhasePreflight && st.Phase(next).Status == installer.StatusPending:
 		fmt.Fprintf(out, "next: %s\n", f.suggest("apply"))
 	default:

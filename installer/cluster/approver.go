@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	certv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -41,13 +41,21 @@ type ApproverOptions struct {
 type Approver struct {
 	o        ApproverOptions
 	log      Logger
-	mu       sync.Mutex        // one pass or one decision at a time; guards skipped, flooding, names
+	requests requestCache      // parsed, verified requests: decisions read them outside mu
+	mu       sync.Mutex        // guards skipped, floodSeen and changes of flooding; held for bookkeeping only
 	skipped  map[string]string // CSR name -> last logged reason
-	flooding bool
-	names    map[types.UID]string // CSR UID -> node its subject names
-	countMu  sync.Mutex           // approved and count, written by concurrent approvals
-	approved map[string]bool      // CSR names approved by this approver
-	count    int
+	flooding atomic.Bool       // read without mu by the event handlers
+	// floodCounts numbers the watch's flood counts as they start;
+	// floodSeen is the newest applied, so the guard follows them in order.
+	floodCounts atomic.Uint64
+	floodSeen   uint64
+	countMu     sync.Mutex      // approved and count, written by concurrent approvals
+	approved    map[string]bool // CSR names approved by this approver
+	count       int
+	workers     int // concurrent decisions and writes of a watch (0: approveWorkers)
+	// stage, when set, is told when a watch's CSR reaches a stage ("event",
+	// "picked" by a worker, "decided" to approve): the benchmark's timings.
+	stage func(stage, csr string)
 }
 
 // NewApprover checks the options.
@@ -174,7 +182,8 @@ func (a *Approver) pending(csrs []*certv1.CertificateSigningRequest) []*certv1.C
 }
 
 // flood reports whether too many recent CSRs are pending to approve any
-// (cluster-machine-approver's guard: max(machines, nodes) + 100 in the last hour).
+// (cluster-machine-approver's guard: max(machines, nodes) + 100 in the last
+// hour). The caller holds a.mu.
 func (a *Approver) flood(pending []*certv1.CertificateSigningRequest, nodes int, now time.Time) bool {
 	recent := 0
 	for _, c := range pending {
@@ -182,17 +191,23 @@ func (a *Approver) flood(pending []*certv1.CertificateSigningRequest, nodes int,
 			recent++
 		}
 	}
+	return a.setFlooding(recent, nodes)
+}
+
+// setFlooding records whether recent pending CSRs exceed the guard's limit,
+// logging when that changes. The caller holds a.mu.
+func (a *Approver) setFlooding(recent, nodes int) bool {
 	limit := max(a.o.Inventory.Len(), nodes) + floodExtra
-	was := a.flooding
-	a.flooding = recent > limit
+	flooding := recent > limit
+	was := a.flooding.Swap(flooding)
 	switch {
-	case a.flooding && !was:
+	case flooding && !was:
 		a.log.Warnf("flood guard: %d CSRs from the last hour are pending, more than max(%d spec nodes, %d Nodes) + %d = %d; approving nothing until they are cleaned up (review them with `oc get csr` and delete the ones that are not your nodes')",
 			recent, a.o.Inventory.Len(), nodes, floodExtra, limit)
-	case !a.flooding && was:
+	case !flooding && was:
 		a.log.Infof("flood guard lifted: %d CSRs pending (limit %d); approving again", recent, limit)
 	}
-	return a.flooding
+	return flooding
 }
 
 func (a *Approver) noteSkip(csr *certv1.CertificateSigningRequest, d Decision) {

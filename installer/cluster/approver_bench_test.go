@@ -22,9 +22,16 @@ import (
 // BenchmarkApprovalBurst100: 100 simulated nodes join at once; reports the
 // time from each CSR's creation to its approval being seen by the node.
 // The approver runs with okdctl's client limits (LoadKubeconfig) and, to
-// tell whether they are the limit, with none. Each iteration first
-// measures the API server alone: 100 approval writes at once (write-*)
-// and one at a time (write1-*), with no approver running.
+// tell whether they are the limit, with none and with more workers. Each
+// iteration first measures the API server alone: 100 approval writes at
+// once (write-*) and one at a time (write1-*), with no approver running.
+// The approver's own share: *-react-* (a bystander sees the CSR created ->
+// the approver starts its approval write), client-queue-* (the approver's
+// event handler gets a client CSR -> the worker that approves it picks it:
+// negative when the handler lags the cache), client-decide-* (picked ->
+// decided), its writes' round trips
+// (approver-write-*), the longest client-side throttling wait
+// (throttle-max-ms), and the load average when the sub-benchmark ends.
 func BenchmarkApprovalBurst100(b *testing.B) {
 	k := testenv.StartKube(b, testenv.KubeOptions{NoCRDs: true})
 	ctx := testenv.Context(b, 10*time.Minute)
@@ -36,35 +43,49 @@ func BenchmarkApprovalBurst100(b *testing.B) {
 	}
 	unthrottled := rest.CopyConfig(okdctl)
 	unthrottled.QPS = -1
-	for _, c := range []struct {
-		name string
-		cfg  *rest.Config
-	}{{fmt.Sprintf("okdctl-qps%g-burst%d", okdctl.QPS, okdctl.Burst), okdctl}, {"unthrottled", unthrottled}} {
+	limits := fmt.Sprintf("okdctl-qps%g-burst%d", okdctl.QPS, okdctl.Burst)
+	for _, c := range []burstSetup{{limits, okdctl, approveWorkers}, {"unthrottled", unthrottled, approveWorkers},
+		{limits + "-workers100", okdctl, 100}} {
 		rounds := 0 // testing runs b.N=1 first, then b.N=3 (-benchtime 3x): names must not repeat
-		b.Run(c.name, func(b *testing.B) { benchBurst(b, ctx, k, testenv.Clientset(b, c.cfg), c.name, &rounds) })
+		b.Run(c.name, func(b *testing.B) { benchBurst(b, ctx, k, c, &rounds) })
 	}
 }
 
-func benchBurst(b *testing.B, ctx context.Context, k *testenv.Kube, approver kubernetes.Interface, name string, rounds *int) {
+// burstSetup is the approver's client configuration and worker count.
+type burstSetup struct {
+	name    string
+	cfg     *rest.Config
+	workers int
+}
+
+func benchBurst(b *testing.B, ctx context.Context, k *testenv.Kube, setup burstSetup, rounds *int) {
 	sim := simulator(b, k)
-	var client, serving, clientSeen, servingSeen, writes, writes1 []time.Duration
+	var client, serving, clientSeen, servingSeen, writes, writes1, react, servingReact, queue, decided, approverWrites []time.Duration
+	var throttle time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		writes = append(writes, writeLatency(b, ctx, k, 100, true)...)
 		writes1 = append(writes1, writeLatency(b, ctx, k, 20, false)...)
 		obs, stop := observe(b, ctx, k)
+		approver, trace := tracedClient(b, setup.cfg)
 		b.StartTimer()
 		// Each burst joins new nodes: were the names of an earlier round
 		// reused, their Nodes would exist and be Ready already, the
 		// approver would be done at once and rightly refuse every client
 		// CSR ("a Node of that name exists"), and the joins would wait.
 		*rounds++
-		nodes := specNodes(fmt.Sprintf("burst%d.%s.example", *rounds, name), 100)
-		joined := burst(b, ctx, approver, sim, nodes)
+		nodes := specNodes(fmt.Sprintf("burst%d.%s.example", *rounds, setup.name), 100)
+		joined := burst(b, ctx, approver, func(a *Approver) { a.workers, a.stage = setup.workers, trace.stage }, sim, nodes)
 		stop()
 		for _, j := range joined {
 			client, serving = append(client, j.ClientWait), append(serving, j.ServingWait)
 			clientSeen, servingSeen = append(clientSeen, obs.took(j.ClientCSR)), append(servingSeen, obs.took(j.ServingCSR))
+			react, servingReact = append(react, trace.reaction(obs, j.ClientCSR)), append(servingReact, trace.reaction(obs, j.ServingCSR))
+			queue, decided = append(queue, trace.between("event", "picked", j.ClientCSR)), append(decided, trace.between("picked", "decided", j.ClientCSR))
+		}
+		approverWrites = append(approverWrites, trace.writes...)
+		for _, w := range trace.throttle {
+			throttle = max(throttle, w)
 		}
 	}
 	b.StopTimer()
@@ -72,21 +93,24 @@ func benchBurst(b *testing.B, ctx context.Context, k *testenv.Kube, approver kub
 		unit string
 		d    []time.Duration
 	}{{"client", client}, {"serving", serving}, {"client-seen", clientSeen}, {"serving-seen", servingSeen},
-		{"write", writes}, {"write1", writes1}} {
+		{"client-react", react}, {"serving-react", servingReact}, {"client-queue", queue}, {"client-decide", decided}, {"approver-write", approverWrites}, {"write", writes}, {"write1", writes1}} {
 		b.ReportMetric(percentileMS(m.d, 50), m.unit+"-p50-ms")
 		b.ReportMetric(percentileMS(m.d, 99), m.unit+"-p99-ms")
 	}
+	b.ReportMetric(float64(throttle.Microseconds())/1000, "throttle-max-ms")
+	b.ReportMetric(load1(), "load1")
 }
 
 // burst runs an approver until the nodes are Ready while they join at
 // once. Both are bounded by burstTimeout, and an approver that fails ends
 // the joins at once, so a broken burst fails the benchmark instead of
 // hanging it.
-func burst(b *testing.B, ctx context.Context, client kubernetes.Interface, sim *nodesim.Simulator, nodes []Node) []*nodesim.Joined {
+func burst(b *testing.B, ctx context.Context, client kubernetes.Interface, tune func(*Approver), sim *nodesim.Simulator, nodes []Node) []*nodesim.Joined {
 	a, err := NewApprover(ApproverOptions{Client: client, Inventory: newInventory(b, nodes)})
 	if err != nil {
 		b.Fatal(err)
 	}
+	tune(a)
 	ctx, cancel := context.WithTimeout(ctx, burstTimeout)
 	defer cancel()
 	done := make(chan error, 1)

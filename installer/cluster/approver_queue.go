@@ -2,9 +2,6 @@ package cluster
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
-	"strings"
 	"sync"
 	"time"
 
@@ -51,7 +48,7 @@ func (a *Approver) startController(ctx context.Context, workers int) *controller
 		c.locks[name] = &sync.Mutex{}
 	}
 	_ = c.csrInf.AddIndexers(cache.Indexers{byNode: func(o any) ([]string, error) {
-		if n := csrNode(o.(*certv1.CertificateSigningRequest)); n != "" {
+		if n := c.a.requests.csrNode(o.(*certv1.CertificateSigningRequest)); n != "" {
 			return []string{n}, nil
 		}
 		return nil, nil
@@ -122,9 +119,10 @@ func (c *controller) handleEvents() {
 // and every pending CSR while the flood guard holds.
 func (c *controller) csrChanged(r *certv1.CertificateSigningRequest) {
 	if isPending(r) {
+		c.note("event", r.Name)
 		c.queue.Add(r.Name)
 	}
-	c.enqueueNode(csrNode(r))
+	c.enqueueNode(c.a.requests.csrNode(r))
 	c.enqueueAllIfFlooding()
 }
 
@@ -139,10 +137,7 @@ func (c *controller) enqueueNode(node string) {
 func (c *controller) enqueueAll() { c.enqueuePending(c.csrInf.GetStore().List()) }
 
 func (c *controller) enqueueAllIfFlooding() {
-	c.a.mu.Lock()
-	flooding := c.a.flooding
-	c.a.mu.Unlock()
-	if flooding {
+	if c.a.flooding.Load() {
 		c.enqueueAll()
 	}
 }
@@ -187,11 +182,12 @@ func (c *controller) next(ctx context.Context) bool {
 // inventory node are decided and approved one at a time, so that of two
 // client CSRs for a node never both are approved.
 func (c *controller) process(ctx context.Context, name string) error {
+	c.note("picked", name)
 	r := c.csr(name)
 	if r == nil {
 		return nil
 	}
-	node := csrNode(r)
+	node := c.a.requests.csrNode(r)
 	if l := c.locks[node]; l != nil {
 		l.Lock()
 		defer l.Unlock()
@@ -200,16 +196,17 @@ func (c *controller) process(ctx context.Context, name string) error {
 	if !ok {
 		return nil
 	}
+	c.note("decided", name)
 	return c.a.writeApproval(ctx, r, d)
 }
 
 // decide evaluates the CSR as a pass would: the flood guard over every
 // pending CSR, then the rules with the CSRs of its node. It returns the
-// version decided on.
+// version decided on. Only the flood guard and the skip log take a.mu: the
+// rules read the caches and the parsed requests, so workers decide in
+// parallel (the node lock keeps one node's decisions in turn).
 func (c *controller) decide(name, node string) (*certv1.CertificateSigningRequest, Decision, bool) {
 	a := c.a
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	r := c.csr(name)
 	if r == nil || !isPending(r) || a.approvedByUs(name) {
 		return nil, Decision{}, false
@@ -219,7 +216,7 @@ func (c *controller) decide(name, node string) (*certv1.CertificateSigningReques
 		group = c.csrsOf(node)
 	}
 	nodes := c.nodes()
-	if a.flood(a.pending(c.csrs()), len(nodes), a.o.Now()) {
+	if c.flooding(len(nodes)) {
 		return nil, Decision{}, false
 	}
 	v := a.newView(group, nodes)
@@ -230,30 +227,40 @@ func (c *controller) decide(name, node string) (*certv1.CertificateSigningReques
 		case d.Approve:
 			return pending[i], d, true
 		default:
+			a.mu.Lock()
 			a.noteSkip(pending[i], d)
+			a.mu.Unlock()
 		}
 	}
 	return nil, Decision{}, false
 }
 
-// csrNode is the node a CSR is for: the requester of a serving CSR, the
-// subject of a client CSR (unverified: only to group CSRs), or "".
-func csrNode(r *certv1.CertificateSigningRequest) string {
-	switch r.Spec.SignerName {
-	case certv1.KubeletServingSignerName:
-		if strings.HasPrefix(r.Spec.Username, NodeUserPrefix) {
-			return strings.TrimPrefix(r.Spec.Username, NodeUserPrefix)
-		}
-	case certv1.KubeAPIServerClientKubeletSignerName:
-		block, _ := pem.Decode(r.Spec.Request)
-		if block == nil {
-			return ""
-		}
-		if req, err := x509.ParseCertificateRequest(block.Bytes); err == nil && strings.HasPrefix(req.Subject.CommonName, NodeUserPrefix) {
-			return strings.TrimPrefix(req.Subject.CommonName, NodeUserPrefix)
+// flooding applies the flood guard to the cache's pending CSRs (those this
+// approver has not approved). Workers count without a lock; a count that
+// started before the last one applied is dropped, so the guard's state
+// and its log lines follow the counts in order.
+func (c *controller) flooding(nodes int) bool {
+	a := c.a
+	seq := a.floodCounts.Add(1)
+	now, recent := a.o.Now(), 0
+	for _, r := range c.csrs() {
+		if isPending(r) && now.Sub(r.CreationTimestamp.Time) <= floodWindow && !a.approvedByUs(r.Name) {
+			recent++
 		}
 	}
-	return ""
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if seq < a.floodSeen {
+		return a.flooding.Load()
+	}
+	a.floodSeen = seq
+	return a.setFlooding(recent, nodes)
+}
+
+func (c *controller) note(stage, name string) {
+	if c.a.stage != nil {
+		c.a.stage(stage, name)
+	}
 }
 
 func (c *controller) synced() bool { return c.csrInf.HasSynced() && c.nodeInf.HasSynced() }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,7 +46,7 @@ func (a *Approver) watch(ctx context.Context, o WatchOptions, stop func(ready, m
 		ctx, cancelTimeout = context.WithTimeout(ctx, o.Timeout)
 		defer cancelTimeout()
 	}
-	c := a.startController(ctx, approveWorkers)
+	c := a.startController(ctx, cmp.Or(a.workers, approveWorkers))
 	defer func() { cancel(); c.stop() }()
 	start := time.Now()
 	tick := time.NewTicker(o.Every)

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net"
 	"strings"
@@ -19,6 +20,17 @@ type view struct {
 	maxClientAge time.Duration
 	// per node: a client CSR already approved in the window.
 	clientApproved map[string]string
+	// requests parses and verifies a CSR's request (the approver's cache;
+	// nil: parseRequest each time).
+	requests *requestCache
+}
+
+// request is the CSR's parsed request, its signature checked.
+func (v *view) request(csr *certv1.CertificateSigningRequest) (*x509.CertificateRequest, error) {
+	if v.requests == nil {
+		return parseRequest(csr)
+	}
+	return v.requests.parse(csr)
 }
 
 // evaluate applies REFERENCE.md section 5 to one pending CSR.
@@ -42,7 +54,7 @@ func (v *view) evaluateClient(csr *certv1.CertificateSigningRequest) Decision {
 	if !sameSet(csr.Spec.Groups, bootstrapperGroups) || len(csr.Spec.Groups) != len(bootstrapperGroups) {
 		return skip(kind, "", "requester groups %q are not exactly the node bootstrapper's %q", csr.Spec.Groups, bootstrapperGroups)
 	}
-	req, err := parseRequest(csr)
+	req, err := v.request(csr)
 	if err != nil {
 		return skip(kind, "", "%v", err)
 	}
@@ -101,7 +113,7 @@ func (v *view) evaluateServing(csr *certv1.CertificateSigningRequest) Decision {
 	if !v.nodes[name] {
 		return skip(kind, name, "Node %s does not exist yet (retried when it registers)", name)
 	}
-	req, err := parseRequest(csr)
+	req, err := v.request(csr)
 	if err != nil {
 		return skip(kind, name, "%v", err)
 	}

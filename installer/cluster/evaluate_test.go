@@ -15,7 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func clientCSR(t *testing.T, name, node string, created time.Time) *certv1.CertificateSigningRequest {
+func clientCSR(t testing.TB, name, node string, created time.Time) *certv1.CertificateSigningRequest {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{

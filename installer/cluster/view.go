@@ -7,13 +7,13 @@ import (
 	certv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 )
 
 // newView gathers what a pass needs besides each CSR.
 func (a *Approver) newView(csrs []*certv1.CertificateSigningRequest, nodes []*corev1.Node) *view {
 	v := &view{inv: a.o.Inventory, nodes: map[string]bool{}, now: a.o.Now(),
-		since: a.o.ProvisionedAfter, maxClientAge: a.o.MaxClientAge, clientApproved: map[string]string{}}
+		since: a.o.ProvisionedAfter, maxClientAge: a.o.MaxClientAge, clientApproved: map[string]string{},
+		requests: &a.requests}
 	for _, n := range nodes {
 		v.nodes[n.Name] = true
 	}
@@ -27,28 +27,11 @@ func (a *Approver) newView(csrs []*certv1.CertificateSigningRequest, nodes []*co
 		if v.now.Sub(c.CreationTimestamp.Time) > v.maxClientAge {
 			continue
 		}
-		if name := a.subjectNode(c); name != "" {
+		if name := a.requests.subjectNode(c); name != "" {
 			v.clientApproved[name] = c.Name
 		}
 	}
 	return v
-}
-
-// subjectNode is the node a CSR's subject names ("" when it does not),
-// cached by UID since requests never change.
-func (a *Approver) subjectNode(c *certv1.CertificateSigningRequest) string {
-	if name, ok := a.names[c.UID]; ok {
-		return name
-	}
-	name := ""
-	if req, err := parseRequest(c); err == nil {
-		name, _ = subjectIsNode(req)
-	}
-	if a.names == nil {
-		a.names = map[types.UID]string{}
-	}
-	a.names[c.UID] = name
-	return name
 }
 
 // readyNodes reports, per inventory node, whether its Node is Ready.

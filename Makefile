@@ -20,7 +20,7 @@ APT_PACKAGES += pxelinux syslinux-common grub-efi-amd64-signed grub-efi-amd64-bi
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TEST_TIMEOUT ?= 30m
 
-.PHONY: help build tools apt-tools rootfs vmkernel test unit e2e bench lint fmt fuzz demo demo-down clean
+.PHONY: help build tools apt-tools test-modules rootfs vmkernel test unit e2e bench lint fmt fuzz demo demo-down clean
 
 help:
 	@echo "make demo   build okdctl, plan examples/lab.yaml, print its boot lines, apply examples/sandbox.yaml under ./.demo"
@@ -50,8 +50,13 @@ $(BIN)/openshift-install-double: FORCE
 
 FORCE:
 
-## tools: Debian packages, and kube-apiserver from its Go module
-tools: apt-tools $(BIN)/kube-apiserver
+## tools: Debian packages, kube-apiserver from its Go module, and the Go modules whose files
+## the tests read (the OpenShift CRD manifests of github.com/openshift/api: no package imports
+## it, so go test does not fetch it, and the e2e tests run in a network namespace of their own)
+tools: apt-tools $(BIN)/kube-apiserver test-modules
+
+test-modules:
+	$(GO) mod download github.com/openshift/api
 
 apt-tools:
 	@missing=""; \

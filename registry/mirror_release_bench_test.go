@@ -87,9 +87,9 @@ func BenchmarkMirrorRelease(b *testing.B) {
 			res.add(b, fmt.Sprintf("okdctl-c%d", c), withSourceCPU(b, srcPID, func() benchRun { return okdctlRun(b, rel, c) }))
 		})
 	}
-	b.Run(fmt.Sprintf("kill-resume-c%d", mid), func(b *testing.B) {
-		after := res.m[fmt.Sprintf("okdctl-c%d", mid)].Wall / 2 // half-way
-		res.resume = killResumeRun(b, rel, mid, max(after, 2*time.Second))
+	b.Run(fmt.Sprintf("kill-resume-c%d", DefaultConcurrency), func(b *testing.B) {
+		after := res.m[fmt.Sprintf("okdctl-c%d", DefaultConcurrency)].Wall / 2 // half-way
+		res.resume = killResumeRun(b, rel, DefaultConcurrency, max(after, 2*time.Second))
 	})
 	fmt.Print(res.summary()) // a parent benchmark's log is not shown
 }

@@ -76,7 +76,14 @@ func verifyRegistry(rc *RunContext) *verify.RegistryInput {
 func verifyBastion(rc *RunContext) *verify.BastionInput {
 	b := &verify.BastionInput{Disks: []verify.Disk{{What: "web root (ignition, CoreOS media)", Dir: rc.IgnitionWebDir(), Need: 2 << 30}}}
 	if rc.Spec().RegistryEnabled() && rc.Spec().MirrorEnabled() {
-		b.Disks = append(b.Disks, verify.Disk{What: "mirror registry", Dir: registryLayout(rc).DataDir, Need: 20 << 30})
+		// before the mirror: room for a release payload (10-15 GB for OKD;
+		// preflight sizes it from the manifests); once mirrored, only the
+		// margin the mirror phase keeps free
+		mirror := verify.Disk{What: "mirror registry, to mirror a release", Dir: registryLayout(rc).DataDir, Need: 20 << 30}
+		if rc.State() != nil && rc.State().Phase(PhaseMirror).Status == StatusDone {
+			mirror.What, mirror.Need = "mirror registry, mirrored", uint64(registry.SpaceMargin(0))
+		}
+		b.Disks = append(b.Disks, mirror)
 	}
 	if !rc.Sandbox() {
 		b.FirewalldPorts = firewalldPorts(rc)

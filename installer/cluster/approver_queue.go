@@ -215,11 +215,11 @@ func (c *controller) decide(name, node string) (*certv1.CertificateSigningReques
 	if node != "" {
 		group = c.csrsOf(node)
 	}
-	nodes := c.nodes()
-	if c.flooding(len(nodes)) {
+	if c.flooding(len(c.nodeInf.GetStore().ListKeys())) {
 		return nil, Decision{}, false
 	}
-	v := a.newView(group, nodes)
+	// The rules ask only whether the CSR's own node exists.
+	v := a.newView(group, c.node(node))
 	pending := a.pending(group)
 	for i, d := range decide(v, pending) {
 		switch {
@@ -243,11 +243,14 @@ func (c *controller) flooding(nodes int) bool {
 	a := c.a
 	seq := a.floodCounts.Add(1)
 	now, recent := a.o.Now(), 0
-	for _, r := range c.csrs() {
-		if isPending(r) && now.Sub(r.CreationTimestamp.Time) <= floodWindow && !a.approvedByUs(r.Name) {
+	csrs := c.csrs()
+	a.countMu.Lock() // once, not per CSR: workers count while others record approvals
+	for _, r := range csrs {
+		if isPending(r) && now.Sub(r.CreationTimestamp.Time) <= floodWindow && !a.approved[r.Name] {
 			recent++
 		}
 	}
+	a.countMu.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if seq < a.floodSeen {
@@ -301,6 +304,18 @@ func csrList(list []any) []*certv1.CertificateSigningRequest {
 		}
 	}
 	return out
+}
+
+// node is the Node named name, in a list of one (none when it does not exist).
+func (c *controller) node(name string) []*corev1.Node {
+	if name == "" {
+		return nil
+	}
+	o, ok, _ := c.nodeInf.GetStore().GetByKey(name)
+	if n, isNode := o.(*corev1.Node); ok && isNode {
+		return []*corev1.Node{n}
+	}
+	return nil
 }
 
 func (c *controller) nodes() []*corev1.Node {

@@ -21,10 +21,11 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 step "okdctl validate -f examples/lab.yaml"
 "$okdctl" validate -f examples/lab.yaml
 
-step "okdctl plan -f examples/lab.yaml   (dry run: touches nothing)"
+step "okdctl plan -f examples/lab.yaml --offline   (dry run: touches nothing, contacts nothing)"
 # exit status 1 is expected here: this machine is not the lab's bastion
-# (192.168.120.101) and has no openshift-install, so those phases would fail
-"$okdctl" plan -f examples/lab.yaml || echo "(plan exit status $?: the phases marked WOULD FAIL need the lab's bastion)"
+# (192.168.120.101) and has no openshift-install, so those phases would fail;
+# --offline: the lab's release is on quay.io, which the demo never contacts
+"$okdctl" plan -f examples/lab.yaml --offline || echo "(plan exit status $?: the phases marked WOULD FAIL need the lab's bastion)"
 
 if "$okdctl" boot --help >/dev/null 2>&1; then
 	step "okdctl boot -f examples/lab.yaml   (the lines to type at each node's boot prompt)"
@@ -33,7 +34,11 @@ fi
 
 mkdir -p "$demo"
 step "a synthetic OKD release in a loopback source registry (127.0.0.1:15001), to be mirrored"
-"$(dirname "$okdctl")/synthrelease" --root "$demo" --addr 127.0.0.1:15001 --tag 4.16.0-0.okd-sandbox
+pushed=$("$(dirname "$okdctl")/synthrelease" --root "$demo" --addr 127.0.0.1:15001 --tag 4.16.0-0.okd-sandbox)
+echo "$pushed"
+# the double reports this release by digest, as openshift-install does for its own
+FAKEINSTALL_RELEASE_IMAGE=$(sed -n 's/^release by digest: //p' <<<"$pushed")
+export FAKEINSTALL_RELEASE_IMAGE
 
 step "okdctl apply -f examples/sandbox.yaml --root $demo --sandbox --only $SANDBOX_PHASES"
 "$okdctl" apply -f examples/sandbox.yaml --root "$demo" --sandbox --only "$SANDBOX_PHASES"

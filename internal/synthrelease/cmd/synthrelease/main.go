@@ -48,8 +48,11 @@ func run(root string, o synthrelease.Options) error {
 	if err != nil {
 		return err
 	}
-	if _, err := remote.Head(ref, remote.WithContext(ctx)); err == nil {
+	// the last line names the release by digest, as openshift-install
+	// reports the release it installs (scripts/demo.sh hands it to the double)
+	if desc, err := remote.Head(ref, remote.WithContext(ctx)); err == nil {
 		fmt.Printf("synthetic release present: %s\n", ref)
+		fmt.Printf("release by digest: %s@%s\n", ref.Context().Name(), desc.Digest)
 		return nil
 	}
 	rel, err := synthrelease.Push(ctx, o)
@@ -57,6 +60,7 @@ func run(root string, o synthrelease.Options) error {
 		return err
 	}
 	fmt.Printf("synthetic release pushed: %s (%s, %d components, %d blobs, %d bytes)\n", rel.Image, rel.Digest, len(rel.Components), rel.Blobs, rel.Bytes)
+	fmt.Printf("release by digest: %s@%s\n", ref.Context().Name(), rel.Digest)
 	return nil
 }
 

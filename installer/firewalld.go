@@ -85,6 +85,14 @@ func (f firewalld) zoneName() string {
 	return "zone " + f.zone
 }
 
+// inZone ends a message about ports: "" for the default zone, else " in zone Z".
+func (f firewalld) inZone() string {
+	if f.zone == "" {
+		return ""
+	}
+	return " in zone " + f.zone
+}
+
 // cmd is a firewall-cmd argument list acting on the zone.
 func (f firewalld) cmd(args ...string) []string {
 	if f.zone == "" {
@@ -152,11 +160,7 @@ func (f firewalld) openPorts(rc *RunContext, closed []string) error {
 	if err := f.h.do("firewall-cmd", f.cmd(runtime...)...); err != nil {
 		return fmt.Errorf("failed to open %s in firewalld's %s: %w", strings.Join(closed, " "), f.zoneName(), err)
 	}
-	if f.zone == "" {
-		rc.Log().Infof("firewalld: opened %s", strings.Join(closed, " "))
-	} else {
-		rc.Log().Infof("firewalld: opened %s in zone %s", strings.Join(closed, " "), f.zone)
-	}
+	rc.Log().Infof("firewalld: opened %s%s", strings.Join(closed, " "), f.inZone())
 	return nil
 }
 

@@ -142,11 +142,7 @@ func (t *teardown) firewalld(ctx context.Context) error {
 	}
 	if len(closed) > 0 {
 		slices.Sort(closed)
-		if f.zone == "" {
-			t.did("firewalld: closed %s", strings.Join(closed, " "))
-		} else {
-			t.did("firewalld: closed %s in zone %s", strings.Join(closed, " "), f.zone)
-		}
+		t.did("firewalld: closed %s%s", strings.Join(closed, " "), f.inZone())
 	}
 	return recordHostChange(t.rc, func(c *hostChanges) { c.FirewalldPorts, c.FirewalldZone = nil, "" })
 }

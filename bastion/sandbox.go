@@ -65,20 +65,24 @@ func (s *Sandbox) read(name string) (*sandboxRecord, error) {
 	return &r, nil
 }
 
-// findByCommand is the process whose command line is exactly command (the
-// service of a record written just before its start), or 0.
+// findByCommand is the process whose command line is command (the
+// service of a record written just before its start), or 0. A program
+// that retitles itself counts too: nginx's master shows
+// "nginx: master process <its command line>" (its workers do not match).
 func findByCommand(proc string, command []string) int {
 	if len(command) == 0 {
 		return 0
 	}
 	want := strings.Join(command, "\x00") + "\x00"
+	retitled := filepath.Base(command[0]) + ": master process " + strings.Join(command, " ")
 	entries, _ := os.ReadDir(proc)
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		if data, err := os.ReadFile(filepath.Join(proc, e.Name(), "cmdline")); err == nil && string(data) == want {
+		data, err := os.ReadFile(filepath.Join(proc, e.Name(), "cmdline"))
+		if err == nil && (string(data) == want || strings.TrimRight(string(data), "\x00 ") == retitled) {
 			return pid
 		}
 	}

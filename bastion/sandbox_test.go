@@ -164,3 +164,59 @@ func TestSandboxFindsServiceStartedBeforeItsPID(t *testing.T) {
 		t.Fatal("still running after Stop")
 	}
 }
+
+// TestSandboxFindsRetitledServiceStartedBeforeItsPID is the same for nginx,
+// which retitles its master process ("nginx: master process <command>"):
+// okdctl killed while the http phase started it must find it, not call it a
+// stranger holding the ignition port.
+func TestSandboxFindsRetitledServiceStartedBeforeItsPID(t *testing.T) {
+	t.Parallel()
+	nginx, err := exec.LookPath("nginx")
+	if err != nil {
+		nginx = "/usr/sbin/nginx"
+	}
+	if _, err := os.Stat(nginx); err != nil {
+		t.Fatalf("nginx is needed by this test: run `make tools` (%v)", err)
+	}
+	ctx := context.Background()
+	sb := &Sandbox{Paths: Paths{Root: t.TempDir()}}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "nginx.conf")
+	// no listener: the test needs no port
+	body := "pid " + filepath.Join(dir, "nginx.pid") + ";\nerror_log " + filepath.Join(dir, "error.log") + ";\nevents {}\n"
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	command := []string{nginx, "-c", conf, "-p", dir, "-g", "daemon off; master_process on;"}
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// wait until the master retitled itself
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, _ := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/cmdline")
+		if strings.HasPrefix(string(data), "nginx: master process") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nginx did not retitle itself: %q; its log: %s", data, tail(filepath.Join(dir, "error.log"), 5))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := sb.write("okdctl-nginx", &sandboxRecord{Command: command}); err != nil {
+		t.Fatal(err)
+	}
+	if pid := sb.PID("okdctl-nginx"); pid != cmd.Process.Pid {
+		t.Fatalf("the retitled nginx master (pid %d) started before its pid was recorded is found as pid %d", cmd.Process.Pid, pid)
+	}
+	go cmd.Wait()
+	if err := sb.Stop(ctx, "okdctl-nginx"); err != nil {
+		t.Fatal(err)
+	}
+	if running, _ := sb.Running(ctx, "okdctl-nginx"); running {
+		t.Fatal("still running after Stop")
+	}
+}

@@ -147,11 +147,8 @@ func (f firewalld) openPorts(rc *RunContext, closed []string) error {
 			return fmt.Errorf("failed to open %s in firewalld's %s: %w", strings.Join(closed, " "), f.zoneName(), err)
 		}
 		if err := recordHostChange(rc, func(c *hostChanges) {
-			if len(c.FirewalldPorts) == 0 {
-				c.FirewalldZone = f.zone
-			}
 			for _, p := range perm {
-				c.FirewalldPorts = append(c.FirewalldPorts, strings.TrimPrefix(p, "--add-port="))
+				c.addFirewalld(f.zone, strings.TrimPrefix(p, "--add-port="))
 			}
 		}); err != nil {
 			return err

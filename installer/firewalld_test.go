@@ -2,6 +2,7 @@ package installer
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func TestPreflightFirewalld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(recorded.FirewalldPorts, " "); got != "22623/tcp 443/tcp 5000/tcp 53/tcp 6443/tcp 8080/tcp 9000/tcp" {
+	if got := strings.Join(recorded.firewalldPorts(), " "); len(recorded.Firewalld) != 1 || recorded.Firewalld[0].Zone != "" || got != "22623/tcp 443/tcp 5000/tcp 53/tcp 6443/tcp 8080/tcp 9000/tcp" {
 		t.Errorf("recorded %s: want only the ports okdctl added to the permanent configuration", got)
 	}
 
@@ -159,7 +160,7 @@ func TestFirewalldZone(t *testing.T) {
 	}
 	wantLines(t, run.changed, []string{
 		"firewall-cmd --zone=internal --permanent --add-port=6443/tcp", "firewall-cmd --zone=internal --add-port=6443/tcp"})
-	if rec, err := readHostChanges(rc); err != nil || rec.FirewalldZone != "internal" || strings.Join(rec.FirewalldPorts, " ") != "6443/tcp" {
+	if rec, err := readHostChanges(rc); err != nil || len(rec.Firewalld) != 1 || rec.Firewalld[0].Zone != "internal" || strings.Join(rec.firewalldPorts(), " ") != "6443/tcp" {
 		t.Errorf("recorded %+v, %v: want 6443/tcp in zone internal", rec, err)
 	}
 
@@ -175,7 +176,67 @@ func TestFirewalldZone(t *testing.T) {
 	if strings.Join(td.done, "\n") != "firewalld: closed 6443/tcp in zone internal" {
 		t.Errorf("down said %q", td.done)
 	}
-	if rec, err := readHostChanges(rc); err != nil || rec.FirewalldZone != "" || len(rec.FirewalldPorts) != 0 {
+	if rec, err := readHostChanges(rc); err != nil || len(rec.Firewalld) != 0 {
+		t.Errorf("after down the record is %+v, %v", rec, err)
+	}
+}
+
+// TestFirewalldTwoZones: the bastion's link moved to another zone between
+// two runs (and a record written before zones were kept apart): down
+// closes each port in the zone it was opened in.
+func TestFirewalldTwoZones(t *testing.T) {
+	t.Parallel()
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func(method string, args ...string) string {
+		return "busctl " + strings.Join(bastion.FirewalldCall(method, args...), " ")
+	}
+	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir()})
+	run := &mutationsOK{answers: map[string]string{
+		ask("getPorts", ""):                                     busctlPorts("22/tcp"),
+		ask("getPorts", "internal"):                             busctlPorts("22/tcp"),
+		"firewall-cmd --permanent --list-ports":                 "",
+		"firewall-cmd --zone=internal --permanent --list-ports": "",
+	}}
+	h.Runner = run
+	ctx := context.Background()
+	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{})}
+	hr := hostRunner{ctx: ctx, run: run}
+	// the record of an okdctl before zones were kept apart: 6443 in the default zone
+	if _, err := h.Files.WriteFile(rc.StatePath(FileHostAccess), []byte(`{"firewalldPorts":["6443/tcp"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := (firewalld{h: hr, zone: "internal"}).openPorts(rc, []string{"6443/tcp", "22623/tcp"}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := readHostChanges(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(rec.Firewalld)
+	if string(got) != `[{"ports":["6443/tcp"]},{"zone":"internal","ports":["22623/tcp","6443/tcp"]}]` {
+		t.Fatalf("recorded %s: want 6443/tcp in the default zone and 22623/tcp 6443/tcp in internal", got)
+	}
+
+	run.changed = nil
+	run.answers[ask("getPorts", "")] = busctlPorts("22/tcp 6443/tcp")
+	run.answers["firewall-cmd --permanent --list-ports"] = "6443/tcp"
+	run.answers[ask("getPorts", "internal")] = busctlPorts("22/tcp 6443/tcp 22623/tcp")
+	run.answers["firewall-cmd --zone=internal --permanent --list-ports"] = "6443/tcp 22623/tcp"
+	td := &teardown{rc: rc, h: hr}
+	if err := td.firewalld(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, run.changed, []string{
+		"firewall-cmd --permanent --remove-port=6443/tcp", "firewall-cmd --remove-port=6443/tcp",
+		"firewall-cmd --zone=internal --permanent --remove-port=22623/tcp --remove-port=6443/tcp",
+		"firewall-cmd --zone=internal --remove-port=22623/tcp --remove-port=6443/tcp"})
+	if strings.Join(td.done, "\n") != "firewalld: closed 6443/tcp\nfirewalld: closed 22623/tcp 6443/tcp in zone internal" {
+		t.Errorf("down said %q", td.done)
+	}
+	if rec, err := readHostChanges(rc); err != nil || len(rec.Firewalld) != 0 {
 		t.Errorf("after down the record is %+v, %v", rec, err)
 	}
 }

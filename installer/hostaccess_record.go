@@ -15,15 +15,45 @@ const FileHostAccess = "host-access.json"
 
 // hostChanges is what okdctl added to the bastion's firewalld and SELinux.
 type hostChanges struct {
-	// FirewalldPorts are "8080/tcp" entries added to FirewalldZone (""
-	// is the default zone).
-	FirewalldPorts []string `json:"firewalldPorts,omitempty"`
-	FirewalldZone  string   `json:"firewalldZone,omitempty"`
+	// Firewalld are the "8080/tcp" entries added, by zone: a link moved
+	// to another zone between runs has ports in both.
+	Firewalld []zonePorts `json:"firewalld,omitempty"`
+	// LegacyPorts and LegacyZone are the record of okdctl before zones
+	// were kept apart (one zone); read into Firewalld.
+	LegacyPorts []string `json:"firewalldPorts,omitempty"`
+	LegacyZone  string   `json:"firewalldZone,omitempty"`
 	// SELinuxHTTPPorts are TCP ports okdctl labelled http_port_t.
 	SELinuxHTTPPorts []int `json:"selinuxHTTPPorts,omitempty"`
 	// SELinuxBooleans are booleans okdctl switched on (they were off):
 	// `okdctl down --purge` switches them off again.
 	SELinuxBooleans []string `json:"selinuxBooleans,omitempty"`
+}
+
+// zonePorts are ports okdctl opened in one firewalld zone ("": the
+// default zone).
+type zonePorts struct {
+	Zone  string   `json:"zone,omitempty"`
+	Ports []string `json:"ports"`
+}
+
+// addFirewalld records ports opened in zone.
+func (c *hostChanges) addFirewalld(zone string, ports ...string) {
+	for i := range c.Firewalld {
+		if c.Firewalld[i].Zone == zone {
+			c.Firewalld[i].Ports = append(c.Firewalld[i].Ports, ports...)
+			return
+		}
+	}
+	c.Firewalld = append(c.Firewalld, zonePorts{Zone: zone, Ports: ports})
+}
+
+// firewalldPorts are every port okdctl opened, in any zone.
+func (c *hostChanges) firewalldPorts() []string {
+	var out []string
+	for _, z := range c.Firewalld {
+		out = append(out, z.Ports...)
+	}
+	return out
 }
 
 func readHostChanges(rc *RunContext) (hostChanges, error) {
@@ -38,6 +68,10 @@ func readHostChanges(rc *RunContext) (hostChanges, error) {
 	if err != nil {
 		return c, fmt.Errorf("failed to read %s: %w", rc.StatePath(FileHostAccess), err)
 	}
+	if len(c.LegacyPorts) > 0 {
+		c.addFirewalld(c.LegacyZone, c.LegacyPorts...)
+	}
+	c.LegacyPorts, c.LegacyZone = nil, ""
 	return c, nil
 }
 
@@ -48,8 +82,14 @@ func recordHostChange(rc *RunContext, change func(*hostChanges)) error {
 		return err
 	}
 	change(&c)
-	slices.Sort(c.FirewalldPorts)
-	c.FirewalldPorts = slices.Compact(c.FirewalldPorts)
+	var zones []zonePorts
+	for _, z := range c.Firewalld {
+		slices.Sort(z.Ports)
+		if z.Ports = slices.Compact(z.Ports); len(z.Ports) > 0 {
+			zones = append(zones, z)
+		}
+	}
+	c.Firewalld = zones
 	slices.Sort(c.SELinuxHTTPPorts)
 	c.SELinuxHTTPPorts = slices.Compact(c.SELinuxHTTPPorts)
 	slices.Sort(c.SELinuxBooleans)

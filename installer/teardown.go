@@ -107,18 +107,34 @@ func (t *teardown) otherClusters() []string {
 }
 
 // firewalld closes the ports okdctl opened (never one the bastion had),
-// permanently and at runtime (no reload: the site's runtime-only rules stay).
+// permanently and at runtime (no reload: the site's runtime-only rules
+// stay), in each zone it opened them in.
 func (t *teardown) firewalld(ctx context.Context) error {
 	c, err := readHostChanges(t.rc)
-	if err != nil || len(c.FirewalldPorts) == 0 {
+	if err != nil || len(c.Firewalld) == 0 {
 		return err
 	}
-	f := firewalld{h: t.h, zone: c.FirewalldZone}
-	running, runtime := f.open()
-	if !running {
-		t.did("firewalld is not running: the ports okdctl opened (%s) stay in its permanent configuration; start it and run okdctl down again to close them", strings.Join(c.FirewalldPorts, " "))
+	if running, _ := (firewalld{h: t.h, zone: c.Firewalld[0].Zone}).open(); !running {
+		t.did("firewalld is not running: the ports okdctl opened (%s) stay in its permanent configuration; start it and run okdctl down again to close them", strings.Join(c.firewalldPorts(), " "))
 		return nil
 	}
+	for _, z := range c.Firewalld {
+		if err := t.closeZone(z); err != nil {
+			return err
+		}
+		if err := recordHostChange(t.rc, func(c *hostChanges) {
+			c.Firewalld = slices.DeleteFunc(c.Firewalld, func(r zonePorts) bool { return r.Zone == z.Zone })
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// closeZone closes okdctl's ports in one zone.
+func (t *teardown) closeZone(z zonePorts) error {
+	f := firewalld{h: t.h, zone: z.Zone}
+	_, runtime := f.open()
 	permanent := strings.Fields(t.h.query("firewall-cmd", f.cmd("--permanent", "--list-ports")...))
 	var closed []string
 	for _, set := range []struct {
@@ -126,7 +142,7 @@ func (t *teardown) firewalld(ctx context.Context) error {
 		open []string
 	}{{[]string{"--permanent"}, permanent}, {nil, runtime}} {
 		args := set.args
-		for _, p := range c.FirewalldPorts {
+		for _, p := range z.Ports {
 			if slices.Contains(set.open, p) {
 				args = append(args, "--remove-port="+p)
 				if !slices.Contains(closed, p) {
@@ -136,7 +152,7 @@ func (t *teardown) firewalld(ctx context.Context) error {
 		}
 		if len(args) > len(set.args) {
 			if err := t.h.do("firewall-cmd", f.cmd(args...)...); err != nil {
-				return fmt.Errorf("failed to close okdctl's ports in firewalld: %w", err)
+				return fmt.Errorf("failed to close okdctl's ports in firewalld's %s: %w", f.zoneName(), err)
 			}
 		}
 	}
@@ -144,7 +160,7 @@ func (t *teardown) firewalld(ctx context.Context) error {
 		slices.Sort(closed)
 		t.did("firewalld: closed %s%s", strings.Join(closed, " "), f.inZone())
 	}
-	return recordHostChange(t.rc, func(c *hostChanges) { c.FirewalldPorts, c.FirewalldZone = nil, "" })
+	return nil
 }
 
 // selinux removes the http_port_t labels okdctl added.

@@ -22,6 +22,9 @@ import (
 // off (not root, or OKDCTL_TESTENV_NOREAP), saying why.
 func needPrivateNetwork(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("end to end (make test runs it, make unit does not)")
+	}
 	if os.Getenv(reap.EnvNetwork) == "private" {
 		return
 	}

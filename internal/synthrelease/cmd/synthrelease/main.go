@@ -48,28 +48,43 @@ func run(root string, o synthrelease.Options) error {
 	if err != nil {
 		return err
 	}
-	// the last line names the release by digest, as openshift-install
-	// reports the release it installs (scripts/demo.sh hands it to the double)
+	// stdout is the release by digest alone, as openshift-install reports
+	// the release it installs (the sandbox hands it to the double)
 	if desc, err := remote.Head(ref, remote.WithContext(ctx)); err == nil {
-		fmt.Printf("synthetic release present: %s\n", ref)
-		fmt.Printf("release by digest: %s@%s\n", ref.Context().Name(), desc.Digest)
+		fmt.Fprintf(os.Stderr, "synthetic release present: %s (%s)\n", ref, desc.Digest)
+		fmt.Printf("%s@%s\n", ref.Context().Name(), desc.Digest)
 		return nil
 	}
 	rel, err := synthrelease.Push(ctx, o)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("synthetic release pushed: %s (%s, %d components, %d blobs, %d bytes)\n", rel.Image, rel.Digest, len(rel.Components), rel.Blobs, rel.Bytes)
-	fmt.Printf("release by digest: %s@%s\n", ref.Context().Name(), rel.Digest)
+	fmt.Fprintf(os.Stderr, "synthetic release pushed: %s (%s, %d components, %d blobs, %d bytes)\n", rel.Image, rel.Digest, len(rel.Components), rel.Blobs, rel.Bytes)
+	fmt.Printf("%s@%s\n", ref.Context().Name(), rel.Digest)
 	return nil
+}
+
+// okdctl serves the registry: the one beside synthrelease (make build puts
+// both in bin/), else okdctl on PATH.
+func okdctl() (string, error) {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "okdctl")
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	bin, err := bastion.LookPath("okdctl")
+	if err != nil {
+		return "", fmt.Errorf("failed to find okdctl to serve the source registry: %w (run `make build`)", err)
+	}
+	return bin, nil
 }
 
 // serve keeps the source registry running as a sandbox service.
 func serve(ctx context.Context, root, addr string) error {
-	// okdctl serves the registry (make build puts it beside synthrelease)
-	bin, err := bastion.LookPath("okdctl")
+	bin, err := okdctl()
 	if err != nil {
-		return fmt.Errorf("failed to find okdctl to serve the source registry: %w (run `make build`)", err)
+		return err
 	}
 	paths := bastion.Paths{Root: root}
 	dir := paths.Path("/var/lib/okdctl-demo/release-source")

@@ -121,29 +121,38 @@ func busctlPorts(ports string) string {
 	return `{"type":"aas","data":[[` + strings.Join(pairs, ",") + `]]}`
 }
 
+// zoneTest is the lab spec on a bastion whose commands answer from answers
+// (firewall-cmd, and busctl's firewalld calls as ask writes them).
+func zoneTest(t *testing.T, answers map[string]string) (*RunContext, hostRunner, *mutationsOK) {
+	t.Helper()
+	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir()})
+	run := &mutationsOK{answers: answers}
+	h.Runner = run
+	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{})}
+	return rc, hostRunner{ctx: context.Background(), run: run}, run
+}
+
+// ask is the busctl command line of a firewalld call.
+func ask(method string, args ...string) string {
+	return "busctl " + strings.Join(bastion.FirewalldCall(method, args...), " ")
+}
+
 // TestFirewalldZone: the bastion's link bound to a zone other than the
 // default one: okdctl opens its ports in that zone, records the zone, and
 // down closes them there; a link bound to no zone is the default zone.
 func TestFirewalldZone(t *testing.T) {
 	t.Parallel()
-	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ask := func(method string, args ...string) string {
-		return "busctl " + strings.Join(bastion.FirewalldCall(method, args...), " ")
-	}
-	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir()})
-	run := &mutationsOK{answers: map[string]string{
+	rc, hr, run := zoneTest(t, map[string]string{
 		ask("getZoneOfInterface", "lab0"):                       `{"type":"s","data":["internal"]}`,
 		ask("getZoneOfInterface", "other0"):                     `{"type":"s","data":[""]}`,
 		ask("getPorts", "internal"):                             busctlPorts("22/tcp"),
 		"firewall-cmd --zone=internal --permanent --list-ports": "22/tcp",
-	}}
-	h.Runner = run
-	ctx := context.Background()
-	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{})}
-	hr := hostRunner{ctx: ctx, run: run}
+	})
+	ctx := hr.ctx
 	if zone := hr.zoneOfInterface("other0"); zone != "" {
 		t.Errorf("a link bound to no zone: %q, want the default zone", zone)
 	}
@@ -186,26 +195,15 @@ func TestFirewalldZone(t *testing.T) {
 // closes each port in the zone it was opened in.
 func TestFirewalldTwoZones(t *testing.T) {
 	t.Parallel()
-	c, err := spec.LoadFile(filepath.Join("..", "examples", "lab.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ask := func(method string, args ...string) string {
-		return "busctl " + strings.Join(bastion.FirewalldCall(method, args...), " ")
-	}
-	h := bastion.NewHost(bastion.HostOptions{Root: t.TempDir()})
-	run := &mutationsOK{answers: map[string]string{
+	rc, hr, run := zoneTest(t, map[string]string{
 		ask("getPorts", ""):                                     busctlPorts("22/tcp"),
 		ask("getPorts", "internal"):                             busctlPorts("22/tcp"),
 		"firewall-cmd --permanent --list-ports":                 "",
 		"firewall-cmd --zone=internal --permanent --list-ports": "",
-	}}
-	h.Runner = run
-	ctx := context.Background()
-	rc := &RunContext{cluster: c, host: h, log: NewLogger(LoggerOptions{})}
-	hr := hostRunner{ctx: ctx, run: run}
+	})
+	ctx := hr.ctx
 	// the record of an okdctl before zones were kept apart: 6443 in the default zone
-	if _, err := h.Files.WriteFile(rc.StatePath(FileHostAccess), []byte(`{"firewalldPorts":["6443/tcp"]}`), 0o644); err != nil {
+	if _, err := rc.Host().Files.WriteFile(rc.StatePath(FileHostAccess), []byte(`{"firewalldPorts":["6443/tcp"]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := (firewalld{h: hr, zone: "internal"}).openPorts(rc, []string{"6443/tcp", "22623/tcp"}); err != nil {

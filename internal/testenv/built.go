@@ -1,12 +1,9 @@
 package testenv
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 )
 
@@ -39,26 +36,8 @@ var (
 )
 
 func build(pkg, name, own string) (string, error) {
-	dir, err := okdctlCacheDir()
-	if err != nil {
-		return "", err
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return "", err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", fmt.Errorf("failed to lock %s: %w", lock.Name(), err)
-	}
-	stable := filepath.Join(dir, name+".build")
-	cmd := exec.Command("go", "build", "-o", stable, pkg)
-	cmd.Dir = RepoRoot()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
-	}
 	bin := filepath.Join(own, name)
-	return bin, copyExecutable(stable, bin)
+	return bin, lockedBuild(pkg, name, func(_, build string) error { return copyExecutable(build, bin) })
 }
 
 // LinkExecutable puts the program from at to: a hard link, else a copy.

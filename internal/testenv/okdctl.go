@@ -35,39 +35,50 @@ var okdctlOnce = sync.OnceValues(buildOkdctl)
 // of this process's own: a later build by another test process never
 // rewrites a binary that runs.
 func buildOkdctl() (string, error) {
+	var bin string
+	err := lockedBuild("./cmd/okdctl", "okdctl", func(dir, build string) error {
+		removeStale(dir)
+		own, err := os.MkdirTemp(dir, "run-")
+		if err != nil {
+			return err
+		}
+		// held (shared) while this process lives: PIDs say nothing across
+		// the PID namespaces test binaries run in (testenv/reap)
+		if aliveLock, err = os.Create(filepath.Join(own, "alive")); err != nil {
+			return err
+		}
+		if err := syscall.Flock(int(aliveLock.Fd()), syscall.LOCK_SH); err != nil {
+			return fmt.Errorf("failed to lock %s: %w", aliveLock.Name(), err)
+		}
+		bin = filepath.Join(own, "okdctl")
+		return copyExecutable(build, bin)
+	})
+	return bin, err
+}
+
+// lockedBuild builds pkg into <cache>/<name>.build under the checkout's
+// build lock, then calls then with the cache directory and that path,
+// still under the lock.
+func lockedBuild(pkg, name string, then func(dir, build string) error) error {
 	dir, err := okdctlCacheDir()
 	if err != nil {
-		return "", err
+		return err
 	}
 	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer lock.Close()
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", fmt.Errorf("failed to lock %s: %w", lock.Name(), err)
+		return fmt.Errorf("failed to lock %s: %w", lock.Name(), err)
 	}
-	build := filepath.Join(dir, "okdctl.build")
-	cmd := exec.Command("go", "build", "-o", build, "./cmd/okdctl")
+	build := filepath.Join(dir, name+".build")
+	cmd := exec.Command("go", "build", "-o", build, pkg)
 	cmd.Dir = RepoRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/okdctl: %v\n%s", err, out)
+		return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 	}
-	removeStale(dir)
-	own, err := os.MkdirTemp(dir, "run-")
-	if err != nil {
-		return "", err
-	}
-	// held (shared) while this process lives: PIDs say nothing across
-	// the PID namespaces test binaries run in (testenv/reap)
-	if aliveLock, err = os.Create(filepath.Join(own, "alive")); err != nil {
-		return "", err
-	}
-	if err := syscall.Flock(int(aliveLock.Fd()), syscall.LOCK_SH); err != nil {
-		return "", fmt.Errorf("failed to lock %s: %w", aliveLock.Name(), err)
-	}
-	bin := filepath.Join(own, "okdctl")
-	return bin, copyExecutable(build, bin)
+	return then(dir, build)
 }
 
 // aliveLock is kept open (and locked) for the life of the test process.

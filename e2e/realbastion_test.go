@@ -112,6 +112,18 @@ func newRealRehearsal(t *testing.T, c *realhost.Container) *rehearsal {
 // release, key, pull secret and CoreOS image, no upstream DNS (the lab
 // network is closed) and the rehearsal's timeouts.
 func (r *rehearsal) writeLabSpec(releaseImage string) *spec.Cluster {
+	return r.writeLab(func(s *spec.ClusterSpec) {
+		s.Release.Image = releaseImage
+		s.Timeouts = spec.Timeouts{API: dur(time.Minute), Bootstrap: dur(2 * time.Minute),
+			EtcdBootstrap: dur(time.Minute), Nodes: dur(2 * time.Minute), Install: dur(2 * time.Minute), Settle: dur(2 * time.Second)}
+	})
+}
+
+// writeLab writes examples/lab.yaml, changed by adapt, as the bastion's
+// cluster.yaml, with the files it names beside it (relative to the spec,
+// so that the test can load it from outside too): the example's public
+// key, a pull secret and a stand-in CoreOS image; no upstream DNS.
+func (r *rehearsal) writeLab(adapt func(*spec.ClusterSpec)) *spec.Cluster {
 	t := r.t
 	data, err := examples.FS.ReadFile("lab.yaml")
 	if err != nil {
@@ -122,12 +134,9 @@ func (r *rehearsal) writeLabSpec(releaseImage string) *spec.Cluster {
 		t.Fatal(err)
 	}
 	s := &cl.Spec
-	s.Release.Image = releaseImage
-	// relative to the spec, so that the test can load it from outside too
 	s.SSHKeyFile, s.PullSecretFile, s.CoreOS.Image = "id.pub", "pull-secret.json", "coreos-metal.raw.xz"
 	s.Network.UpstreamDNS = nil
-	s.Timeouts = spec.Timeouts{API: dur(time.Minute), Bootstrap: dur(2 * time.Minute),
-		EtcdBootstrap: dur(time.Minute), Nodes: dur(2 * time.Minute), Install: dur(2 * time.Minute), Settle: dur(2 * time.Second)}
+	adapt(s)
 	key, _ := examples.FS.ReadFile("files/example_ed25519.pub")
 	c := r.host
 	c.WriteFile(labDir+"/"+s.SSHKeyFile, key, 0o644)

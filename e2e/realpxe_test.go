@@ -15,9 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
-	"github.com/okdctl/okdctl/examples"
 	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/internal/realhost"
@@ -207,41 +204,22 @@ func TestHelperRealPXE(t *testing.T) {
 // Debian's kernel and the rehearsal's initramfs as the live media, no
 // mirror registry (the machines need none) and no upstream DNS.
 func (r *rehearsal) writePXESpec(k vmnode.Kernel) {
-	t := r.t
-	data, err := examples.FS.ReadFile("lab.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cl spec.Cluster
-	if err := yaml.Unmarshal(data, &cl); err != nil {
-		t.Fatal(err)
-	}
-	s := &cl.Spec
-	no := false
-	s.Registry.Enabled, s.Registry.Mirror = &no, &no
-	// the release openshift-install's double says it is (nothing pulls it here)
-	s.Release.Image = "quay.io/openshift/okd:4.15.0-0.okd-2024-03-10-010116"
-	s.SSHKeyFile, s.PullSecretFile, s.CoreOS.Image = "id.pub", "pull-secret.json", "coreos-metal.raw.xz"
-	s.CoreOS.Kernel, s.CoreOS.Initramfs, s.CoreOS.Rootfs = "live-kernel", "live-initramfs.img", "live-rootfs.img"
-	s.Network.UpstreamDNS = nil
-	s.PXE = spec.PXE{Mode: spec.PXEModeDHCP}
-	for i, mac := range []string{bootstrapMAC, masterMAC, workerMAC} {
-		s.Nodes[i].MAC = mac
-	}
-	key, _ := examples.FS.ReadFile("files/example_ed25519.pub")
-	c := r.host
-	c.WriteFile(labDir+"/"+s.SSHKeyFile, key, 0o644)
-	c.WriteFile(labDir+"/"+s.PullSecretFile, []byte(`{"auths":{"quay.io":{"auth":"`+pullSecretToken+`","email":"e2e@example.com"}}}`), 0o600)
-	c.WriteFile(labDir+"/"+s.CoreOS.Image, bytes.Repeat([]byte("coreos-metal-image "), 4096), 0o644)
+	cl := r.writeLab(func(s *spec.ClusterSpec) {
+		no := false
+		s.Registry.Enabled, s.Registry.Mirror = &no, &no
+		// the release openshift-install's double says it is (nothing pulls it here)
+		s.Release.Image = "quay.io/openshift/okd:4.15.0-0.okd-2024-03-10-010116"
+		s.CoreOS.Kernel, s.CoreOS.Initramfs, s.CoreOS.Rootfs = "live-kernel", "live-initramfs.img", "live-rootfs.img"
+		s.PXE = spec.PXE{Mode: spec.PXEModeDHCP}
+		for i, mac := range []string{bootstrapMAC, masterMAC, workerMAC} {
+			s.Nodes[i].MAC = mac
+		}
+	})
+	s, c := &cl.Spec, r.host
 	c.WriteFile(labDir+"/"+s.CoreOS.Rootfs, bytes.Repeat([]byte("live-rootfs "), 8192), 0o644)
 	c.CopyIn(k.Vmlinuz, labDir+"/"+s.CoreOS.Kernel, 0o644)
 	// a placeholder until the ignition exists (the real one carries the hashes)
 	c.WriteFile(labDir+"/"+s.CoreOS.Initramfs, []byte("placeholder"), 0o644)
-	out, err := yaml.Marshal(&cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.WriteFile(r.spec, out, 0o644)
 }
 
 // checkServedBootFiles: what the bastion serves is what `okdctl boot`

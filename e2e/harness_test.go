@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -320,24 +317,4 @@ func waitFor(ctx context.Context, what string, cond func() (bool, error)) error 
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-}
-
-// startMachineConfigServer stands in for the masters' machine config server
-// (22623): /healthz answers over TLS, as verify asks through the load balancer.
-func (r *rehearsal) startMachineConfigServer() {
-	l, err := net.Listen("tcp", net.JoinHostPort(masterIP, "22623"))
-	if err != nil {
-		r.t.Fatalf("failed to stand in for the machine config server: %v", err)
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.URL.Path != "/healthz" {
-			http.NotFound(w, req)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	}))
-	srv.Listener.Close()
-	srv.Listener = l
-	srv.StartTLS()
-	r.t.Cleanup(srv.Close)
 }

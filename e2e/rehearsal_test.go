@@ -79,6 +79,9 @@ func (r *rehearsal) checkVerify(t *testing.T) {
 	if !strings.Contains(out, "TLS verified for api."+domain+" against the cluster CA") {
 		t.Errorf("verify did not read /readyz over TLS verified against the kubeconfig's CA:\n%s", out)
 	}
+	if !strings.Contains(out, "TLS verified for api-int."+domain+" against the CA the nodes' ignition trusts") {
+		t.Errorf("verify did not read the machine config server's /healthz over TLS verified against master.ign's CA:\n%s", out)
+	}
 	if st := r.mustRun("status"); !strings.Contains(st, "last verify: ") || !strings.Contains(st, " 0 FAIL") {
 		t.Errorf("status does not show the last verify:\n%s", st)
 	}

@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/okdctl/okdctl/bastion"
 	"github.com/okdctl/okdctl/haproxy"
+	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/spec"
 	"github.com/okdctl/okdctl/verify"
 	"k8s.io/client-go/tools/clientcmd"
@@ -49,7 +51,24 @@ func VerifyLB(rc *RunContext) *verify.LBInput {
 	}
 	l.APIName, l.CASource = "api."+rc.Cluster().ClusterDomain(), rc.Kubeconfig()
 	l.APICA = clusterCA(rc.Kubeconfig())
+	l.MCSName, l.MCSSource = "api-int."+rc.Cluster().ClusterDomain(), filepath.Join(rc.InstallDir(), "master.ign")
+	l.MCSCA = pointerCAs(rc, l.MCSSource)
 	return l
+}
+
+// pointerCAs are the CAs (PEM) a pointer ignition trusts for the machine
+// config server (nil before ignition made it): what a booting node's
+// Ignition trusts api-int:22623 with.
+func pointerCAs(rc *RunContext, path string) []byte {
+	data, err := rc.Host().Files.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	cas, err := ignition.InlineCAs(data)
+	if err != nil {
+		return nil
+	}
+	return bytes.Join(cas, []byte("\n"))
 }
 
 // clusterCA is the CA bundle of a kubeconfig's current cluster (nil

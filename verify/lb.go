@@ -97,14 +97,16 @@ func dial(ctx context.Context, addr string) error {
 
 // health asks a health endpoint through the load balancer. /readyz is
 // read over TLS verified against the cluster's CA (APICA) for the API's
-// name, once there is one: a load balancer that sends to another cluster's
-// API fails. The machine config server's /healthz, and /readyz before
-// ignition made the CA, are reachability checks only.
+// name, and the machine config server's /healthz against the CA the
+// pointer ignition trusts (MCSCA) for api-int, once ignition made them: a
+// load balancer that sends to another cluster's masters fails. Before
+// that they are reachability checks only.
 func (l *LBInput) health(ctx context.Context, name, url string) Result {
 	r := Result{Area: areaLB, Check: name, Required: l.NodesUp}
-	tlsConf, verified, err := l.tlsFor(url)
+	peer := l.peerFor(url)
+	tlsConf, err := peer.tls()
 	if err != nil {
-		r.Status, r.Detail, r.Fix, r.Required = Fail, err.Error(), "fix or remove "+l.CASource, true
+		r.Status, r.Detail, r.Fix, r.Required = Fail, err.Error(), "fix or remove "+peer.source, true
 		return r
 	}
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsConf}}
@@ -119,8 +121,8 @@ func (l *LBInput) health(ctx context.Context, name, url string) Result {
 		resp.Body.Close()
 		if resp.StatusCode == http.StatusOK {
 			r.Status, r.Detail = Pass, fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body)))
-			if verified {
-				r.Detail += ", TLS verified for " + l.APIName + " against the cluster CA"
+			if len(peer.ca) > 0 {
+				r.Detail += ", TLS verified for " + peer.name + " against " + peer.caName
 			}
 			return r
 		}
@@ -131,8 +133,8 @@ func (l *LBInput) health(ctx context.Context, name, url string) Result {
 	if errors.As(err, &bad) {
 		// something answers with a certificate this cluster did not issue
 		r.Status, r.Required = Fail, true
-		r.Fix = fmt.Sprintf("the API behind %s is not this cluster's (its certificate does not verify for %s against the CA in %s): point the 6443 backends of %s at this cluster's masters (and bootstrap)",
-			strings.TrimPrefix(strings.TrimSuffix(url, "/readyz"), "https://"), l.APIName, l.CASource, l.who())
+		r.Fix = fmt.Sprintf("the %s behind %s is not this cluster's (its certificate does not verify for %s against the CA in %s): point the %s backends of %s at this cluster's masters (and bootstrap)",
+			peer.what, strings.TrimPrefix(strings.TrimSuffix(url, peer.path), "https://"), peer.name, peer.source, peer.port, l.who())
 		return r
 	}
 	if !l.NodesUp {
@@ -143,17 +145,35 @@ func (l *LBInput) health(ctx context.Context, name, url string) Result {
 	return r
 }
 
-// tlsFor is the TLS client configuration for a health URL: verified
-// against APICA for /readyz when it is known, else unverified.
-func (l *LBInput) tlsFor(url string) (*tls.Config, bool, error) {
-	if len(l.APICA) == 0 || !strings.HasSuffix(url, "/readyz") {
-		return &tls.Config{InsecureSkipVerify: true}, false, nil //nolint:gosec // reachability only, see health
+// peer is what a health endpoint is and what its certificate must verify
+// against (no ca: reachability only).
+type peer struct {
+	what, path, port     string
+	ca                   []byte
+	name, caName, source string
+}
+
+// peerFor is the API (/readyz) or the machine config server (/healthz).
+func (l *LBInput) peerFor(url string) peer {
+	if strings.HasSuffix(url, "/readyz") {
+		return peer{what: "API", path: "/readyz", port: strconv.Itoa(or(l.APIPort, 6443)),
+			ca: l.APICA, name: l.APIName, caName: "the cluster CA", source: l.CASource}
+	}
+	return peer{what: "machine config server", path: "/healthz", port: strconv.Itoa(or(l.MachineConfigPort, 22623)),
+		ca: l.MCSCA, name: l.MCSName, caName: "the CA the nodes' ignition trusts", source: l.MCSSource}
+}
+
+// tls is the TLS client configuration for the peer: verified against its
+// CA for its name when known, else unverified.
+func (p peer) tls() (*tls.Config, error) {
+	if len(p.ca) == 0 {
+		return &tls.Config{InsecureSkipVerify: true}, nil //nolint:gosec // reachability only, see health
 	}
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(l.APICA) {
-		return nil, false, fmt.Errorf("no PEM certificate in the cluster CA of %s", l.CASource)
+	if !pool.AppendCertsFromPEM(p.ca) {
+		return nil, fmt.Errorf("no PEM certificate in the CA of %s", p.source)
 	}
-	return &tls.Config{RootCAs: pool, ServerName: l.APIName, MinVersion: tls.VersionTLS12}, true, nil
+	return &tls.Config{RootCAs: pool, ServerName: p.name, MinVersion: tls.VersionTLS12}, nil
 }
 
 // bootstrapOut: after bootstrap the load balancer must not send to the

@@ -61,6 +61,14 @@ type LBInput struct {
 	APICA    []byte
 	APIName  string
 	CASource string
+	// MCSCA is the CA bundle (PEM) the nodes' pointer ignition trusts
+	// for the machine config server, once ignition exists: /healthz on
+	// 22623 is then read over TLS verified against it for MCSName
+	// (api-int.<cluster domain>), as a booting node's Ignition connects.
+	// MCSSource names where it came from, for the messages.
+	MCSCA     []byte
+	MCSName   string
+	MCSSource string
 }
 
 // WebInput is the web server the nodes fetch ignition from.

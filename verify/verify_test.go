@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha512"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -326,5 +329,53 @@ func TestReadyzVerifiedAgainstClusterCA(t *testing.T) {
 		case !c.wantPass && (r.Status != Fail || !r.Required || !strings.Contains(r.Fix, "is not this cluster's")):
 			t.Errorf("%s: %s (required %t) %s → %s", c.name, r.Status, r.Required, r.Detail, r.Fix)
 		}
+	}
+}
+
+// TestMachineConfigServerVerifiedAgainstIgnitionCA reads /healthz of a
+// TLS server standing in for the machine config server, its certificate
+// issued by the cluster's root CA for api-int: verified against the CA the
+// pointer ignition trusts it passes; another CA or another name fails,
+// required even before the nodes are up (another cluster's masters behind
+// the load balancer's 22623).
+func TestMachineConfigServerVerifiedAgainstIgnitionCA(t *testing.T) {
+	t.Parallel()
+	root := testenv.NewCA(t, "root-ca")
+	certPEM, keyPEM := root.ServingCert(t, "system:machine-config-server", []string{"api-int.vt.okd.test"}, nil)
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	host, port, _ := strings.Cut(strings.TrimPrefix(srv.URL, "https://"), ":")
+	mcPort, _ := strconv.Atoi(port)
+	other := testenv.NewCA(t, "another cluster")
+	for _, c := range []struct {
+		name     string
+		ca       []byte
+		mcsName  string
+		wantPass bool
+	}{
+		{"the ignition's CA", root.CertPEM, "api-int.vt.okd.test", true},
+		{"another CA", other.CertPEM, "api-int.vt.okd.test", false},
+		{"another name", root.CertPEM, "api-int.other.okd.test", false},
+	} {
+		l := &LBInput{API: host, APIInt: host, MachineConfigPort: mcPort, MCSCA: c.ca, MCSName: c.mcsName, MCSSource: "master.ign"}
+		r := l.health(context.Background(), "/healthz", srv.URL+"/healthz")
+		switch {
+		case c.wantPass && (r.Status != Pass || !strings.Contains(r.Detail, "TLS verified for api-int.vt.okd.test against the CA the nodes' ignition trusts")):
+			t.Errorf("%s: %s %s", c.name, r.Status, r.Detail)
+		case !c.wantPass && (r.Status != Fail || !r.Required || !strings.Contains(r.Fix, "the machine config server behind "+host+":"+port+" is not this cluster's") ||
+			!strings.Contains(r.Fix, "the "+port+" backends")):
+			t.Errorf("%s: %s (required %t) %s → %s", c.name, r.Status, r.Required, r.Detail, r.Fix)
+		}
+	}
+	// before ignition: reachability only
+	l := &LBInput{API: host, APIInt: host, MachineConfigPort: mcPort}
+	if r := l.health(context.Background(), "/healthz", srv.URL+"/healthz"); r.Status != Pass || strings.Contains(r.Detail, "verified") {
+		t.Errorf("without a CA: %s %s", r.Status, r.Detail)
 	}
 }

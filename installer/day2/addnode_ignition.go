@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/vincent-petithory/dataurl"
-
 	"github.com/okdctl/okdctl/ignition"
 	"github.com/okdctl/okdctl/installer"
 	"github.com/okdctl/okdctl/installer/cluster"
@@ -57,20 +55,13 @@ func workerIgnition(ctx context.Context, rc *installer.RunContext) ([]byte, stri
 
 // pointerCA is the soonest-expiring CA a pointer ignition trusts.
 func pointerCA(raw []byte) (*x509.Certificate, error) {
-	cfg, _, err := ignition.Parse(raw)
+	cas, err := ignition.InlineCAs(raw)
 	if err != nil {
 		return nil, err
 	}
 	var soonest *x509.Certificate
-	for _, ca := range cfg.Ignition.Security.TLS.CertificateAuthorities {
-		if ca.Source == nil {
-			continue
-		}
-		du, err := dataurl.DecodeString(*ca.Source)
-		if err != nil {
-			continue
-		}
-		c, err := parsePEM(du.Data)
+	for _, pem := range cas {
+		c, err := parsePEM(pem)
 		if err == nil && (soonest == nil || c.NotAfter.Before(soonest.NotAfter)) {
 			soonest = c
 		}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,9 +48,11 @@ var sandboxBlock = []line{
 
 // TestReadmeSandbox runs README.md's "Trying it in a sandbox" block as
 // written, in one shell as if pasted, in a copy of examples/ with bin/
-// built (its `make build tools` is the one line not run), then checks each
-// command's exit status and what the README's comments promise, that `down`
-// left nothing running, and what the README says `status` shows after it.
+// built (its `make build tools` is the one line not run), as an
+// unprivileged user (the README says the sandbox runs as your user), then
+// checks each command's exit status and what the README's comments
+// promise, that `down` left nothing running, and what the README says
+// `status` shows after it.
 func TestReadmeSandbox(t *testing.T) {
 	needPrivateNetwork(t)
 	for _, p := range []string{"haproxy", "nginx", "dig", "curl"} {
@@ -58,6 +61,11 @@ func TestReadmeSandbox(t *testing.T) {
 	block := readmeBlock(t)
 	tree := newTree(t, "examples")
 	steps := runBlock(t, tree, block)
+	// it ran as nobody: what it wrote is nobody's
+	state := filepath.Join(tree, ".demo/var/lib/okdctl/sandbox/state.json")
+	if fi, err := os.Stat(state); err != nil || fi.Sys().(*syscall.Stat_t).Uid != 65534 {
+		t.Errorf("the block's state %s is not nobody's (%v): the block did not run unprivileged", state, err)
+	}
 	for i, s := range steps {
 		if s.code < 0 {
 			t.Errorf("`%s` did not run (the shell ended before it)", s.command)
@@ -123,6 +131,7 @@ func splitComment(l string) (cmd, comment string) {
 func runBlock(t *testing.T, tree string, lines []string) []*step {
 	t.Helper()
 	rec := t.TempDir()
+	giveToNobody(t, tree, rec)
 	var script strings.Builder
 	for i, l := range lines[1:] {
 		n := i + 1
@@ -130,7 +139,7 @@ func runBlock(t *testing.T, tree string, lines []string) []*step {
 		fmt.Fprintf(&script, "{ %s\n} >%s/%d.out 2>%s/%d.err; echo $? >%s/%d.rc; env | grep '^FAKEINSTALL_' >%s/%d.env\n",
 			l, rec, n, rec, n, rec, n, rec, n)
 	}
-	r := run(t, tree, userEnv(), 5*time.Minute, "bash", "-c", script.String())
+	r := run(t, tree, userEnv("HOME="+tree), 5*time.Minute, "setpriv", append(nobody, "bash", "-c", script.String())...)
 	if r.code != 0 || r.out != "" {
 		t.Logf("the shell running the block: exit status %d, output:\n%s", r.code, r.out)
 	}
@@ -158,4 +167,30 @@ func runBlock(t *testing.T, tree string, lines []string) []*step {
 		t.Logf("`%s`: exit status %d", s.command, s.code)
 	}
 	return steps
+}
+
+// nobody runs a command as the unprivileged user nobody (setpriv, from
+// util-linux).
+var nobody = []string{"--reuid=65534", "--regid=65534", "--clear-groups"}
+
+// giveToNobody lets nobody write in dirs (and pass through their parents,
+// which t.TempDir makes 0700).
+func giveToNobody(t *testing.T, dirs ...string) {
+	t.Helper()
+	for _, d := range dirs {
+		if err := os.Chown(d, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		for p := filepath.Dir(d); p != "/"; p = filepath.Dir(p) {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm()&0o001 == 0 {
+				if err := os.Chmod(p, fi.Mode().Perm()|0o011); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
 }

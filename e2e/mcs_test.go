@@ -1,26 +1,23 @@
 package e2e
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
-
-	"github.com/vincent-petithory/dataurl"
 
 	"github.com/okdctl/okdctl/ignition"
+	"github.com/okdctl/okdctl/internal/testenv"
 )
 
 // startMachineConfigServer stands in for the masters' machine config server
@@ -70,44 +67,29 @@ func (m *mcsCert) get() *tls.Certificate {
 	if err != nil {
 		return nil
 	}
-	caPEM, keyPEM := ignitionFile(raw, "/opt/openshift/tls/root-ca.crt"), ignitionFile(raw, "/opt/openshift/tls/root-ca.key")
+	caPEM, _ := ignition.FileContents(raw, "/opt/openshift/tls/root-ca.crt")
+	keyPEM, _ := ignition.FileContents(raw, "/opt/openshift/tls/root-ca.key")
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.cert != nil && m.ca == string(caPEM) {
 		return m.cert
 	}
-	ca, err := tls.X509KeyPair(caPEM, keyPEM)
+	pair, err := tls.X509KeyPair(caPEM, keyPEM)
 	if err != nil {
 		return nil
 	}
-	caCert, err := x509.ParseCertificate(ca.Certificate[0])
-	if err != nil {
+	caKey, isEC := pair.PrivateKey.(*ecdsa.PrivateKey) // the double's root CA key is ECDSA
+	if !isEC {
 		return nil
 	}
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "system:machine-config-server"},
-		DNSNames: []string{m.name}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, key.Public(), ca.PrivateKey.(crypto.Signer))
-	if err != nil {
+	certPEM, err := (&testenv.CA{Cert: pair.Leaf, Key: caKey}).Sign(&x509.Certificate{
+		Subject: pkix.Name{CommonName: "system:machine-config-server"}, DNSNames: []string{m.name},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, key.Public())
+	block, _ := pem.Decode(certPEM)
+	if err != nil || block == nil {
 		return nil
 	}
-	m.ca, m.cert = string(caPEM), &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	m.ca, m.cert = string(caPEM), &tls.Certificate{Certificate: [][]byte{block.Bytes}, PrivateKey: key}
 	return m.cert
-}
-
-// ignitionFile is the contents of a file an ignition config writes inline.
-func ignitionFile(raw []byte, path string) []byte {
-	cfg, _, err := ignition.Parse(raw)
-	if err != nil {
-		return nil
-	}
-	for _, f := range cfg.Storage.Files {
-		if f.Path == path && f.Contents.Source != nil {
-			if du, err := dataurl.DecodeString(*f.Contents.Source); err == nil {
-				return du.Data
-			}
-		}
-	}
-	return nil
 }

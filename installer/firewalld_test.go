@@ -51,7 +51,7 @@ func TestPreflightFirewalld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(recorded.firewalldPorts(), " "); len(recorded.Firewalld) != 1 || recorded.Firewalld[0].Zone != "" || got != "22623/tcp 443/tcp 5000/tcp 53/tcp 6443/tcp 8080/tcp 9000/tcp" {
+	if got := strings.Join(portsIn(recorded.Firewalld), " "); len(recorded.Firewalld) != 1 || recorded.Firewalld[0].Zone != "" || got != "22623/tcp 443/tcp 5000/tcp 53/tcp 6443/tcp 8080/tcp 9000/tcp" {
 		t.Errorf("recorded %s: want only the ports okdctl added to the permanent configuration", got)
 	}
 
@@ -169,7 +169,7 @@ func TestFirewalldZone(t *testing.T) {
 	}
 	wantLines(t, run.changed, []string{
 		"firewall-cmd --zone=internal --permanent --add-port=6443/tcp", "firewall-cmd --zone=internal --add-port=6443/tcp"})
-	if rec, err := readHostChanges(rc); err != nil || len(rec.Firewalld) != 1 || rec.Firewalld[0].Zone != "internal" || strings.Join(rec.firewalldPorts(), " ") != "6443/tcp" {
+	if rec, err := readHostChanges(rc); err != nil || len(rec.Firewalld) != 1 || rec.Firewalld[0].Zone != "internal" || strings.Join(portsIn(rec.Firewalld), " ") != "6443/tcp" {
 		t.Errorf("recorded %+v, %v: want 6443/tcp in zone internal", rec, err)
 	}
 
@@ -218,12 +218,25 @@ func TestFirewalldTwoZones(t *testing.T) {
 		t.Fatalf("recorded %s: want 6443/tcp in the default zone and 22623/tcp 6443/tcp in internal", got)
 	}
 
+	// firewalld not running: nothing closed, every zone's ports named and kept
+	delete(run.answers, ask("getPorts", ""))
+	td := &teardown{rc: rc, h: hr}
+	if err := td.firewalld(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(run.changed) != 2 || len(td.done) != 1 || !strings.Contains(td.done[0], "firewalld is not running: the ports okdctl opened (6443/tcp 22623/tcp 6443/tcp) stay") {
+		t.Errorf("down without firewalld: commands %q (want only the 2 that opened the ports), said %q", run.changed, td.done)
+	}
+	if rec, err := readHostChanges(rc); err != nil || len(rec.Firewalld) != 2 {
+		t.Errorf("down without firewalld changed the record: %+v, %v", rec, err)
+	}
+
 	run.changed = nil
 	run.answers[ask("getPorts", "")] = busctlPorts("22/tcp 6443/tcp")
 	run.answers["firewall-cmd --permanent --list-ports"] = "6443/tcp"
 	run.answers[ask("getPorts", "internal")] = busctlPorts("22/tcp 6443/tcp 22623/tcp")
 	run.answers["firewall-cmd --zone=internal --permanent --list-ports"] = "6443/tcp 22623/tcp"
-	td := &teardown{rc: rc, h: hr}
+	td = &teardown{rc: rc, h: hr}
 	if err := td.firewalld(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -47,10 +47,10 @@ func (c *hostChanges) addFirewalld(zone string, ports ...string) {
 	c.Firewalld = append(c.Firewalld, zonePorts{Zone: zone, Ports: ports})
 }
 
-// firewalldPorts are every port okdctl opened, in any zone.
-func (c *hostChanges) firewalldPorts() []string {
+// portsIn are every port of zones.
+func portsIn(zones []zonePorts) []string {
 	var out []string
-	for _, z := range c.Firewalld {
+	for _, z := range zones {
 		out = append(out, z.Ports...)
 	}
 	return out

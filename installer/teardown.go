@@ -111,15 +111,17 @@ func (t *teardown) otherClusters() []string {
 // stay), in each zone it opened them in.
 func (t *teardown) firewalld(ctx context.Context) error {
 	c, err := readHostChanges(t.rc)
-	if err != nil || len(c.Firewalld) == 0 {
+	if err != nil {
 		return err
 	}
-	if running, _ := (firewalld{h: t.h, zone: c.Firewalld[0].Zone}).open(); !running {
-		t.did("firewalld is not running: the ports okdctl opened (%s) stay in its permanent configuration; start it and run okdctl down again to close them", strings.Join(c.firewalldPorts(), " "))
-		return nil
-	}
-	for _, z := range c.Firewalld {
-		if err := t.closeZone(z); err != nil {
+	for i, z := range c.Firewalld {
+		f := firewalld{h: t.h, zone: z.Zone}
+		running, runtime := f.open()
+		if !running {
+			t.did("firewalld is not running: the ports okdctl opened (%s) stay in its permanent configuration; start it and run okdctl down again to close them", strings.Join(portsIn(c.Firewalld[i:]), " "))
+			return nil
+		}
+		if err := t.closeZone(f, runtime, z.Ports); err != nil {
 			return err
 		}
 		if err := recordHostChange(t.rc, func(c *hostChanges) {
@@ -131,10 +133,9 @@ func (t *teardown) firewalld(ctx context.Context) error {
 	return nil
 }
 
-// closeZone closes okdctl's ports in one zone.
-func (t *teardown) closeZone(z zonePorts) error {
-	f := firewalld{h: t.h, zone: z.Zone}
-	_, runtime := f.open()
+// closeZone closes okdctl's ports in f's zone, where runtime are the ports
+// open now.
+func (t *teardown) closeZone(f firewalld, runtime, ports []string) error {
 	permanent := strings.Fields(t.h.query("firewall-cmd", f.cmd("--permanent", "--list-ports")...))
 	var closed []string
 	for _, set := range []struct {
@@ -142,7 +143,7 @@ func (t *teardown) closeZone(z zonePorts) error {
 		open []string
 	}{{[]string{"--permanent"}, permanent}, {nil, runtime}} {
 		args := set.args
-		for _, p := range z.Ports {
+		for _, p := range ports {
 			if slices.Contains(set.open, p) {
 				args = append(args, "--remove-port="+p)
 				if !slices.Contains(closed, p) {

@@ -187,11 +187,17 @@ func (a *Approver) pending(csrs []*certv1.CertificateSigningRequest) []*certv1.C
 func (a *Approver) flood(pending []*certv1.CertificateSigningRequest, nodes int, now time.Time) bool {
 	recent := 0
 	for _, c := range pending {
-		if now.Sub(c.CreationTimestamp.Time) <= floodWindow {
+		if inFloodWindow(c, now) {
 			recent++
 		}
 	}
 	return a.setFlooding(recent, nodes)
+}
+
+// inFloodWindow reports whether a CSR is recent enough for the flood guard
+// to count it.
+func inFloodWindow(c *certv1.CertificateSigningRequest, now time.Time) bool {
+	return now.Sub(c.CreationTimestamp.Time) <= floodWindow
 }
 
 // setFlooding records whether recent pending CSRs exceed the guard's limit,

@@ -246,7 +246,7 @@ func (c *controller) flooding(nodes int) bool {
 	csrs := c.csrs()
 	a.countMu.Lock() // once, not per CSR: workers count while others record approvals
 	for _, r := range csrs {
-		if isPending(r) && now.Sub(r.CreationTimestamp.Time) <= floodWindow && !a.approved[r.Name] {
+		if isPending(r) && inFloodWindow(r, now) && !a.approved[r.Name] {
 			recent++
 		}
 	}

@@ -20,12 +20,28 @@ func LookPath(name string) (string, error) {
 	}
 	dirs = append(dirs, "/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/local/bin")
 	for _, d := range dirs {
-		p := filepath.Join(d, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+		if p := filepath.Join(d, name); isProgram(p) {
 			return p, nil
 		}
 	}
 	return "", fmt.Errorf("%s is not installed (looked in PATH, beside okdctl and in /usr/sbin)", name)
+}
+
+// Beside is the program name in the running executable's directory, when
+// there is one there (`make build` puts okdctl and its helpers together).
+func Beside(name string) (string, bool) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", false
+	}
+	p := filepath.Join(filepath.Dir(exe), name)
+	return p, isProgram(p)
+}
+
+// isProgram reports whether p is an executable file.
+func isProgram(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
 
 // Executable is the running okdctl's absolute path (symlinks resolved, so

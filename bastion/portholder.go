@@ -79,7 +79,7 @@ func boundInodes(path string, ip net.IP, port int, listenOnly bool, into map[str
 		if len(fields) < 10 || (listenOnly && fields[3] != "0A") {
 			continue
 		}
-		addr, p, ok := parseProcAddr(fields[1])
+		addr, p, ok := ParseProcAddr(fields[1])
 		if ok && p == port && (addr.IsUnspecified() || addr.Equal(ip)) {
 			into[fields[9]] = true
 		}
@@ -87,9 +87,9 @@ func boundInodes(path string, ip net.IP, port int, listenOnly bool, into map[str
 	return sc.Err()
 }
 
-// parseProcAddr decodes /proc/net's "0100007F:0050": the address in host
+// ParseProcAddr decodes /proc/net's "0100007F:0050": the address in host
 // byte order, 32 bits at a time, and the port in hex.
-func parseProcAddr(s string) (net.IP, int, bool) {
+func ParseProcAddr(s string) (net.IP, int, bool) {
 	hexIP, hexPort, ok := strings.Cut(s, ":")
 	raw, err := hex.DecodeString(hexIP)
 	port, perr := strconv.ParseUint(hexPort, 16, 16)

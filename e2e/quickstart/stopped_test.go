@@ -1,7 +1,6 @@
 package quickstart
 
 import (
-	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/okdctl/okdctl/bastion"
 )
 
 // checkStopped fails the test when a process started under tree still
@@ -88,17 +89,12 @@ func listeners() []string {
 	return found
 }
 
-// procAddr decodes /proc/net's local address (IP in host-order 32-bit
-// words, port big-endian), e.g. 0101007F:3BC1 is 127.0.1.1:15297.
+// procAddr is /proc/net's local address as ip:port, e.g. 0101007F:3BC1 is
+// 127.0.1.1:15297 (as it stands when it does not decode).
 func procAddr(s string) string {
-	ipHex, portHex, ok := strings.Cut(s, ":")
-	raw, err := hex.DecodeString(ipHex)
-	port, perr := strconv.ParseUint(portHex, 16, 16)
-	if !ok || err != nil || perr != nil || len(raw)%4 != 0 {
+	ip, port, ok := bastion.ParseProcAddr(s)
+	if !ok {
 		return s
 	}
-	for i := 0; i < len(raw); i += 4 {
-		raw[i], raw[i+1], raw[i+2], raw[i+3] = raw[i+3], raw[i+2], raw[i+1], raw[i]
-	}
-	return net.JoinHostPort(net.IP(raw).String(), strconv.FormatUint(port, 10))
+	return net.JoinHostPort(ip.String(), strconv.Itoa(port))
 }

@@ -67,11 +67,8 @@ func run(root string, o synthrelease.Options) error {
 // okdctl serves the registry: the one beside synthrelease (make build puts
 // both in bin/), else okdctl on PATH.
 func okdctl() (string, error) {
-	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), "okdctl")
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
+	if p, ok := bastion.Beside("okdctl"); ok {
+		return p, nil
 	}
 	bin, err := bastion.LookPath("okdctl")
 	if err != nil {
